@@ -1,0 +1,1 @@
+"""RCM Relay domain core: messages, review, export, audit. Knows nothing of Telegram."""
