@@ -1,0 +1,162 @@
+"""Schema migrations, applied in order and counted by ``PRAGMA user_version``.
+
+Never edit a migration that has shipped: add the next one. Personal data lives only in
+``*_enc`` columns (sealed blobs) and ``*_index`` columns (blind indexes).
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: list[str] = [
+    # 1: people, addressees, messages and their timeline, batches, outbox, inbox, audit, roles.
+    """
+    CREATE TABLE people (
+        id TEXT PRIMARY KEY,
+        tg_index BLOB NOT NULL UNIQUE,
+        chat_enc BLOB,
+        lang TEXT NOT NULL,
+        consent_at TEXT,
+        profile_enc BLOB,
+        unreachable INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE addressees (
+        id TEXT PRIMARY KEY,
+        family_id TEXT NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+        data_enc BLOB NOT NULL,
+        detainee_index BLOB,
+        site_code TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX addressees_family ON addressees(family_id);
+    CREATE TABLE batches (
+        id TEXT PRIMARY KEY,
+        site_code TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        message_count INTEGER NOT NULL,
+        page_size TEXT NOT NULL,
+        sha256 TEXT
+    );
+    CREATE TABLE messages (
+        id TEXT PRIMARY KEY,
+        ref_index BLOB NOT NULL UNIQUE,
+        ref_enc BLOB NOT NULL,
+        kind TEXT NOT NULL,
+        parent_id TEXT REFERENCES messages(id) ON DELETE CASCADE,
+        family_id TEXT NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+        addressee_id TEXT REFERENCES addressees(id) ON DELETE CASCADE,
+        site_code TEXT NOT NULL,
+        lang TEXT NOT NULL,
+        channel TEXT NOT NULL DEFAULT 'paper',
+        state TEXT NOT NULL,
+        version INTEGER NOT NULL DEFAULT 1,
+        body_enc BLOB,
+        photo_enc BLOB,
+        findings_enc BLOB,
+        decision_enc BLOB,
+        sealed_enc BLOB,
+        block_count INTEGER NOT NULL DEFAULT 0,
+        batch_id TEXT REFERENCES batches(id),
+        claimed_by TEXT,
+        lease_until TEXT,
+        submit_key TEXT UNIQUE,
+        due_at TEXT,
+        submitted_at TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX messages_queue ON messages(state, due_at, submitted_at);
+    CREATE INDEX messages_family ON messages(family_id, created_at);
+    CREATE INDEX messages_site_state ON messages(site_code, state);
+    CREATE INDEX messages_batch ON messages(batch_id);
+    CREATE TABLE events (
+        message_id TEXT NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,
+        at TEXT NOT NULL,
+        state TEXT NOT NULL,
+        detail TEXT NOT NULL DEFAULT '{}',
+        PRIMARY KEY (message_id, seq)
+    );
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        person_id TEXT NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+        payload_enc BLOB NOT NULL,
+        state TEXT NOT NULL DEFAULT 'pending',
+        attempts INTEGER NOT NULL DEFAULT 0,
+        not_before TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        sent_at TEXT,
+        tg_message_id INTEGER
+    );
+    CREATE INDEX outbox_pending ON outbox(state, not_before);
+    CREATE TABLE inbox (
+        update_id INTEGER PRIMARY KEY,
+        payload_enc BLOB,
+        state TEXT NOT NULL DEFAULT 'pending',
+        received_at TEXT NOT NULL
+    );
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE roles (
+        person_id TEXT NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+        role TEXT NOT NULL,
+        site_code TEXT NOT NULL DEFAULT '',
+        languages TEXT NOT NULL DEFAULT '',
+        granted_by TEXT NOT NULL,
+        granted_at TEXT NOT NULL,
+        PRIMARY KEY (person_id, role, site_code)
+    );
+    CREATE TABLE audit (
+        seq INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        object TEXT NOT NULL,
+        detail TEXT NOT NULL,
+        prev TEXT NOT NULL,
+        mac TEXT NOT NULL
+    );
+    CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+    BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
+    CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+    BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
+    """,
+    # 2: digital delivery between two families (invitations and links), per-user counters
+    # for abuse limits, and held messages for released detainees.
+    """
+    CREATE TABLE invitations (
+        code_index BLOB PRIMARY KEY,
+        person_id TEXT NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+        expires_at TEXT NOT NULL,
+        used_at TEXT
+    );
+    CREATE TABLE links (
+        id TEXT PRIMARY KEY,
+        a_id TEXT NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+        b_id TEXT NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+        created_at TEXT NOT NULL,
+        ended_at TEXT
+    );
+    CREATE TABLE counters (
+        person_id TEXT NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        window TEXT NOT NULL,
+        count INTEGER NOT NULL,
+        PRIMARY KEY (person_id, name, window)
+    );
+    CREATE TABLE claims (
+        id TEXT PRIMARY KEY,
+        person_id TEXT NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+        detainee_index BLOB NOT NULL,
+        confirmations TEXT NOT NULL DEFAULT '',
+        state TEXT NOT NULL DEFAULT 'open',
+        created_at TEXT NOT NULL
+    );
+    """,
+]
+
+VAULT_SCHEMA = """
+CREATE TABLE IF NOT EXISTS vault.family_keys (
+    owner_id TEXT PRIMARY KEY,
+    wrapped BLOB NOT NULL,
+    created_at TEXT NOT NULL
+);
+"""

@@ -1,0 +1,127 @@
+"""Durable notifications: written in the same transaction as the change they announce.
+
+A row is ``pending`` until a dispatcher claims it (``sending``), then ``sent`` once Telegram
+accepted it. After a crash, rows still ``sending`` were in flight and are sent again: a
+duplicate is possible only for those. Payloads are sealed under the recipient's data key and
+name what happened (kind, state, reason codes), not words: the dispatcher renders them in
+the recipient's language at send time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from relay.clock import iso
+from relay.store import Store, Tx
+
+
+class OutboxState(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    DEAD = "dead"  # the chat is unreachable (blocked the bot) or the request can never pass
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxItem:
+    id: int
+    person_id: str
+    payload: dict[str, Any]
+    attempts: int
+    chat_id: int | None
+    lang: str
+
+
+async def enqueue(tx: Tx, person_id: str, payload: dict[str, Any]) -> int:
+    """Queue a notification for ``person_id`` inside the caller's transaction."""
+    now = tx.now()
+    await tx.execute(
+        "INSERT INTO outbox(person_id, payload_enc, not_before, created_at) VALUES (?, x'', ?, ?)",
+        (person_id, now, now),
+    )
+    row = await tx.one("SELECT last_insert_rowid() AS id")
+    assert row is not None
+    outbox_id = int(row["id"])
+    blob = await tx.seal_for(person_id, "outbox", "payload", str(outbox_id), payload)
+    await tx.execute("UPDATE outbox SET payload_enc = ? WHERE id = ?", (blob, outbox_id))
+    return outbox_id
+
+
+async def recover_in_flight(store: Store) -> int:
+    """After a restart, put rows that were being sent back in the queue; return how many."""
+    async with store.tx() as tx:
+        return await tx.execute("UPDATE outbox SET state = 'pending' WHERE state = 'sending'")
+
+
+async def claim_due(store: Store, limit: int = 50) -> list[OutboxItem]:
+    """Mark up to ``limit`` due rows as being sent and return them, oldest first."""
+    items: list[OutboxItem] = []
+    async with store.tx() as tx:
+        rows = await tx.all(
+            "SELECT o.id, o.person_id, o.payload_enc, o.attempts, p.chat_enc, p.lang"
+            " FROM outbox o JOIN people p ON p.id = o.person_id"
+            " WHERE o.state = 'pending' AND o.not_before <= ? ORDER BY o.id LIMIT ?",
+            (tx.now(), limit),
+        )
+        for row in rows:
+            payload = await tx.open_json_for(
+                row["person_id"], "outbox", "payload", str(row["id"]), row["payload_enc"]
+            )
+            chat: int | None = None
+            if row["chat_enc"] is not None:
+                raw = await tx.open_for(
+                    row["person_id"], "people", "chat", row["person_id"], row["chat_enc"]
+                )
+                chat = int(raw)
+            await tx.execute("UPDATE outbox SET state = 'sending' WHERE id = ?", (row["id"],))
+            items.append(
+                OutboxItem(
+                    row["id"], row["person_id"], payload, row["attempts"], chat, row["lang"]
+                )
+            )
+    return items
+
+
+async def mark_sent(store: Store, outbox_id: int, tg_message_id: int | None) -> None:
+    async with store.tx() as tx:
+        await tx.execute(
+            "UPDATE outbox SET state = 'sent', sent_at = ?, tg_message_id = ?,"
+            " payload_enc = x'' WHERE id = ?",
+            (tx.now(), tg_message_id, outbox_id),
+        )
+
+
+async def retry_later(store: Store, outbox_id: int, delay_s: float) -> None:
+    """Give a row back to the queue, not before ``delay_s`` from now."""
+    async with store.tx() as tx:
+        when = iso(tx.clock.now() + dt.timedelta(seconds=delay_s))
+        await tx.execute(
+            "UPDATE outbox SET state = 'pending', attempts = attempts + 1, not_before = ?"
+            " WHERE id = ?",
+            (when, outbox_id),
+        )
+
+
+async def give_up(store: Store, outbox_id: int, *, unreachable_person: str | None) -> None:
+    """Stop trying a row; mark its person unreachable when Telegram said so (403)."""
+    async with store.tx() as tx:
+        await tx.execute("UPDATE outbox SET state = 'dead' WHERE id = ?", (outbox_id,))
+        if unreachable_person is not None:
+            await tx.execute(
+                "UPDATE people SET unreachable = 1 WHERE id = ?", (unreachable_person,)
+            )
+
+
+async def counts(store: Store) -> dict[str, int]:
+    """Return the number of rows per state."""
+    async with store.tx() as tx:
+        rows = await tx.all("SELECT state, COUNT(*) AS n FROM outbox GROUP BY state")
+    return {row["state"]: int(row["n"]) for row in rows}
+
+
+def payload_json(payload: dict[str, Any]) -> str:
+    return json.dumps(payload, sort_keys=True)

@@ -1,0 +1,143 @@
+"""Settings: one frozen object, loaded and validated once from the environment.
+
+Names are the contract of DESIGN.md. A ``.env``-style file (KEY=value lines) is read first
+when given; the real environment wins over it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from relay.errors import ConfigError
+
+DEFAULT_API_URL = "https://api.telegram.org"
+_TOKEN = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{1,100}$")
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything the process needs to know, validated."""
+
+    bot_token: str | None = None
+    telegram_api_url: str = DEFAULT_API_URL
+    data_dir: Path = Path("rcm-data")
+    key_file: Path | None = None  # None: <data_dir>/keys/master.json
+    admin_ids: tuple[int, ...] = ()
+    sites_file: Path | None = None
+    rules_file: Path | None = None
+    # Abuse limits: submissions per family per day and requests per user per minute.
+    messages_per_day: int = 10
+    requests_per_minute: int = 60
+    review_lease_s: int = 900
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "rcm.sqlite3"
+
+    @property
+    def resolved_key_file(self) -> Path:
+        return (
+            self.key_file if self.key_file is not None else self.data_dir / "keys" / "master.json"
+        )
+
+    @property
+    def exports_dir(self) -> Path:
+        return self.data_dir / "exports"
+
+    def with_overrides(self, **changes: object) -> Settings:
+        """Return a copy with some fields changed (tests build settings this way)."""
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """Parse KEY=value lines (``#`` comments, optional quotes)."""
+    values: dict[str, str] = {}
+    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if "=" not in line:
+            raise ConfigError(f"{path}:{number}: expected KEY=value")
+        key, _, value = line.partition("=")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1]
+        values[key.strip().removeprefix("export ").strip()] = value
+    return values
+
+
+def _int(name: str, raw: str, minimum: int = 1) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name}: {raw!r} is not a whole number") from None
+    if value < minimum:
+        raise ConfigError(f"{name}: {value} is below {minimum}")
+    return value
+
+
+def _admin_ids(raw: str) -> tuple[int, ...]:
+    ids: list[int] = []
+    for part in raw.split(","):
+        item = part.strip()
+        if not item:
+            continue
+        if not item.isdigit() or int(item) == 0:
+            raise ConfigError(f"RCM_ADMIN_IDS: {item!r} is not a Telegram user id")
+        ids.append(int(item))
+    return tuple(ids)
+
+
+def _existing_file(name: str, raw: str) -> Path:
+    path = Path(raw).expanduser()
+    if not path.is_file():
+        raise ConfigError(f"{name}: {raw!r} does not exist or is not a file")
+    return path
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, env_file: Path | None = None
+) -> Settings:
+    """Build validated settings from the environment (and an optional .env file)."""
+    env: dict[str, str] = {}
+    if env_file is not None and env_file.is_file():
+        env.update(read_env_file(env_file))
+    env.update(os.environ if environ is None else environ)
+
+    token = env.get("RCM_BOT_TOKEN") or None
+    if token is not None and not _TOKEN.match(token):
+        raise ConfigError("RCM_BOT_TOKEN: does not look like a bot token (digits:secret)")
+    api_url = (env.get("RCM_TELEGRAM_API_URL") or DEFAULT_API_URL).rstrip("/")
+    if not re.match(r"^https?://[^\s/]+", api_url):
+        raise ConfigError(f"RCM_TELEGRAM_API_URL: {api_url!r} is not an http(s) URL")
+    data_dir = Path(env.get("RCM_DATA_DIR") or "rcm-data").expanduser()
+    key_file = Path(env["RCM_KEY_FILE"]).expanduser() if env.get("RCM_KEY_FILE") else None
+    sites_file = (
+        _existing_file("RCM_SITES_FILE", env["RCM_SITES_FILE"])
+        if env.get("RCM_SITES_FILE")
+        else None
+    )
+    rules_file = (
+        _existing_file("RCM_RULES_FILE", env["RCM_RULES_FILE"])
+        if env.get("RCM_RULES_FILE")
+        else None
+    )
+    return Settings(
+        bot_token=token,
+        telegram_api_url=api_url,
+        data_dir=data_dir,
+        key_file=key_file,
+        admin_ids=_admin_ids(env.get("RCM_ADMIN_IDS", "")),
+        sites_file=sites_file,
+        rules_file=rules_file,
+        messages_per_day=_int("RCM_MESSAGES_PER_DAY", env.get("RCM_MESSAGES_PER_DAY", "10")),
+        requests_per_minute=_int(
+            "RCM_REQUESTS_PER_MINUTE", env.get("RCM_REQUESTS_PER_MINUTE", "60")
+        ),
+        review_lease_s=_int("RCM_REVIEW_LEASE_S", env.get("RCM_REVIEW_LEASE_S", "900"), 10),
+    )

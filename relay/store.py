@@ -1,0 +1,243 @@
+"""The store: one SQLite file (WAL) behind aiosqlite, with a key vault attached beside it.
+
+One connection, one lock: every unit of work runs as ``async with store.tx() as tx`` and
+is serialised, because one aiosqlite connection shared by two tasks without a lock mixes
+their transactions. Writes use BEGIN IMMEDIATE so that a second process (a CLI verb next
+to the running bot) waits rather than failing half-way.
+
+The vault (a second SQLite file next to the key file, never in backups) holds each
+family's data key wrapped by the master key; deleting the row erases the family.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sqlite3
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from relay.clock import Clock, iso
+from relay.crypto import (
+    KeyRing,
+    blob_key_id,
+    field_ad,
+    new_data_key,
+    open_sealed,
+    seal,
+)
+from relay.errors import CryptoError
+from relay.migrations import MIGRATIONS, VAULT_SCHEMA
+
+log = logging.getLogger("relay.store")
+
+Row = sqlite3.Row
+Params = Sequence[Any] | dict[str, Any]
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration script into complete statements (triggers included)."""
+    out: list[str] = []
+    buf = ""
+    for line in script.splitlines(keepends=True):
+        buf += line
+        if sqlite3.complete_statement(buf):
+            if buf.strip():
+                out.append(buf.strip())
+            buf = ""
+    if buf.strip():
+        out.append(buf.strip())
+    return out
+
+
+class Tx:
+    """One transaction: SQL plus sealing and opening of fields."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._conn = store.conn
+        self.keys = store.keys
+        self.clock = store.clock
+
+    # -- SQL ------------------------------------------------------------------------------
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        """Run a statement; return the number of rows it changed."""
+        cursor = await self._conn.execute(sql, params)
+        count = cursor.rowcount
+        await cursor.close()
+        return count
+
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
+        await self._conn.executemany(sql, rows)
+
+    async def one(self, sql: str, params: Params = ()) -> Row | None:
+        async with self._conn.execute(sql, params) as cursor:
+            row: Row | None = await cursor.fetchone()
+            return row
+
+    async def all(self, sql: str, params: Params = ()) -> list[Row]:
+        async with self._conn.execute(sql, params) as cursor:
+            return list(await cursor.fetchall())
+
+    def now(self) -> str:
+        return iso(self.clock.now())
+
+    # -- family keys ----------------------------------------------------------------------
+    async def create_family_key(self, owner_id: str) -> None:
+        key = new_data_key()
+        await self.execute(
+            "INSERT INTO vault.family_keys(owner_id, wrapped, created_at) VALUES (?, ?, ?)",
+            (owner_id, self.keys.wrap(key, owner_id), self.now()),
+        )
+        self._store.key_cache[owner_id] = key
+
+    async def family_key(self, owner_id: str) -> bytes:
+        cached = self._store.key_cache.get(owner_id)
+        if cached is not None:
+            return cached
+        row = await self.one(
+            "SELECT wrapped FROM vault.family_keys WHERE owner_id = ?", (owner_id,)
+        )
+        if row is None:
+            raise CryptoError(f"no data key for {owner_id} (erased?)")
+        key = self.keys.unwrap(row["wrapped"], owner_id)
+        self._store.key_cache[owner_id] = key
+        return key
+
+    async def destroy_family_key(self, owner_id: str) -> None:
+        await self.execute("DELETE FROM vault.family_keys WHERE owner_id = ?", (owner_id,))
+        self._store.key_cache.pop(owner_id, None)
+
+    # -- sealing --------------------------------------------------------------------------
+    async def seal_for(
+        self, owner_id: str, table: str, column: str, row_id: str, value: object
+    ) -> bytes:
+        """Seal ``value`` (str, bytes or JSON-able) under the family's data key."""
+        key = await self.family_key(owner_id)
+        return seal(key, f"f:{owner_id}", _to_bytes(value), field_ad(table, column, row_id))
+
+    async def open_for(
+        self, owner_id: str, table: str, column: str, row_id: str, blob: bytes
+    ) -> bytes:
+        key = await self.family_key(owner_id)
+        return open_sealed(key, blob, field_ad(table, column, row_id))
+
+    async def open_json_for(
+        self, owner_id: str, table: str, column: str, row_id: str, blob: bytes
+    ) -> Any:
+        return json.loads(await self.open_for(owner_id, table, column, row_id, blob))
+
+    def seal_system(self, table: str, column: str, row_id: str, value: object) -> bytes:
+        """Seal ``value`` under the current system key (derived from the master key)."""
+        kid = self.keys.current_id
+        return seal(
+            self.keys.system_key(kid), kid, _to_bytes(value), field_ad(table, column, row_id)
+        )
+
+    def open_system(self, table: str, column: str, row_id: str, blob: bytes) -> bytes:
+        kid = blob_key_id(blob)
+        return open_sealed(self.keys.system_key(kid), blob, field_ad(table, column, row_id))
+
+
+def _to_bytes(value: object) -> bytes:
+    if isinstance(value, bytes):
+        return value
+    if isinstance(value, str):
+        return value.encode("utf-8")
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+class Store:
+    """The database of one installation."""
+
+    def __init__(
+        self, conn: aiosqlite.Connection, keys: KeyRing, path: Path, clock: Clock
+    ) -> None:
+        self.conn = conn
+        self.keys = keys
+        self.path = path
+        self.clock = clock
+        self.key_cache: dict[str, bytes] = {}
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    async def open(
+        cls, path: Path, keys: KeyRing, *, clock: Clock | None = None, vault: Path | None = None
+    ) -> Store:
+        """Open (creating and migrating as needed) the database at ``path``."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        vault_path = vault or keys.path.with_name("vault.sqlite3")
+        conn = await aiosqlite.connect(path, isolation_level=None)
+        conn.row_factory = sqlite3.Row
+        for pragma in (
+            "PRAGMA journal_mode=WAL",
+            "PRAGMA foreign_keys=ON",
+            "PRAGMA synchronous=FULL",
+            "PRAGMA secure_delete=ON",
+            "PRAGMA busy_timeout=10000",
+        ):
+            await conn.execute(pragma)
+        await conn.execute("ATTACH DATABASE ? AS vault", (str(vault_path),))
+        # The vault keeps a rollback journal with secure delete: an erased key is
+        # overwritten in place, not left behind in a WAL file.
+        await conn.execute("PRAGMA vault.journal_mode=DELETE")
+        await conn.execute("PRAGMA vault.secure_delete=ON")
+        await conn.execute(VAULT_SCHEMA)
+        store = cls(conn, keys, path, clock or Clock())
+        await store.migrate()
+        return store
+
+    async def migrate(self, target: int | None = None) -> int:
+        """Apply pending migrations (up to ``target``); return the schema version."""
+        goal = len(MIGRATIONS) if target is None else target
+        async with self._lock:
+            row = await (await self.conn.execute("PRAGMA user_version")).fetchone()
+            version = int(row[0]) if row else 0
+            while version < goal:
+                await self.conn.execute("BEGIN IMMEDIATE")
+                try:
+                    for statement in _statements(MIGRATIONS[version]):
+                        await self.conn.execute(statement)
+                    await self.conn.execute(f"PRAGMA user_version = {version + 1}")
+                    await self.conn.execute("COMMIT")
+                except BaseException:
+                    await self.conn.execute("ROLLBACK")
+                    raise
+                version += 1
+                log.info("schema migrated to version %d", version)
+            return version
+
+    async def close(self) -> None:
+        await self.conn.close()
+
+    @asynccontextmanager
+    async def tx(self) -> AsyncIterator[Tx]:
+        """Run one serialised write transaction (committed on success)."""
+        async with self._lock:
+            await self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield Tx(self)
+            except BaseException:
+                await self.conn.execute("ROLLBACK")
+                raise
+            await self.conn.execute("COMMIT")
+
+    async def backup(self, dest: Path) -> None:
+        """Copy the database with SQLite's online backup (the vault is not included)."""
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        async with self._lock:
+            target = await aiosqlite.connect(dest)
+            try:
+                await self.conn.backup(target)
+            finally:
+                await target.close()
+
+    async def checkpoint(self) -> None:
+        """Fold the WAL back into the database file."""
+        async with self._lock:
+            await self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
