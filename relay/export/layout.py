@@ -1,0 +1,169 @@
+"""Pure layout decisions: direction and script of a text, redaction, page geometry."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+from relay.export import fonts
+from relay.export.fonts import REDACTION_BAR
+from relay.export.items import PrintItem
+
+# Languages whose paragraphs run right to left even when they open with a Latin word.
+RTL_LANGS = frozenset({"ar", "fa", "ur", "ps", "ckb", "ku", "sd", "ug", "he", "yi", "dv"})
+
+# OpenType language tags HarfBuzz understands for the languages we see most (BCP 47 works
+# too; these are given so that e.g. Persian and Urdu digit and letter forms are chosen).
+_HB_LANG = {"ar": "ar", "fa": "fa", "ur": "ur", "ps": "ps", "ckb": "ckb", "ku": "ku"}
+
+
+@dataclass(frozen=True, slots=True)
+class TextStyle:
+    """How one message is set: paragraph direction, primary font family, HarfBuzz language."""
+
+    direction: str  # "ltr" or "rtl"
+    family: str
+    language: str | None
+
+
+def _first_strong_direction(text: str) -> str | None:
+    for char in text:
+        bidi = unicodedata.bidirectional(char)
+        if bidi in {"R", "AL"}:
+            return "rtl"
+        if bidi == "L":
+            return "ltr"
+    return None
+
+
+def dominant_family(text: str) -> str:
+    """Return the family of the chain that draws most letters of `text` (Latin by default)."""
+    counts: dict[str, int] = {}
+    for char in text:
+        if not unicodedata.category(char).startswith("L"):
+            continue
+        face = fonts.face_for(char)
+        if face is not None:
+            counts[face.family] = counts.get(face.family, 0) + 1
+    if not counts:
+        return fonts.LATIN
+    # Ties break on the family name so that the choice never depends on dict order.
+    return max(sorted(counts), key=lambda family: counts[family])
+
+
+# Naskh letters are small on the body for a given type size; enlarge them to match Latin.
+SIZE_FACTOR = {fonts.ARABIC: 1.15}
+
+
+def text_style(text: str, lang: str) -> TextStyle:
+    """Decide the paragraph direction, primary font and shaping language of a message."""
+    base = lang.replace("_", "-").split("-", maxsplit=1)[0].lower()
+    direction = "rtl" if base in RTL_LANGS else _first_strong_direction(text) or "ltr"
+    return TextStyle(
+        direction=direction, family=dominant_family(text), language=_HB_LANG.get(base)
+    )
+
+
+def normalise_spans(spans: tuple[tuple[int, int], ...], length: int) -> list[tuple[int, int]]:
+    """Clamp, sort and merge redaction spans over a text of `length` characters."""
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted((max(0, s), min(length, e)) for s, e in spans):
+        if start >= end:
+            continue
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def redact(text: str, spans: tuple[tuple[int, int], ...]) -> str:
+    """Replace every redacted non-space character by a full block; keep spaces and lines."""
+    if not spans:
+        return text
+    chars = list(text)
+    for start, end in normalise_spans(spans, len(text)):
+        for index in range(start, end):
+            char = chars[index]
+            if char.isspace():
+                continue
+            # Joiners and marks of a redacted word go too: nothing of it may remain.
+            chars[index] = "" if fonts.is_undrawn(char) else REDACTION_BAR
+    # A combining mark left right after a bar would attach to it; drop such orphans.
+    out: list[str] = []
+    for char in chars:
+        if out and out[-1] == REDACTION_BAR and unicodedata.category(char) in {"Mn", "Me"}:
+            continue
+        out.append(char)
+    return "".join(out)
+
+
+@dataclass(frozen=True, slots=True)
+class Geometry:
+    """Page measures in mm (and type sizes in pt) for one paper size."""
+
+    page_size: str
+    width: float
+    height: float
+    scale: float  # relative to A4
+
+    def mm(self, a4_mm: float) -> float:
+        """Scale an A4 measure to this paper size."""
+        return a4_mm * self.scale
+
+    def pt(self, a4_pt: float) -> float:
+        """Scale an A4 type size to this paper size (never below a legible 6.5 pt)."""
+        return max(6.5, round(a4_pt * self.scale * 2) / 2)
+
+    @property
+    def margin(self) -> float:
+        return self.mm(12)
+
+    @property
+    def cut_y(self) -> float:
+        """Where the dashed cut line between message and reply part runs."""
+        return self.height * 0.56
+
+
+def geometry(page_size: str) -> Geometry:
+    """Return the geometry of "A4" or "A5" paper."""
+    if page_size.upper() == "A5":
+        return Geometry("A5", 148.0, 210.0, 148.0 / 210.0)
+    if page_size.upper() == "A4":
+        return Geometry("A4", 210.0, 297.0, 1.0)
+    raise ValueError(f"unsupported page size {page_size!r} (A4 or A5)")
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedItem:
+    """A message ready to print: redacted text and how to set it."""
+
+    item: PrintItem
+    text: str  # redacted: the removed characters are gone, bars stand in their place
+    style: TextStyle
+
+    def printed_strings(self) -> tuple[str, ...]:
+        """Return every string of this item that ends up on paper."""
+        item = self.item
+        optional = (
+            item.addressee_father_name,
+            item.addressee_birth_date,
+            item.detainee_number,
+            item.channel_note,
+        )
+        return (
+            item.reference,
+            item.addressee_name,
+            item.addressee_name_latin,
+            item.sender_name,
+            item.sender_name_latin,
+            item.relationship,
+            self.text,
+            *(value for value in optional if value),
+        )
+
+
+def prepare(item: PrintItem) -> PreparedItem:
+    """Redact the text of `item` and decide its direction and font."""
+    text = redact(item.text, item.redactions)
+    return PreparedItem(item=item, text=text, style=text_style(text, item.lang))
