@@ -43,7 +43,7 @@ class BatchPDF(FPDF):
     """An FPDF whose footer names the batch and the page (no personal data)."""
 
     def __init__(self, geo: Geometry, footer_text: str) -> None:
-        super().__init__(orientation="P", unit="mm", format=geo.page_size)
+        super().__init__(orientation="P", unit="mm", format=(geo.width, geo.height))
         self.geo = geo
         self.footer_text = footer_text
 

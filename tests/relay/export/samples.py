@@ -1,0 +1,89 @@
+"""Sample batches shared by the export tests and the reference image script."""
+
+from __future__ import annotations
+
+import datetime
+
+from relay.export import BatchHeader, PrintItem
+
+HEADER = BatchHeader("KBL-1", "Pul-e-Charkhi", "B-2024-001", datetime.date(2024, 5, 1))
+
+FRENCH = (
+    "Bonjour papa, nous allons bien. Élodie a réussi son bac ; ça s'est très bien passé. "
+    "Appelle-nous au 0612345678 quand tu peux. Grosses bises de Noël."
+)
+UKRAINIAN = "Привіт, тату! У нас усе добре. Ґанок полагодили, їжачок живе в саду."
+PERSIAN = (
+    "Ali سلام مادر جان، ما همه خوب هستیم. می‌خواهم بدانی که Ali به مدرسه می‌رود. "
+    "شماره من ۰۹۱۲۳۴۵۶۷۸۹ است."
+)
+ARABIC = "السلام عليكم يا أبي، نحن بخير والحمد لله. ولدت أختك طفلة جميلة اسمها مريم."
+PHONE = "0612345678"
+PHONE_FA = "۰۹۱۲۳۴۵۶۷۸۹"
+
+
+def _span(text: str, part: str) -> tuple[tuple[int, int], ...]:
+    start = text.index(part)
+    return ((start, start + len(part)),)
+
+
+FR_ITEM = PrintItem(
+    reference="RCM-7K3F-9Q2D",
+    addressee_name="Jean Dupré",
+    addressee_name_latin="Jean Dupre",
+    addressee_father_name="Pierre",
+    addressee_birth_date="1970-02-03",
+    detainee_number="D-1234",
+    sender_name="Marie Dupré",
+    sender_name_latin="Marie Dupre",
+    relationship="épouse",
+    text=FRENCH,
+    redactions=_span(FRENCH, PHONE),
+    lang="fr",
+)
+UK_ITEM = PrintItem(
+    reference="RCM-AB12-CD34",
+    addressee_name="Тарас Шевченко",
+    addressee_name_latin="Taras Shevchenko",
+    addressee_father_name="Григорій",
+    addressee_birth_date=None,
+    detainee_number="123",
+    sender_name="Оксана Шевченко",
+    sender_name_latin="Oksana Shevchenko",
+    relationship="дочка",
+    text=UKRAINIAN,
+    redactions=(),
+    lang="uk",
+)
+FA_ITEM = PrintItem(
+    reference="RCM-ZZ99-0000",
+    addressee_name="علی رضایی",
+    addressee_name_latin="Ali Rezaei",
+    addressee_father_name="حسن",
+    addressee_birth_date="۱۳۵۰/۰۱/۰۱",
+    detainee_number="7788",
+    sender_name="مریم",
+    sender_name_latin="Maryam",
+    relationship="همسر",
+    text=PERSIAN,
+    redactions=_span(PERSIAN, PHONE_FA),
+    lang="fa",
+)
+AR_ITEM = PrintItem(
+    reference="RCM-QQ11-WW22",
+    addressee_name="أحمد",
+    addressee_name_latin="Ahmad",
+    addressee_father_name=None,
+    addressee_birth_date=None,
+    detainee_number=None,
+    sender_name="فاطمة",
+    sender_name_latin="Fatima",
+    relationship="ابنة",
+    text=ARABIC,
+    redactions=(),
+    lang="ar",
+)
+ITEMS = (FR_ITEM, UK_ITEM, FA_ITEM, AR_ITEM)
+# Cover and manifest come first; message forms follow in item order.
+FIRST_FORM_PAGE = 2
+REFERENCE_PAGES = {"uk": 3, "fa": 4, "ar": 5}

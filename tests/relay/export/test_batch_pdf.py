@@ -1,0 +1,194 @@
+"""Print batches read back as PDFs and as rendered pages (no mocks)."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import re
+import zlib
+from pathlib import Path
+
+import pypdf
+import pypdfium2 as pdfium
+import pytest
+import zxingcpp
+from PIL import Image, ImageChops, ImageStat
+
+from relay.errors import UnprintableCharacters
+from relay.export import render_batch
+from relay.export.fonts import ARABIC, LATIN, missing_chars
+from relay.export.layout import prepare, redact, text_style
+from relay.export.worker import render_batch_async
+from tests.relay.export.samples import (
+    AR_ITEM,
+    FIRST_FORM_PAGE,
+    FR_ITEM,
+    HEADER,
+    ITEMS,
+    PHONE,
+    PHONE_FA,
+    REFERENCE_PAGES,
+    UK_ITEM,
+)
+
+REFERENCE_DIR = Path(__file__).with_name("reference")
+
+
+@pytest.fixture(scope="module")
+def batch() -> bytes:
+    return render_batch(HEADER, ITEMS)
+
+
+def _text(pdf: bytes) -> str:
+    return "\n".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf)).pages)
+
+
+def _page(pdf: bytes, index: int, scale: float = 1.0) -> Image.Image:
+    return pdfium.PdfDocument(pdf)[index].render(scale=scale).to_pil()
+
+
+def _ink(image: Image.Image) -> int:
+    gray = image.convert("L")
+    return sum(count for value, count in enumerate(gray.histogram()) if value < 128)
+
+
+def _streams(pdf: bytes) -> list[bytes]:
+    out = []
+    for match in re.finditer(rb"stream\r?\n(.*?)endstream", pdf, re.S):
+        try:
+            out.append(zlib.decompress(match.group(1)))
+        except zlib.error:
+            out.append(match.group(1))
+    return out
+
+
+def test_latin_and_cyrillic_text_is_extractable(batch: bytes) -> None:
+    text = _text(batch)
+    for item in (FR_ITEM, UK_ITEM):
+        assert item.reference in text
+        assert item.addressee_name in text
+        assert item.addressee_name_latin in text
+    assert "Élodie a réussi son bac" in text
+    assert "Ґанок полагодили, їжачок живе в саду." in text
+    assert "Red Cross message batch" in text
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "direction", "family"),
+    [
+        pytest.param("Ali سلام می‌خواهم", "fa", "rtl", ARABIC, id="persian-opening-latin"),
+        pytest.param("السلام عليكم", "ar", "rtl", ARABIC, id="arabic"),
+        pytest.param("سلام", "en", "rtl", ARABIC, id="arabic-script-wrong-lang"),
+        pytest.param("Привіт, тату", "uk", "ltr", LATIN, id="ukrainian"),
+        pytest.param("Bonjour", "fr", "ltr", LATIN, id="french"),
+    ],
+)
+def test_text_style_decides_direction_and_font(
+    text: str, lang: str, direction: str, family: str
+) -> None:
+    style = text_style(text, lang)
+    assert (style.direction, style.family) == (direction, family)
+
+
+def test_rtl_samples_are_covered_by_the_chain() -> None:
+    strings = [s for item in ITEMS for s in prepare(item).printed_strings()]
+    assert missing_chars(strings) == ""
+
+
+@pytest.mark.parametrize("name", sorted(REFERENCE_PAGES))
+def test_page_matches_reference_image(batch: bytes, name: str) -> None:
+    fresh = _page(batch, REFERENCE_PAGES[name]).convert("L")
+    reference = Image.open(REFERENCE_DIR / f"{name}.png").convert("L")
+    assert fresh.size == reference.size
+    diff = ImageStat.Stat(ImageChops.difference(fresh, reference)).mean[0]
+    assert diff < 3.0
+    # The message box (between the people blocks and the cut line) holds text.
+    width, height = fresh.size
+    box = fresh.crop((0, int(height * 0.25), width, int(height * 0.55)))
+    assert _ink(box) > 400
+
+
+def test_redacted_phone_is_absent_from_file_and_text(batch: bytes) -> None:
+    text = _text(batch)
+    assert PHONE not in text
+    assert PHONE_FA not in text
+    assert "█" * len(PHONE) in text
+    for blob in [batch, *_streams(batch)]:
+        assert PHONE.encode() not in blob
+        assert PHONE_FA.encode() not in blob
+        assert PHONE_FA.encode("utf-16-be") not in blob
+
+
+def test_redact_keeps_spaces_and_drops_marks() -> None:
+    assert redact("call 06 12 now", ((5, 10),)) == "call ██ ██ now"
+    assert redact("abc", ((1, 2), (0, 9))) == "███"
+
+
+def test_every_qr_code_decodes_to_its_reference(batch: bytes) -> None:
+    for offset, item in enumerate(ITEMS):
+        image = _page(batch, FIRST_FORM_PAGE + offset, scale=2)
+        found = [r.text for r in zxingcpp.read_barcodes(image)]
+        assert found == [item.reference, item.reference]
+
+
+@pytest.mark.parametrize("char", ["\ue000", "\U00010000", "\U0001f600"])
+def test_unprintable_character_stops_the_export(char: str) -> None:
+    bad = dataclasses.replace(AR_ITEM, text=f"مرحبا {char} يا أبي")
+    with pytest.raises(UnprintableCharacters) as caught:
+        render_batch(HEADER, (FR_ITEM, bad))
+    assert caught.value.reference == AR_ITEM.reference
+    assert caught.value.chars == char
+    assert AR_ITEM.reference in str(caught.value)
+
+
+def test_redacted_unprintable_character_does_not_stop_the_export() -> None:
+    text = "hello \ue000 world"
+    item = dataclasses.replace(FR_ITEM, text=text, redactions=((6, 7),))
+    assert render_batch(HEADER, (item,)).startswith(b"%PDF")
+
+
+def test_same_input_gives_identical_bytes(batch: bytes) -> None:
+    assert render_batch(HEADER, ITEMS) == batch
+
+
+def test_a5_batch() -> None:
+    pdf = render_batch(dataclasses.replace(HEADER, page_size="A5"), ITEMS)
+    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    box = reader.pages[FIRST_FORM_PAGE].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (420, 595)
+    assert len(reader.pages) == 2 + len(ITEMS)
+    image = _page(pdf, FIRST_FORM_PAGE + 2, scale=3)
+    assert [r.text for r in zxingcpp.read_barcodes(image)] == [ITEMS[2].reference] * 2
+
+
+def test_long_text_continues_and_keeps_reply_part_last() -> None:
+    long_item = dataclasses.replace(UK_ITEM, text=(UKRAINIAN_PARAGRAPH + "\n") * 40)
+    pdf = render_batch(HEADER, (long_item,))
+    pages = len(pypdf.PdfReader(io.BytesIO(pdf)).pages)
+    assert pages > 3
+    last = _page(pdf, pages - 1, scale=2)
+    assert [r.text for r in zxingcpp.read_barcodes(last)] == [UK_ITEM.reference]
+    assert _text(pdf).count("їжачок") == 40
+
+
+UKRAINIAN_PARAGRAPH = "У нас усе добре, їжачок живе в саду, діти ходять до школи щодня."
+
+
+def test_progress_is_reported_per_message() -> None:
+    seen: list[tuple[int, int]] = []
+    render_batch(HEADER, ITEMS, progress=lambda done, total: seen.append((done, total)))
+    assert seen == [(1, 4), (2, 4), (3, 4), (4, 4)]
+
+
+def test_labels_go_through_the_translator() -> None:
+    pdf = render_batch(HEADER, ITEMS[:1], _=lambda s: "Повідомлення" if s == "Reply" else s)
+    assert "Повідомлення" in _text(pdf)
+
+
+async def test_async_render_in_worker_gives_same_bytes(batch: bytes) -> None:
+    seen: list[tuple[int, int]] = []
+    pdf = await render_batch_async(
+        HEADER, ITEMS, progress=lambda done, total: seen.append((done, total))
+    )
+    assert pdf == batch
+    assert seen[-1] == (4, 4)
