@@ -64,6 +64,55 @@ def labelled(
     return text_cell(pdf, x + label_w, y, w - label_w, value, size)
 
 
+def wrap(pdf: FPDF, text: str, width: float) -> list[str]:
+    """Break `text` into lines of at most `width` with the current font, measuring words.
+
+    fpdf2's own line breaker re-shapes the growing line once per character (quadratic in
+    HarfBuzz calls); shaping each word once is the same for us, as no script we print joins
+    letters across a space, and several times faster.
+    """
+    widths: dict[str, float] = {}
+
+    def measure(word: str) -> float:
+        if word not in widths:
+            widths[word] = pdf.get_string_width(word)
+        return widths[word]
+
+    space = measure(" ")
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        line: list[str] = []
+        used = 0.0
+        for token in paragraph.split(" "):
+            word = token
+            word_w = measure(word)
+            if line and used + space + word_w > width:
+                lines.append(" ".join(line))
+                line, used = [], 0.0
+            if not line and word_w > width:
+                pieces = _split_long_word(pdf, word, width)
+                lines.extend(pieces[:-1])
+                word = pieces[-1]
+                word_w = measure(word)
+            used += word_w + (space if line else 0.0)
+            line.append(word)
+        lines.append(" ".join(line))
+    return lines
+
+
+def _split_long_word(pdf: FPDF, word: str, width: float) -> list[str]:
+    """Cut a word wider than the line (a long number, a run without spaces) by characters."""
+    pieces: list[str] = []
+    current = ""
+    for char in word:
+        if current and pdf.get_string_width(current + char) > width:
+            pieces.append(current)
+            current = ""
+        current += char
+    pieces.append(current)
+    return pieces
+
+
 def _advance_factor(text: str) -> float:
     """A generous average advance per character, in em, used to skip measuring short texts."""
     if any(unicodedata.east_asian_width(char) in {"W", "F"} for char in text):

@@ -19,6 +19,7 @@ from relay.export.drawing import (
     photo_jpeg,
     surely_fits,
     text_cell,
+    wrap,
 )
 from relay.export.labels import Labels
 from relay.export.layout import SIZE_FACTOR, Geometry, PreparedItem
@@ -108,8 +109,6 @@ def _fit_text(
     pdf: FPDF, entry: PreparedItem, geo: Geometry, box: _Box
 ) -> tuple[float, list[str] | None]:
     """Pick the largest size that fits `box`; lines are returned when they had to be measured."""
-    style = entry.style
-    align = "R" if style.direction == "rtl" else "L"
     lines: list[str] | None = None
     size = geo.pt(TEXT_SIZES_A4[-1])
     for a4_size in TEXT_SIZES_A4:
@@ -117,11 +116,7 @@ def _fit_text(
         if surely_fits(entry.text, size, box.w, box.h):
             return size, None
         _set_text_font(pdf, entry, size)
-        measured = pdf.multi_cell(
-            box.w, line_height(size), entry.text, align=align, dry_run=True, output="LINES"
-        )
-        assert isinstance(measured, list)
-        lines = [str(line) for line in measured]
+        lines = wrap(pdf, entry.text, box.w)
         if len(lines) * line_height(size) <= box.h:
             return size, lines
     return size, lines
@@ -143,10 +138,9 @@ def _draw_lines(
     _set_text_font(pdf, entry, size)
     height = line_height(size)
     if lines is None:
-        pdf.set_xy(box.x, box.y)
-        pdf.multi_cell(box.w, height, entry.text, align=align)
-    else:
-        for index, line in enumerate(lines):
+        lines = wrap(pdf, entry.text, box.w)
+    for index, line in enumerate(lines):
+        if line:
             pdf.set_xy(box.x, box.y + index * height)
             pdf.cell(box.w, height, line, align=align)
     pdf.set_text_shaping(True)
