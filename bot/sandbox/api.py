@@ -317,6 +317,7 @@ async def get_updates(call: Call) -> Any:
         bot.poll_generation += 1
         generation = bot.poll_generation
         async with bot.changed:
+            bot.changed.notify_all()  # lets an older poll see that it has been superseded
             try:
                 async with asyncio.timeout(timeout):
                     await bot.changed.wait_for(

@@ -112,7 +112,11 @@ class SandboxServer:
         """Listen on the configured host and port (0 picks a free port)."""
         if self._runner is not None:
             return
-        runner = web.AppRunner(self.make_app(), access_log=None)
+        # Cancel a handler when its client goes away (an abandoned long poll must not linger
+        # and later swallow nothing); keep shutdown short for fast tests.
+        runner = web.AppRunner(
+            self.make_app(), access_log=None, handler_cancellation=True, shutdown_timeout=1.0
+        )
         await runner.setup()
         site = web.TCPSite(runner, self.host, self.port)
         await site.start()
