@@ -1,0 +1,142 @@
+"""Contact details and locations: phone numbers, e-mail, links, messenger handles, coordinates.
+
+All regexes run on the normalised text: digits are ASCII, letters case-folded, white space
+collapsed, invisible characters gone, so "۰۷۷۱ ۲۳۴ ۵۶۷۸" and "0771\u200b234 5678" look the
+same as "0771 234 5678".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from relay.rules.detectors import Doc, Span, regex_spans, register
+from relay.rules.normalize import normalize
+
+
+def _kw_regex(words: list[str]) -> str:
+    parts = sorted({re.escape(normalize(w).text.strip()) for w in words}, key=len, reverse=True)
+    return "|".join(parts)
+
+
+# Dates and lists of years look like digit runs but are family news.
+_DATE_RE = re.compile(r"\d{1,2}[./\-]\d{1,2}[./\-]\d{2,4}|\d{4}[./\-]\d{1,2}[./\-]\d{1,2}")
+_YEAR_RE = re.compile(r"(?:19|20)\d\d")
+
+
+class PhoneDetector:
+    """Phone numbers, including digits spread out with spaces, dots, dashes or brackets."""
+
+    def __init__(self, params: Mapping[str, Any]) -> None:
+        lo = int(params.get("min_digits", 7))
+        hi = int(params.get("max_digits", 15))
+        self.min_digits, self.max_digits = lo, hi
+        self.bare_min = int(params.get("bare_min_digits", 9))
+        # A digit, then digits with at most two separators between each; an optional
+        # leading "+" or "00".
+        reps = f"{{{lo - 1},{hi + 4}}}"
+        self.re = re.compile(r"(?<![\w.,])\+?\(?\d(?:[ \-./()]{0,2}\d)" + reps + r"(?![\w])")
+        kws = params.get("keywords", [])
+        self.kw = (re.compile("(?:" + _kw_regex(kws) + r")\W{0,3}(?:\w+\W{1,3}){0,3}$")
+                   if kws else None)
+
+    def find(self, doc: Doc) -> list[Span]:
+        text = doc.norm.text
+        out: list[Span] = []
+        for m in self.re.finditer(text):
+            s, e = m.span()
+            cand = m.group(0)
+            digits = re.sub(r"\D", "", cand)
+            n = len(digits)
+            if n < self.min_digits or n > self.max_digits:
+                continue
+            if _DATE_RE.fullmatch(cand.strip("()")):
+                continue
+            groups = re.split(r"[ \-./()]+", cand.strip("()+"))
+            if len(groups) > 1 and all(_YEAR_RE.fullmatch(g) for g in groups):
+                continue
+            plus = cand.startswith("+") or digits.startswith("00")
+            trunk = digits.startswith("0")
+            keyword = bool(self.kw and self.kw.search(text, max(0, s - 40), s))
+            if plus or keyword or n >= self.bare_min or (trunk and n >= self.min_digits):
+                out.append(doc.orig(s, e))
+        return out
+
+
+@register("phone")
+def _phone(params: Mapping[str, Any]) -> PhoneDetector:
+    return PhoneDetector(params)
+
+
+class RegexDetector:
+    """Spans of one regex (group ``group``) over the normalised text."""
+
+    def __init__(self, pattern: str, group: int = 0) -> None:
+        self.re = re.compile(pattern)
+        self.group = group
+
+    def find(self, doc: Doc) -> list[Span]:
+        return regex_spans(doc, self.re.finditer(doc.norm.text), self.group)
+
+
+_EMAIL = (r"[\w.%+\-]+@[\w\-]+(?:\.[\w\-]+)*\.[a-z]{2,}"
+          r"|[\w.%+\-]+ ?[(\[{] ?(?:at|собака|ات) ?[)\]}] ?[\w\-]+ ?"
+          r"(?:[(\[{] ?(?:dot|точка|نقطه) ?[)\]}]|\.) ?[a-z]{2,}")
+
+
+@register("email")
+def _email(params: Mapping[str, Any]) -> RegexDetector:
+    return RegexDetector(_EMAIL)
+
+
+@register("url")
+def _url(params: Mapping[str, Any]) -> RegexDetector:
+    tlds = "|".join(sorted(params.get("tlds", ["com", "org", "net"]), key=len, reverse=True))
+    pattern = (r"(?:https?://|www\.)[^\s<>\"]+[^\s<>\".,;:!?)]"
+               r"|(?<![\w@.\-])(?:[a-z0-9\-]+\.)+(?:" + tlds + r")(?![\w\-])"
+               r"(?:/[^\s<>\"]*[^\s<>\".,;:!?)])?")
+    return RegexDetector(pattern)
+
+
+@register("messenger")
+def _messenger(params: Mapping[str, Any]) -> RegexDetector:
+    hosts = "|".join(re.escape(h) for h in params.get("hosts", ["t.me", "wa.me"]))
+    return RegexDetector(r"(?<![\w.])(?:https?://)?(?:www\.)?(?:" + hosts
+                         + r") ?/ ?[\w+\-/=?.]*[\w/]")
+
+
+@register("handle")
+def _handle(params: Mapping[str, Any]) -> RegexDetector:
+    # "@name" that is not the middle of an e-mail address.
+    return RegexDetector(r"(?<![\w.@])@[a-z0-9_][a-z0-9_.]{2,31}(?<!\.)")
+
+
+_LAT = r"[-+]?(?:[0-8]?\d|90)[.,]\d{3,8}"
+_LON = r"[-+]?(?:1[0-7]\d|0?\d?\d|180)[.,]\d{3,8}"
+_COORD_DECIMAL = (
+    r"(?<![\d.,])(?:[ns] ?)?" + _LAT + r" ?°? ?(?:[ns] ?)?(?:[,;/] ?| )(?:[ew] ?)?" + _LON
+    + r" ?°? ?(?:[ew]\b)?"
+)
+# degrees, optional minutes, optional seconds (″ folds to two primes under NFKC)
+_DEG = (r"\d{1,3}(?:\.\d+)? ?[°º˚] ?(?:\d{1,2}(?:\.\d+)? ?['′’`] ?"
+        r"(?:\d{1,2}(?:\.\d+)? ?(?:\"|″|′′|''|”) ?)?)?")
+_HEMI = r"[nsewсшвдюз](?:\.|\b)"
+_COORD_DMS = r"(?<!\d)" + _DEG + _HEMI + r"(?:[ ,;/]{0,3}" + _DEG + _HEMI + ")?"
+_MGRS = (r"(?<![\w])\d{1,2}[c-hj-np-x] ?[a-hj-np-z]{2} ?"
+         r"(?:\d{5} ?\d{5}|\d{4} ?\d{4}|\d{3} ?\d{3})(?!\w)")
+
+
+@register("coordinates_decimal")
+def _coord_decimal(params: Mapping[str, Any]) -> RegexDetector:
+    return RegexDetector(_COORD_DECIMAL)
+
+
+@register("coordinates_dms")
+def _coord_dms(params: Mapping[str, Any]) -> RegexDetector:
+    return RegexDetector(_COORD_DMS)
+
+
+@register("coordinates_mgrs")
+def _coord_mgrs(params: Mapping[str, Any]) -> RegexDetector:
+    return RegexDetector(_MGRS)

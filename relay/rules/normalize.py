@@ -1,0 +1,211 @@
+"""Text normalisation for matching, with an exact offset map back to the original text.
+
+The matching view of a text is built character by character so that every output character
+knows the span ``[start, end)`` of the original characters it came from:
+
+- NFKC, then ``str.casefold``;
+- combining marks (Latin accents, Arabic harakat, U+0670, variation selectors, CGJ) are
+  dropped and their span is attached to the preceding output character, so that a finding
+  never splits a base letter from its marks;
+- invisible and bidi control characters (every ``Cf`` character: ZWSP, ZWNJ, ZWJ, LRM,
+  RLM, LRE..PDF, LRI..PDI, BOM, soft hyphen, tags...) and tatweel are dropped; ZWNJ is
+  meaningful in Persian spelling but carries no meaning for matching;
+- Arabic and Persian letter variants are unified (ي/ى/ی, ك/ک, ة->ه, أ/إ/آ/ٱ->ا, ؤ->و, ئ->ي);
+- every decimal digit (Arabic-Indic, Persian, Devanagari, fullwidth...) becomes ASCII;
+- runs of white space become one space.
+
+Look-alike letters are folded per word, toward the script that dominates the word (see
+``_fold_mixed_words``): "wеаpоn" with Cyrillic е/а/о becomes Latin "weapon", while a real
+Cyrillic word such as "сосна" is left alone, so that Cyrillic lexicons still match it.
+Folding is one character to one character, so it shares the offset map.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+# Characters dropped although they are not ``Cf``: tatweel stretches Arabic words and is a
+# classic way to break keyword matching; Hangul fillers render as nothing.
+_EXTRA_IGNORABLE = frozenset("\u0640\u115f\u1160\u3164\uffa0")
+
+_ARABIC_FOLD = {
+    "\u0649": "\u064a",  # alef maksura -> yeh
+    "\u06cc": "\u064a",  # Persian yeh -> Arabic yeh
+    "\u06d2": "\u064a",  # yeh barree
+    "\u06a9": "\u0643",  # Persian keheh -> kaf
+    "\u06aa": "\u0643",  # swash kaf
+    "\u0629": "\u0647",  # teh marbuta -> heh
+    "\u06c0": "\u0647",  # heh with yeh above
+    "\u06c1": "\u0647",  # heh goal
+    "\u06d5": "\u0647",  # ae
+    "\u0623": "\u0627",  # alef with hamza above
+    "\u0625": "\u0627",  # alef with hamza below
+    "\u0622": "\u0627",  # alef with madda
+    "\u0671": "\u0627",  # alef wasla
+    "\u0624": "\u0648",  # waw with hamza
+    "\u0626": "\u064a",  # yeh with hamza
+    "\u066b": ".",  # Arabic decimal separator: coordinates and amounts are written with it
+    "\u066c": ",",  # Arabic thousands separator
+}
+
+# Look-alikes between Latin, Cyrillic and Greek (lower case only: the text is case-folded).
+_CYR_TO_LAT = dict(zip("аеорсхукмтвнізјѕԁһѵ", "aeopcxykmtbhi3jsdhv", strict=True))
+_GRK_TO_LAT = dict(zip("οαειοκνρτυχβημζ", "oaeiokvptuxbhnz", strict=True))
+_LAT_TO_CYR = {
+    "a": "а", "e": "е", "o": "о", "p": "р", "c": "с", "x": "х", "y": "у", "k": "к",
+    "m": "м", "t": "т", "b": "в", "h": "н", "i": "і", "j": "ј", "s": "ѕ",
+}
+_GRK_TO_CYR = {"ο": "о", "α": "а", "ε": "е", "ρ": "р", "χ": "х", "κ": "к", "τ": "т", "ι": "і"}
+_TO_LATIN = str.maketrans({**_CYR_TO_LAT, **_GRK_TO_LAT})
+_TO_CYRILLIC = str.maketrans({**_LAT_TO_CYR, **_GRK_TO_CYR})
+
+_LATIN_RE = re.compile(r"[a-z\u00df-\u024f]")
+_CYR_GRK_RE = re.compile(r"[\u0370-\u03ff\u0400-\u052f]")
+_WORD_RE = re.compile(r"[^\W_]+")
+
+
+@dataclass(frozen=True, slots=True)
+class CharInfo:
+    """How one original character contributes to the normalised text."""
+
+    out: str  # what it becomes ("" when dropped)
+    attach: bool  # dropped combining mark: extend the previous output char's span
+    invisible: bool  # dropped invisible/bidi control character (obfuscation evidence)
+
+
+_CACHE: dict[str, CharInfo] = {}
+
+
+def _compute(ch: str) -> CharInfo:
+    """Normalise one character; see the module docstring for the steps."""
+    cat = unicodedata.category(ch)
+    if cat == "Cs":  # lone surrogate: keep it as an opaque non-letter
+        return CharInfo(ch, attach=False, invisible=False)
+    if cat == "Cf" or ch in _EXTRA_IGNORABLE:
+        return CharInfo("", attach=False, invisible=True)
+    if cat in {"Mn", "Me"}:
+        return CharInfo("", attach=True, invisible=False)
+    if ch.isspace():
+        return CharInfo(" ", attach=False, invisible=False)
+    dec = unicodedata.decimal(ch, None)
+    if dec is not None:
+        return CharInfo(str(dec), attach=False, invisible=False)
+    folded = unicodedata.normalize("NFKC", ch).casefold()
+    parts: list[str] = []
+    for c in unicodedata.normalize("NFD", folded):
+        if unicodedata.category(c) in ("Mn", "Me", "Cf"):
+            continue
+        d = unicodedata.decimal(c, None)
+        if d is not None:
+            parts.append(str(d))
+        elif c.isspace():
+            parts.append(" ")
+        else:
+            parts.append(_ARABIC_FOLD.get(c, c))
+    # NFC again so that Hangul syllables split by NFD come back together.
+    out = unicodedata.normalize("NFC", "".join(parts))
+    return CharInfo(out, attach=not out and cat.startswith("M"), invisible=False)
+
+
+def char_info(ch: str) -> CharInfo:
+    """Return the (cached) normalisation of one character."""
+    info = _CACHE.get(ch)
+    if info is None:
+        info = _compute(ch)
+        _CACHE[ch] = info  # idempotent; a race only computes the same value twice
+    return info
+
+
+@dataclass(frozen=True, slots=True)
+class Normalized:
+    """A normalised view of ``original``; ``starts[i]:ends[i]`` is the source of ``text[i]``."""
+
+    original: str
+    text: str
+    starts: tuple[int, ...] | None  # None: identity map (fast path, same length)
+    ends: tuple[int, ...] | None
+    invisible: tuple[int, ...]  # original indices of dropped invisible characters
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """Map the normalised span ``[start, end)`` (start < end) to the original text."""
+        if self.starts is None or self.ends is None:
+            return start, end
+        return self.starts[start], self.ends[end - 1]
+
+
+def _fast_path(text: str) -> str | None:
+    """Return the normalised text if every character maps to exactly one character."""
+    for ch in set(text):
+        info = char_info(ch)
+        if len(info.out) != 1:
+            return None
+    out = "".join([_CACHE[c].out for c in text])
+    if "  " in out:  # white space runs collapse: lengths change
+        return None
+    return out
+
+
+def normalize(text: str) -> Normalized:
+    """Build the matching view of ``text`` with its offset map back to ``text``."""
+    fast = _fast_path(text)
+    if fast is not None:
+        return Normalized(text, _fold_mixed_words(fast), None, None, ())
+    out: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    invisible: list[int] = []
+    for i, ch in enumerate(text):
+        info = char_info(ch)
+        o = info.out
+        if not o:
+            if info.invisible:
+                invisible.append(i)
+            elif info.attach and ends and ends[-1] == i:
+                ends[-1] = i + 1
+            continue
+        if o == " " and out and out[-1] == " ":
+            ends[-1] = i + 1  # collapse white space, keep the span contiguous
+            continue
+        for c in o:
+            out.append(c)
+            starts.append(i)
+            ends.append(i + 1)
+    return Normalized(
+        text, _fold_mixed_words("".join(out)), tuple(starts), tuple(ends), tuple(invisible)
+    )
+
+
+def _fold_mixed_words(text: str) -> str:
+    """Fold look-alike letters in words that mix Latin with Cyrillic or Greek letters."""
+    if not (_CYR_GRK_RE.search(text) and _LATIN_RE.search(text)):
+        return text
+    return _WORD_RE.sub(_fold_word, text)
+
+
+def _fold_word(m: re.Match[str]) -> str:
+    word = m.group(0)
+    if not (_CYR_GRK_RE.search(word) and _LATIN_RE.search(word)):
+        return word
+    to_lat = word.translate(_TO_LATIN)
+    if not _CYR_GRK_RE.search(to_lat):
+        return to_lat  # every Cyrillic/Greek letter had a Latin twin: a Latin word in disguise
+    to_cyr = word.translate(_TO_CYRILLIC)
+    if not _LATIN_RE.search(to_cyr):
+        return to_cyr  # a Cyrillic word with Latin look-alikes slipped in
+    return word
+
+
+def script_of(ch: str) -> str:
+    """Return a coarse script name of a letter ("latin", "cyrillic", "greek", ...)."""
+    o = ord(ch)
+    if o < 0x250 and ch.isalpha():
+        return "latin"
+    if 0x370 <= o < 0x400:
+        return "greek"
+    if 0x400 <= o < 0x530:
+        return "cyrillic"
+    if 0x600 <= o < 0x700 or 0x750 <= o < 0x780 or 0xFB50 <= o < 0xFE00 or 0xFE70 <= o < 0xFF00:
+        return "arabic"
+    return "other"
