@@ -11,6 +11,7 @@ from telegram import (
     BotCommandScopeAllPrivateChats,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    Message,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
 )
@@ -70,6 +71,7 @@ async def test_edits_and_their_refusals(client: SandboxClient, ptb_bot: Bot, use
     sent = await ptb_bot.send_message(user, "v1", reply_markup=KEYBOARD)
     edited = await ptb_bot.edit_message_text("v2", chat_id=user, message_id=sent.message_id,
                                              reply_markup=KEYBOARD)
+    assert isinstance(edited, Message)
     assert (edited.text, edited.edit_date is not None) == ("v2", True)
     with pytest.raises(BadRequest) as same:
         await ptb_bot.edit_message_text("v2", chat_id=user, message_id=sent.message_id,

@@ -73,7 +73,7 @@ async def test_newer_poll_ends_older_one_with_conflict(
     async with other:
         older = asyncio.create_task(ptb_bot.get_updates(timeout=3))
         await asyncio.sleep(0.1)
-        newer = asyncio.create_task(other.get_updates(timeout=0.5))
+        newer = asyncio.create_task(other.get_updates(timeout=1))
         with pytest.raises(Conflict) as caught:
             await asyncio.wait_for(older, 2)
         assert caught.value.message == (
