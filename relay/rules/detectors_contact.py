@@ -115,7 +115,7 @@ def _handle(params: Mapping[str, Any]) -> RegexDetector:
 _LAT = r"[-+]?(?:[0-8]?\d|90)[.,]\d{3,8}"
 _LON = r"[-+]?(?:1[0-7]\d|0?\d?\d|180)[.,]\d{3,8}"
 _COORD_DECIMAL = (
-    r"(?<![\d.,])(?:[ns] ?)?" + _LAT + r" ?°? ?(?:[ns] ?)?(?:[,;/] ?| )(?:[ew] ?)?" + _LON
+    r"(?<![\d.,])(?:[ns] ?)?" + _LAT + r" ?°? ?(?:[ns] ?)?(?:[,;/،] ?| )(?:[ew] ?)?" + _LON
     + r" ?°? ?(?:[ew]\b)?"
 )
 # degrees, optional minutes, optional seconds (″ folds to two primes under NFKC)

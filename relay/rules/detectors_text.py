@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
@@ -96,8 +97,9 @@ _VOWELS = frozenset("AEIOUY")
 _CONSONANT_RUN = re.compile(r"[B-DF-HJ-NP-TV-XZ]{4,}")
 
 
-def _codeish(tok: str) -> bool:
+def _codeish(raw: str) -> bool:
     """Return True for tokens that look like cipher groups rather than words."""
+    tok = "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in raw)
     if not tok.isascii() or len(tok) < 3:
         return False
     has_digit = any(c.isdigit() for c in tok)
@@ -180,6 +182,7 @@ def _spaced(params: Mapping[str, Any]) -> SpacedDetector:
 # ZWNJ/ZWJ are part of correct spelling in Arabic-script and Indic text.
 _JOINERS = frozenset("\u200c\u200d")
 _OVERRIDES = frozenset("\u202d\u202e")
+_ALPHABETS = frozenset({"latin", "cyrillic", "greek"})
 
 
 def _word_around(text: str, i: int) -> Span:
@@ -218,9 +221,13 @@ class InvisibleDetector:
             before, after = text[p], text[n]
             if not (before.isalpha() and after.isalpha()):
                 continue
-            if ch in _JOINERS and (script_of(before) not in ("latin", "cyrillic", "greek")
-                                   or script_of(after) not in ("latin", "cyrillic", "greek")):
-                continue
+            scripts = {script_of(before), script_of(after)}
+            if ch == "\u200c" and scripts - _ALPHABETS:
+                continue  # ZWNJ: Persian spelling (می‌روم), Indic conjuncts
+            if ch == "\u200d" and scripts - _ALPHABETS - {"arabic"}:
+                continue  # ZWJ: Indic conjuncts; inside an Arabic word it only hides
+            out.add(_word_around(text, i))
+            continue
             out.add(_word_around(text, i))
         return sorted(out)
 

@@ -99,6 +99,11 @@ class Lexicon:
             end = last + 1
             for t in infos:
                 start = end - t.length
+                if spaced and t.length >= 4 and t.category != ALLOW:
+                    # A letter-spaced run has lost its word boundaries ("e n v o i e v i a
+                    # h a w a l a"): accept longer terms anywhere inside it.
+                    hits.append(LexHit(start, end, t.category, t.tier, spaced))
+                    continue
                 ws = start
                 while ws > 0 and _is_word_char(text[ws - 1]):
                     ws -= 1

@@ -26,9 +26,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-# Characters dropped although they are not ``Cf``: tatweel stretches Arabic words and is a
-# classic way to break keyword matching; Hangul fillers render as nothing.
-_EXTRA_IGNORABLE = frozenset("\u0640\u115f\u1160\u3164\uffa0")
+# Characters dropped although they are not ``Cf``: Hangul fillers render as nothing.
+_EXTRA_IGNORABLE = frozenset("\u115f\u1160\u3164\uffa0")
 
 _ARABIC_FOLD = {
     "\u0649": "\u064a",  # alef maksura -> yeh
@@ -85,6 +84,10 @@ def _compute(ch: str) -> CharInfo:
         return CharInfo(ch, attach=False, invisible=False)
     if cat == "Cf" or ch in _EXTRA_IGNORABLE:
         return CharInfo("", attach=False, invisible=True)
+    if ch == "\u0640":
+        # Tatweel stretches Arabic words for looks (greetings are often decorated with it):
+        # dropped for matching, but not evidence of obfuscation.
+        return CharInfo("", attach=True, invisible=False)
     if cat in {"Mn", "Me"}:
         return CharInfo("", attach=True, invisible=False)
     if ch.isspace():
