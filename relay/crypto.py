@@ -153,6 +153,7 @@ class KeyRing:
         flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
         fd = os.open(tmp, flags, 0o600)
         try:
+            os.fchmod(fd, 0o600)  # O_CREAT keeps the mode of a stale .tmp left by a crash
             os.write(fd, text)
             os.fsync(fd)
         finally:

@@ -76,9 +76,17 @@ async def transition(
     detail: dict[str, Any] | None = None,
     sets: dict[str, Any] | None = None,
     notify: bool | None = None,
+    notice: dict[str, Any] | None = None,
 ) -> S:
-    """Move a message; return the state it left. Raises InvalidTransition or Conflict."""
-    row = await tx.one("SELECT state, family_id, kind FROM messages WHERE id = ?", (message_id,))
+    """Move a message; return the state it left. Raises InvalidTransition or Conflict.
+
+    ``detail`` (codes only: it is stored in clear on the timeline and in the audit log) and
+    ``notice`` (may be personal, e.g. a reviewer's note: it only goes into the sealed outbox
+    payload) describe the move to the family.
+    """
+    row = await tx.one(
+        "SELECT state, family_id, kind, ref_enc FROM messages WHERE id = ?", (message_id,)
+    )
     if row is None:
         raise NotFound(f"message {message_id}")
     current = S(row["state"])
@@ -108,6 +116,9 @@ async def transition(
         detail={"from": current.value, "to": to.value, **info},
     )
     if notify if notify is not None else to in NOTIFY_FAMILY:
+        reference = await tx.open_for(
+            row["family_id"], "messages", "ref", message_id, row["ref_enc"]
+        )
         await outbox.enqueue(
             tx,
             row["family_id"],
@@ -117,6 +128,8 @@ async def transition(
                 "kind": row["kind"],
                 "state": to.value,
                 "detail": info,
+                "reference": reference.decode(),
+                **(notice or {}),
             },
         )
     return current

@@ -365,6 +365,7 @@ async def list_for(store: Store, person_id: str, *, limit: int = 10) -> list[Mes
                         for e in events
                     ),
                     channel=Channel(row["channel"]),
+                    lang=row["lang"],
                     waiting_for_reader=state == MessageState.SUBMITTED
                     and await readers_of(tx, row["lang"]) == 0,
                 )
@@ -387,3 +388,14 @@ async def forget(store: Store, person_id: str) -> int:
             tx, actor=person_id, action="person.forget", obj=person_id, detail={"printed": printed}
         )
     return printed
+
+
+async def photo_of(store: Store, message_id: str) -> bytes | None:
+    """Return the photo attached to a message or reply, if any."""
+    async with store.tx() as tx:
+        row = await tx.one("SELECT family_id, photo_enc FROM messages WHERE id = ?", (message_id,))
+        if row is None or row["photo_enc"] is None:
+            return None
+        return await tx.open_for(
+            row["family_id"], "messages", "photo", message_id, row["photo_enc"]
+        )

@@ -151,6 +151,14 @@ MIGRATIONS: list[str] = [
         created_at TEXT NOT NULL
     );
     """,
+    # 3: conversation state (a message being composed survives a restart), sealed.
+    """
+    CREATE TABLE drafts (
+        person_id TEXT PRIMARY KEY REFERENCES people(id) ON DELETE CASCADE,
+        data_enc BLOB NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    """,
 ]
 
 VAULT_SCHEMA = """

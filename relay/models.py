@@ -119,3 +119,4 @@ class MessageView:
     timeline: tuple[TimelineEvent, ...]
     channel: Channel = Channel.PAPER
     waiting_for_reader: bool = False
+    lang: str = ""

@@ -43,7 +43,8 @@ def parse_reference(text: str) -> str | None:
     Accepts lower case, missing dashes or prefix, spaces, and the usual look-alike letters.
     """
     cleaned = re.sub(r"[\s\-_.]", "", text.strip().upper())
-    if cleaned.startswith("RCM"):
+    # Strip the prefix only when it is one: a body may itself start with R, C, M.
+    if cleaned.startswith("RCM") and len(cleaned) == _BODY_LEN + 4:
         cleaned = cleaned[3:]
     cleaned = "".join(_READ_AS.get(ch, ch) for ch in cleaned)
     if len(cleaned) != _BODY_LEN + 1 or any(ch not in _VALUE for ch in cleaned):

@@ -292,7 +292,8 @@ async def decide(
                 to=MessageState.RETURNED,
                 action=Action.RETURN,
                 actor=reviewer_id,
-                detail={"reason": reason.value, "note": "1" if decision.note else ""},
+                detail={"reason": reason.value},
+                notice={"note": decision.note},
                 sets={"claimed_by": None, "lease_until": None, "decision_enc": blob},
             )
             return MessageState.RETURNED

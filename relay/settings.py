@@ -87,7 +87,8 @@ def _admin_ids(raw: str) -> tuple[int, ...]:
         item = part.strip()
         if not item:
             continue
-        if not item.isdigit() or int(item) == 0:
+        # isascii: str.isdigit() also accepts "²", which int() refuses.
+        if not (item.isascii() and item.isdigit()) or int(item) == 0:
             raise ConfigError(f"RCM_ADMIN_IDS: {item!r} is not a Telegram user id")
         ids.append(int(item))
     return tuple(ids)

@@ -1,0 +1,131 @@
+"""Send the durable outbox to Telegram at the rate Telegram allows, retrying what failed.
+
+Rows are claimed (``sending``) before the request and marked ``sent`` after Telegram
+accepted it; a crash in between resends only those rows. 429 waits ``retry_after``; 5xx and
+network errors back off; 403 (the user blocked the bot) marks the chat unreachable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+
+from telegram import Bot, Message
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+
+from bot.i18n.catalog import translator
+from bot.notify import render
+from relay import messages, outbox
+from relay.outbox import OutboxItem
+from relay.store import Store
+
+log = logging.getLogger("bot.dispatcher")
+
+MAX_BACKOFF_S = 300.0
+
+
+def backoff_s(attempts: int) -> float:
+    """Return the wait before retry number ``attempts + 1`` (exponential, capped)."""
+    return float(min(MAX_BACKOFF_S, 2 ** min(attempts, 10)))
+
+
+class OutboxDispatcher:
+    """Drains the outbox in the background."""
+
+    def __init__(
+        self,
+        bot: Bot,
+        store: Store,
+        *,
+        batch: int = 60,
+        idle_s: float = 1.0,
+        on_sent: Callable[[OutboxItem], None] | None = None,
+    ) -> None:
+        self.bot = bot
+        self.store = store
+        self.batch = batch
+        self.idle_s = idle_s
+        self.on_sent = on_sent
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self.sent = 0
+        self.retried = 0
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self.run(), name="outbox-dispatcher")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def run(self) -> None:
+        """Send until cancelled."""
+        recovered = await outbox.recover_in_flight(self.store)
+        if recovered:
+            log.info(
+                "outbox: %d notifications were in flight at the last stop; resending", recovered
+            )
+        while True:
+            items = await outbox.claim_due(self.store, self.batch)
+            if items:
+                await asyncio.gather(*(self._send(item) for item in items))
+                continue
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self.idle_s)
+
+    async def _deliver(self, item: OutboxItem) -> Message:
+        assert item.chat_id is not None
+        tr = translator(item.lang)
+        out = render(tr, item.payload, self.store.clock.now())
+        text = tr.directed(out.text)
+        if out.photo_of is not None:
+            photo = await messages.photo_of(self.store, out.photo_of)
+            if photo is not None:
+                return await self.bot.send_photo(
+                    item.chat_id, photo, caption=text[:1024], protect_content=True
+                )
+        return await self.bot.send_message(
+            item.chat_id, text[:4096], reply_markup=out.markup, protect_content=True
+        )
+
+    async def _send(self, item: OutboxItem) -> None:
+        if item.chat_id is None:
+            await outbox.give_up(self.store, item.id, unreachable_person=None)
+            log.warning("outbox %d: recipient has no chat; dropped", item.id)
+            return
+        try:
+            sent = await self._deliver(item)
+        except RetryAfter as exc:
+            delay = exc.retry_after
+            seconds = delay if isinstance(delay, int | float) else delay.total_seconds()
+            self.retried += 1
+            await outbox.retry_later(self.store, item.id, float(seconds))
+            return
+        except Forbidden:
+            log.info("outbox %d: chat unreachable (bot blocked)", item.id)
+            await outbox.give_up(self.store, item.id, unreachable_person=item.person_id)
+            return
+        except BadRequest as exc:
+            log.warning(
+                "outbox %d: refused by Telegram (%s); dropped", item.id, type(exc).__name__
+            )
+            await outbox.give_up(self.store, item.id, unreachable_person=None)
+            return
+        except (NetworkError, TelegramError) as exc:
+            self.retried += 1
+            log.info("outbox %d: %s, retrying", item.id, type(exc).__name__)
+            await outbox.retry_later(self.store, item.id, backoff_s(item.attempts))
+            return
+        await outbox.mark_sent(self.store, item.id, sent.message_id)
+        self.sent += 1
+        if self.on_sent is not None:
+            self.on_sent(item)

@@ -1,0 +1,147 @@
+"""Shared pieces of the handlers: who is talking, in which language, and how to answer."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Sequence
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.error import BadRequest, TelegramError
+from telegram.ext import ApplicationHandlerStop
+
+from bot.callbacks import cb
+from bot.context import Ctx, Services
+from bot.i18n.catalog import Translator, negotiate, translator
+from bot.texts import input_error
+from relay import people
+from relay.errors import InvalidInput, RelayError
+from relay.people import Person
+
+log = logging.getLogger("bot.handlers")
+
+Buttons = Sequence[Sequence[tuple[str, str]]]
+
+
+def services(context: Ctx) -> Services:
+    return context.bot_data.services
+
+
+def keyboard(rows: Buttons) -> InlineKeyboardMarkup:
+    """Build an inline keyboard from rows of (label, callback data)."""
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
+    )
+
+
+def nav_row(tr: Translator, *, back: bool = True) -> list[tuple[str, str]]:
+    """Return the Back / Cancel row shown under every step."""
+    _ = tr.gettext
+    row = [(_("« Back"), cb("new", "back"))] if back else []
+    row.append((_("✖ Cancel"), cb("new", "cancel")))
+    return row
+
+
+async def person_of(update: Update, context: Ctx) -> tuple[Person, Translator]:
+    """Return the person writing (created with a language only) and their translator."""
+    user = update.effective_user
+    assert user is not None
+    svc = services(context)
+    found = await people.find(svc.store, user.id)
+    if found is None:
+        lang = negotiate(user.language_code) or "en"
+        found = await people.ensure(svc.store, user.id, lang)
+    return found, translator(found.lang)
+
+
+async def say(
+    update: Update,
+    tr: Translator,
+    text: str,
+    markup: InlineKeyboardMarkup | None = None,
+    *,
+    protect: bool = False,
+) -> Message | None:
+    """Answer in the chat the update came from."""
+    chat = update.effective_chat
+    if chat is None:
+        return None
+    return await chat.send_message(
+        tr.directed(text), reply_markup=markup, protect_content=protect or None
+    )
+
+
+async def edit_or_say(
+    update: Update, tr: Translator, text: str, markup: InlineKeyboardMarkup | None = None
+) -> None:
+    """Replace the message whose button was pressed, or send a new one."""
+    query = update.callback_query
+    if query is not None and query.message is not None:
+        try:
+            await query.edit_message_text(tr.directed(text), reply_markup=markup)
+        except BadRequest:
+            pass  # the same text again ("message is not modified"), or too old to edit
+        else:
+            return
+    await say(update, tr, text, markup)
+
+
+async def answer_error(update: Update, tr: Translator, error: RelayError) -> None:
+    """Turn a domain error into a short localized sentence."""
+    _ = tr.gettext
+    if isinstance(error, InvalidInput):
+        text = input_error(tr, error.code)
+    elif error.code == "not_found":
+        text = _("We could not find that. Please check and try again.")
+    elif error.code == "not_allowed":
+        text = _("Sorry, you are not allowed to do this.")
+    elif error.code == "invalid_transition":
+        text = _("This cannot be done any more: the message has moved on.")
+    elif error.code == "conflict":
+        text = _("Somebody else got there first. Please try again.")
+    elif error.code == "rate_limited":
+        text = _("You have reached today's limit of messages. Please try again tomorrow.")
+    else:
+        text = _("Something went wrong on our side. Please try again later.")
+    if update.callback_query is not None:
+        try:
+            await update.callback_query.answer(text[:200], show_alert=True)
+        except TelegramError:
+            await say(update, tr, text)
+        return
+    await say(update, tr, text)
+
+
+async def gatekeeper(update: Update, context: Ctx) -> None:
+    """Refuse floods politely before any handler runs (group -2)."""
+    user = update.effective_user
+    if user is None or user.is_bot:
+        raise ApplicationHandlerStop
+    if services(context).limiter.allow(user.id):
+        return
+    tr = translator(negotiate(user.language_code))
+    if update.callback_query is not None:
+        await update.callback_query.answer(
+            tr.gettext("Too many requests. Please wait a minute."), show_alert=False
+        )
+    elif update.effective_chat is not None:
+        await say(update, tr, tr.gettext("Too many requests. Please wait a minute."))
+    raise ApplicationHandlerStop
+
+
+async def on_error(update: object, context: Ctx) -> None:
+    """Log a handler failure without user data, and tell the user something went wrong."""
+    log.error(
+        "handler failed: %s",
+        type(context.error).__name__,
+        exc_info=(type(context.error), context.error, context.error.__traceback__)
+        if context.error is not None and log.isEnabledFor(logging.DEBUG)
+        else None,
+    )
+    if isinstance(update, Update) and update.effective_chat is not None:
+        user = update.effective_user
+        tr = translator(negotiate(user.language_code) if user else None)
+        with contextlib.suppress(TelegramError):
+            await say(
+                update, tr, tr.gettext("Something went wrong on our side. Please try again later.")
+            )

@@ -1,0 +1,211 @@
+"""The steps of composing a message: what each asks, and what it accepts.
+
+A step is a name in the person's draft; ``prompt`` says what to ask, ``accept_text`` turns
+typed text into draft fields (raising InvalidInput) and names the next step.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Mapping
+from typing import Any
+
+from bot.callbacks import cb
+from bot.handlers.common import Buttons, nav_row
+from bot.i18n.catalog import Translator
+from bot.texts import RELATIONSHIPS, relationship_name
+from relay.errors import InvalidInput
+from relay.models import Addressee, Site
+from relay.text_input import clean_name, clean_text, is_latin
+
+# Steps that only take a button press.
+BUTTON_STEPS = frozenset({"pick", "ad_rel", "preview", "edit_preview"})
+SKIPPABLE = frozenset({"profile_latin", "ad_latin", "ad_father", "ad_dob", "ad_number", "photo"})
+SITE_PAGE = 8
+
+
+def parse_date(text: str, today: dt.date) -> str:
+    """Parse a typed date (d.m.yyyy, d/m/yyyy, yyyy-m-d; any digit system) to ISO."""
+    digits = "".join(
+        str(unicodedata.decimal(ch)) if unicodedata.decimal(ch, None) is not None else ch
+        for ch in text.strip()
+    )
+    match = re.fullmatch(r"(\d{1,2})[./\- ](\d{1,2})[./\- ](\d{4})", digits)
+    iso = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", digits)
+    try:
+        if match:
+            day, month, year = (int(x) for x in match.groups())
+            value = dt.date(year, month, day)
+        elif iso:
+            year, month, day = (int(x) for x in iso.groups())
+            value = dt.date(year, month, day)
+        else:
+            raise InvalidInput("bad_date")
+    except ValueError:
+        raise InvalidInput("bad_date") from None
+    if not dt.date(1900, 1, 1) <= value <= today:
+        raise InvalidInput("bad_date")
+    return value.isoformat()
+
+
+def _detainee_number(text: str) -> str:
+    value = clean_text(text, max_chars=40, field="detainee_number")
+    if "\n" in value:
+        raise InvalidInput("too_long")
+    return value
+
+
+def _latin(text: str, field: str) -> str:
+    value = clean_name(text, field=field)
+    if not is_latin(value):
+        raise InvalidInput("not_latin")
+    return value
+
+
+def accept_text(
+    step: str, text: str, draft: dict[str, Any], *, today: dt.date, sites: Mapping[str, Site]
+) -> str:
+    """Store typed text for ``step`` in the draft; return the next step."""
+    ad: dict[str, Any] = draft.setdefault("ad", {})
+    profile: dict[str, Any] = draft.setdefault("profile", {})
+    if step == "profile_name":
+        profile["full_name"] = clean_name(text, field="full_name")
+        if is_latin(profile["full_name"]):
+            profile["latin_name"] = profile["full_name"]
+            return "profile_done"
+        return "profile_latin"
+    if step == "profile_latin":
+        profile["latin_name"] = _latin(text, "latin_name")
+        return "profile_done"
+    if step == "ad_name":
+        ad["full_name"] = clean_name(text, field="addressee_name")
+        if is_latin(ad["full_name"]):
+            ad["latin_name"] = ad["full_name"]
+            return "ad_father"
+        return "ad_latin"
+    if step == "ad_latin":
+        ad["latin_name"] = _latin(text, "addressee_latin")
+        return "ad_father"
+    if step == "ad_father":
+        ad["father_name"] = clean_name(text, field="father_name")
+        return "ad_dob"
+    if step == "ad_dob":
+        ad["birth_date"] = parse_date(text, today)
+        return "ad_number"
+    if step == "ad_number":
+        ad["detainee_number"] = _detainee_number(text)
+        return "ad_rel"
+    if step == "ad_site":
+        matches = search_sites(sites, text)
+        if len(matches) == 1:
+            ad["site_code"] = matches[0].code
+            return "text"
+        draft["site_filter"] = text.strip()[:40]
+        return "ad_site"
+    if step in ("text", "edit_text"):
+        draft["text"] = clean_text(text)
+        return "photo" if step == "text" else "edit_preview"
+    raise InvalidInput("use_buttons")
+
+
+def skip(step: str, draft: dict[str, Any]) -> str:
+    """Leave an optional step empty; return the next step."""
+    ad: dict[str, Any] = draft.setdefault("ad", {})
+    following = {
+        "profile_latin": "profile_done",
+        "ad_latin": "ad_father",
+        "ad_father": "ad_dob",
+        "ad_dob": "ad_number",
+        "ad_number": "ad_rel",
+        "photo": "preview",
+    }
+    if step == "profile_latin":
+        draft.setdefault("profile", {})["latin_name"] = draft["profile"].get("full_name", "")
+    if step == "ad_latin":
+        ad["latin_name"] = ad.get("full_name", "")
+    return following[step]
+
+
+def search_sites(sites: Mapping[str, Site], typed: str) -> list[Site]:
+    """Return the sites whose code, name or country contains the typed text."""
+    needle = typed.strip().casefold()
+    return [
+        s
+        for s in sites.values()
+        if not needle
+        or needle in s.code.casefold()
+        or needle in s.name.casefold()
+        or needle in s.country.casefold()
+    ]
+
+
+def prompt(  # noqa: PLR0912 - one branch per step
+    step: str,
+    tr: Translator,
+    draft: dict[str, Any],
+    *,
+    sites: Mapping[str, Site],
+    addressees: list[Addressee],
+) -> tuple[str, Buttons]:
+    """Return what to ask at ``step`` and the buttons to show."""
+    _ = tr.gettext
+    skip_row = [(_("Skip"), cb("new", "skip"))]
+    if step == "profile_name":
+        return _("First, your own full name, as on your identity papers:"), [
+            nav_row(tr, back=False)
+        ]
+    if step == "profile_latin":
+        return _("Your name in Latin letters (A-Z), so that anyone can read it:"), [
+            skip_row,
+            nav_row(tr),
+        ]
+    if step == "pick":
+        rows: list[list[tuple[str, str]]] = [
+            [(f"{a.full_name} ({a.site_code})", cb("new", "to", a.id))] for a in addressees[-6:]
+        ]
+        rows.append([(_("+ Someone new"), cb("new", "to", "new"))])
+        rows.append(nav_row(tr, back=False))
+        return _("Who is the message for?"), rows
+    if step == "ad_name":
+        return _("The full name of the person you are writing to:"), [nav_row(tr)]
+    if step == "ad_latin":
+        return _("Their name in Latin letters (A-Z):"), [skip_row, nav_row(tr)]
+    if step == "ad_father":
+        return _("Their father's name (helps to find the right person):"), [skip_row, nav_row(tr)]
+    if step == "ad_dob":
+        return _("Their date of birth, for example 25.12.1980:"), [skip_row, nav_row(tr)]
+    if step == "ad_number":
+        return _("Their detainee number, if you know it:"), [skip_row, nav_row(tr)]
+    if step == "ad_rel":
+        rows = [[(relationship_name(tr, code), cb("new", "rel", code))] for code in RELATIONSHIPS]
+        rows.append(nav_row(tr))
+        return _("You are their:"), rows
+    if step == "ad_site":
+        found = search_sites(sites, draft.get("site_filter", ""))
+        rows = [[(f"{s.name} ({s.code})", cb("new", "site", s.code))] for s in found[:SITE_PAGE]]
+        rows.append(nav_row(tr))
+        text = _("Where are they held? Choose below, or type part of the name to search.")
+        if not found:
+            text = _("No place matches. Type another part of the name.")
+        return text, rows
+    if step in ("text", "edit_text"):
+        site = sites.get(draft.get("ad", {}).get("site_code") or draft.get("site_code", ""))
+        limit = site.word_limit if site else 200
+        return (
+            _(
+                "Write your message: family news only (health, family, school, greetings). "
+                "Up to {limit} words. Send it as one message."
+            ).format(limit=limit),
+            [nav_row(tr)],
+        )
+    if step == "photo":
+        return (
+            _(
+                "You may add one family photo (no weapons, flags or uniforms). "
+                "Send it now, or skip."
+            ),
+            [skip_row, nav_row(tr)],
+        )
+    return _("Please use the buttons."), [nav_row(tr)]

@@ -1,0 +1,103 @@
+"""Locale negotiation and gettext catalogs (Babel), loaded from ``locales/*.po`` at start.
+
+Catalogs are read from the .po files and compiled in memory, so a fresh checkout needs no
+build step; ``scripts/check`` still compiles each one with ``pybabel compile`` to prove it is
+valid.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import gettext
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from babel import Locale
+from babel.dates import format_date, format_datetime
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+SUPPORTED = ("en", "fr", "es", "ar", "fa", "ru", "uk")
+RTL = frozenset({"ar", "fa"})
+DEFAULT = "en"
+LOCALES_DIR = Path(__file__).resolve().parents[2] / "locales"
+# Language names in their own language, for the picker.
+NATIVE_NAMES = {
+    "en": "English",
+    "fr": "Français",
+    "es": "Español",
+    "ar": "العربية",
+    "fa": "فارسی",
+    "ru": "Русский",
+    "uk": "Українська",
+}
+RLM = "\u200f"
+
+
+def negotiate(language_code: str | None) -> str | None:
+    """Return the supported language for a Telegram ``language_code``, or None."""
+    if not language_code:
+        return None
+    base = language_code.replace("_", "-").split("-", maxsplit=1)[0].lower()
+    return base if base in SUPPORTED else None
+
+
+@dataclass(frozen=True, slots=True)
+class Translator:
+    """The words of one language."""
+
+    lang: str
+    catalog: gettext.NullTranslations
+
+    def gettext(self, message: str) -> str:
+        return self.catalog.gettext(message)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return self.catalog.ngettext(singular, plural, n)
+
+    @property
+    def rtl(self) -> bool:
+        return self.lang in RTL
+
+    def date(self, moment: dt.datetime | dt.date) -> str:
+        """Format a date the way this language writes it."""
+        return format_date(moment, format="long", locale=Locale.parse(self.lang))
+
+    def datetime(self, moment: dt.datetime) -> str:
+        return format_datetime(moment, format="medium", locale=Locale.parse(self.lang))
+
+    def directed(self, text: str) -> str:
+        """Start every line with a right-to-left mark in RTL languages.
+
+        Telegram picks a paragraph's direction from its first strong character; a line that
+        starts with a reference or a number would otherwise read left to right.
+        """
+        if not self.rtl:
+            return text
+        return "\n".join(RLM + line if line else line for line in text.split("\n"))
+
+
+def _load(path: Path) -> gettext.NullTranslations:
+    with path.open("rb") as handle:
+        catalog = read_po(handle)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return gettext.GNUTranslations(buffer)
+
+
+@functools.cache
+def translator(lang: str | None) -> Translator:
+    """Return the translator for a supported language (English otherwise)."""
+    code = lang if lang in SUPPORTED else DEFAULT
+    assert code is not None
+    po = LOCALES_DIR / code / "LC_MESSAGES" / "messages.po"
+    catalog: gettext.NullTranslations = _load(po) if po.is_file() else gettext.NullTranslations()
+    return Translator(code, catalog)
+
+
+def N_(message: str) -> str:
+    """Mark a string for extraction; it is translated where it is shown."""
+    return message

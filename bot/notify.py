@@ -1,0 +1,112 @@
+"""Turn an outbox payload into what the recipient reads, in their language."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.callbacks import cb
+from bot.i18n.catalog import Translator
+from bot.texts import category_reason, return_reason, undeliverable_reason
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    text: str
+    markup: InlineKeyboardMarkup | None = None
+    photo_of: str | None = None  # message id whose photo goes with the text
+
+
+def _status(tr: Translator, payload: dict[str, Any], when: dt.datetime) -> Outgoing:
+    _ = tr.gettext
+    ref = payload.get("reference") or ""
+    state = payload.get("state", "")
+    detail: dict[str, str] = payload.get("detail", {})
+    message_id = str(payload.get("message_id", ""))
+    if state == "approved":
+        text = _("Your message {ref} was approved.").format(ref=ref)
+        removed = int(detail.get("redactions", "0") or 0)
+        if removed:
+            categories = [c for c in detail.get("categories", "").split(",") if c]
+            why = "; ".join(category_reason(tr, c) for c in categories)
+            text += "\n" + tr.ngettext(
+                "One passage was removed before printing.",
+                "{n} passages were removed before printing.",
+                removed,
+            ).format(n=removed)
+            if why:
+                text += "\n" + _("Why: {why}").format(why=why)
+        return Outgoing(text)
+    if state == "returned":
+        text = _("Your message {ref} was returned to you.").format(ref=ref)
+        text += "\n" + return_reason(tr, detail.get("reason", "other"))
+        note = str(payload.get("note") or "")
+        if note:
+            text += "\n" + _("Reviewer's note: {note}").format(note=note)
+        text += "\n" + _("You can edit it and send it again.")
+        markup = InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(
+                        _("Edit and send again"), callback_data=cb("msg", "edit", message_id)
+                    )
+                ],
+                [
+                    InlineKeyboardButton(
+                        _("Cancel this message"), callback_data=cb("msg", "cancel", message_id)
+                    )
+                ],
+            ]
+        )
+        return Outgoing(text, markup)
+    if state == "printed":
+        return Outgoing(
+            _("Your message {ref} was printed. A delegate will take it on the next visit.").format(
+                ref=ref
+            )
+        )
+    if state == "delivered":
+        if detail.get("channel") == "chat":
+            return Outgoing(_("Your message {ref} was delivered in the chat.").format(ref=ref))
+        return Outgoing(
+            _("Your message {ref} was handed over on {date}.").format(ref=ref, date=tr.date(when))
+        )
+    if state == "undeliverable":
+        reason = detail.get("reason", "unknown")
+        text = _("Your message {ref} could not be handed over: {reason}.").format(
+            ref=ref, reason=undeliverable_reason(tr, reason)
+        )
+        if reason == "transferred":
+            text += "\n" + _("It will be taken to the new place of detention.")
+        elif reason == "released":
+            text += "\n" + _(
+                "If your relative uses this bot, they can ask for the messages written to them."
+            )
+        return Outgoing(text)
+    return Outgoing(_("Your message {ref}: new status.").format(ref=ref))
+
+
+def render(tr: Translator, payload: dict[str, Any], when: dt.datetime) -> Outgoing:
+    """Return the text (and buttons) for one outbox payload."""
+    _ = tr.gettext
+    kind = payload.get("type")
+    if kind == "status":
+        return _status(tr, payload, when)
+    if kind == "reply":
+        text = _("A reply to your message {ref} has arrived.").format(ref=payload.get("reference"))
+        if payload.get("text"):
+            text += "\n\n" + _("Transcription:") + "\n" + str(payload["text"])
+        photo = str(payload["message_id"]) if payload.get("has_photo") else None
+        return Outgoing(text, photo_of=photo)
+    if kind == "digital":
+        sender = str(payload.get("sender") or "")
+        head = _("A Red Cross message from {name} ({ref}):").format(
+            name=sender, ref=payload.get("reference")
+        )
+        return Outgoing(head + "\n\n" + str(payload.get("text", "")))
+    if kind == "text":
+        return Outgoing(str(payload.get("text", "")))
+    return Outgoing(_("You have a new notification."))
