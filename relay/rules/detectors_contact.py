@@ -121,7 +121,7 @@ _COORD_DECIMAL = (
 # degrees, optional minutes, optional seconds (″ folds to two primes under NFKC)
 _DEG = (r"\d{1,3}(?:\.\d+)? ?[°º˚] ?(?:\d{1,2}(?:\.\d+)? ?['′’`] ?"
         r"(?:\d{1,2}(?:\.\d+)? ?(?:\"|″|′′|''|”) ?)?)?")
-_HEMI = r"[nsewсшвдюз](?:\.|\b)"
+_HEMI = r"[nsewсшвдюз]\b"
 _COORD_DMS = r"(?<!\d)" + _DEG + _HEMI + r"(?:[ ,;/]{0,3}" + _DEG + _HEMI + ")?"
 _MGRS = (r"(?<![\w])\d{1,2}[c-hj-np-x] ?[a-hj-np-z]{2} ?"
          r"(?:\d{5} ?\d{5}|\d{4} ?\d{4}|\d{3} ?\d{3})(?!\w)")

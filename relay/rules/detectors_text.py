@@ -58,6 +58,8 @@ class WordLimitDetector:
                 continue
             in_word = False
             for i, c in enumerate(tok):
+                if unicodedata.category(c) == "Mn":
+                    continue  # a Thai vowel sign is part of its letter, not a character more
                 if _no_space_script(c):
                     count += 1 / cpw
                     in_word = False
@@ -211,7 +213,8 @@ class InvisibleDetector:
                 out.add((i, i + 1))
                 continue
             p = i - 1
-            while p >= 0 and p in invisible:
+            # Step over other invisibles and over combining marks to the base letter.
+            while p >= 0 and (p in invisible or unicodedata.category(text[p])[0] == "M"):
                 p -= 1
             n = i + 1
             while n < len(text) and n in invisible:
@@ -226,8 +229,6 @@ class InvisibleDetector:
                 continue  # ZWNJ: Persian spelling (می‌روم), Indic conjuncts
             if ch == "\u200d" and scripts - _ALPHABETS - {"arabic"}:
                 continue  # ZWJ: Indic conjuncts; inside an Arabic word it only hides
-            out.add(_word_around(text, i))
-            continue
             out.add(_word_around(text, i))
         return sorted(out)
 

@@ -4,9 +4,10 @@ The matching view of a text is built character by character so that every output
 knows the span ``[start, end)`` of the original characters it came from:
 
 - NFKC, then ``str.casefold``;
-- combining marks (Latin accents, Arabic harakat, U+0670, variation selectors, CGJ) are
-  dropped and their span is attached to the preceding output character, so that a finding
-  never splits a base letter from its marks;
+- combining marks (Latin accents, ё->е but not й, ї, ў which are letters of their own,
+  Arabic harakat, U+0670, variation selectors, CGJ) are dropped and their span is attached
+  to the preceding output character, so that a finding never splits a base letter from
+  its marks;
 - invisible and bidi control characters (every ``Cf`` character: ZWSP, ZWNJ, ZWJ, LRM,
   RLM, LRE..PDF, LRI..PDI, BOM, soft hyphen, tags...) and tatweel are dropped; ZWNJ is
   meaningful in Persian spelling but carries no meaning for matching;
@@ -74,6 +75,11 @@ class CharInfo:
     invisible: bool  # dropped invisible/bidi control character (obfuscation evidence)
 
 
+# Letters that look like a base letter plus a mark but are letters of their own: folding
+# "й" to "и" would merge distinct Russian and Ukrainian words. (ё is folded to е on purpose:
+# Russian writers commonly type е for ё.)
+_KEEP_MARKED = frozenset("йїўґ")
+
 _CACHE: dict[str, CharInfo] = {}
 
 
@@ -96,10 +102,12 @@ def _compute(ch: str) -> CharInfo:
     if dec is not None:
         return CharInfo(str(dec), attach=False, invisible=False)
     folded = unicodedata.normalize("NFKC", ch).casefold()
+    if folded in _KEEP_MARKED:
+        return CharInfo(folded, attach=False, invisible=False)
     parts: list[str] = []
     for c in unicodedata.normalize("NFD", folded):
-        if unicodedata.category(c) in ("Mn", "Me", "Cf"):
-            continue
+        if unicodedata.category(c) in ("Mn", "Me", "Cf") or c == "\u0640":
+            continue  # (Arabic presentation forms may decompose to tatweel + shadda)
         d = unicodedata.decimal(c, None)
         if d is not None:
             parts.append(str(d))
