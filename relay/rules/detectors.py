@@ -7,6 +7,7 @@ only reads the per-check ``Doc``: detectors hold no per-call state, which is wha
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -16,6 +17,7 @@ from relay.rules.lexicon import LexHit, Lexicon
 from relay.rules.normalize import Normalized
 
 Span = tuple[int, int]
+_DIGIT = re.compile(r"\d")
 
 
 @dataclass(slots=True)
@@ -33,6 +35,14 @@ class Doc:
     def orig(self, start: int, end: int) -> Span:
         """Map a span of the normalised text to the original text."""
         return self.norm.span(start, end)
+
+    @property
+    def has_digit(self) -> bool:
+        """Whether the normalised text has any digit: most detectors need one (cheap gate)."""
+        v = self.cache.get("digit")
+        if v is None:
+            v = self.cache["digit"] = _DIGIT.search(self.norm.text) is not None
+        return bool(v)
 
     def lex_hits(self) -> list[LexHit]:
         """Run the lexicon automaton once per check and share the hits between rules."""

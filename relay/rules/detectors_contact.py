@@ -42,6 +42,8 @@ class PhoneDetector:
                    if kws else None)
 
     def find(self, doc: Doc) -> list[Span]:
+        if not doc.has_digit:
+            return []
         text = doc.norm.text
         out: list[Span] = []
         for m in self.re.finditer(text):
@@ -72,11 +74,19 @@ def _phone(params: Mapping[str, Any]) -> PhoneDetector:
 class RegexDetector:
     """Spans of one regex (group ``group``) over the normalised text."""
 
-    def __init__(self, pattern: str, group: int = 0) -> None:
+    def __init__(self, pattern: str, group: int = 0, *, gate: str | None = None,
+                 digits: bool = False) -> None:
         self.re = re.compile(pattern)
         self.group = group
+        # Cheap tests that rule the text out before the full regex scans it.
+        self.gate = re.compile(gate) if gate else None
+        self.digits = digits
 
     def find(self, doc: Doc) -> list[Span]:
+        if self.digits and not doc.has_digit:
+            return []
+        if self.gate is not None and not self.gate.search(doc.norm.text):
+            return []
         return regex_spans(doc, self.re.finditer(doc.norm.text), self.group)
 
 
@@ -87,7 +97,7 @@ _EMAIL = (r"[\w.%+\-]+@[\w\-]+(?:\.[\w\-]+)*\.[a-z]{2,}"
 
 @register("email")
 def _email(params: Mapping[str, Any]) -> RegexDetector:
-    return RegexDetector(_EMAIL)
+    return RegexDetector(_EMAIL, gate=r"@|[(\[{] ?(?:at|собака|ات) ?[)\]}]")
 
 
 @register("url")
@@ -96,20 +106,20 @@ def _url(params: Mapping[str, Any]) -> RegexDetector:
     pattern = (r"(?:https?://|www\.)[^\s<>\"]+[^\s<>\".,;:!?)]"
                r"|(?<![\w@.\-])(?:[a-z0-9\-]+\.)+(?:" + tlds + r")(?![\w\-])"
                r"(?:/[^\s<>\"]*[^\s<>\".,;:!?)])?")
-    return RegexDetector(pattern)
+    return RegexDetector(pattern, gate=r"\w\.\w|://")
 
 
 @register("messenger")
 def _messenger(params: Mapping[str, Any]) -> RegexDetector:
     hosts = "|".join(re.escape(h) for h in params.get("hosts", ["t.me", "wa.me"]))
     return RegexDetector(r"(?<![\w.])(?:https?://)?(?:www\.)?(?:" + hosts
-                         + r") ?/ ?[\w+\-/=?.]*[\w/]")
+                         + r") ?/ ?[\w+\-/=?.]*[\w/]", gate="/")
 
 
 @register("handle")
 def _handle(params: Mapping[str, Any]) -> RegexDetector:
     # "@name" that is not the middle of an e-mail address.
-    return RegexDetector(r"(?<![\w.@])@[a-z0-9_][a-z0-9_.]{2,31}(?<!\.)")
+    return RegexDetector(r"(?<![\w.@])@[a-z0-9_][a-z0-9_.]{2,31}(?<!\.)", gate="@")
 
 
 _LAT = r"[-+]?(?:[0-8]?\d|90)[.,]\d{3,8}"
@@ -129,14 +139,14 @@ _MGRS = (r"(?<![\w])\d{1,2}[c-hj-np-x] ?[a-hj-np-z]{2} ?"
 
 @register("coordinates_decimal")
 def _coord_decimal(params: Mapping[str, Any]) -> RegexDetector:
-    return RegexDetector(_COORD_DECIMAL)
+    return RegexDetector(_COORD_DECIMAL, digits=True)
 
 
 @register("coordinates_dms")
 def _coord_dms(params: Mapping[str, Any]) -> RegexDetector:
-    return RegexDetector(_COORD_DMS)
+    return RegexDetector(_COORD_DMS, digits=True)
 
 
 @register("coordinates_mgrs")
 def _coord_mgrs(params: Mapping[str, Any]) -> RegexDetector:
-    return RegexDetector(_MGRS)
+    return RegexDetector(_MGRS, digits=True)

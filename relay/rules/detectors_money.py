@@ -40,6 +40,8 @@ class IbanDetector:
     """IBANs: the longest prefix of a candidate (whole groups) that passes mod-97."""
 
     def find(self, doc: Doc) -> list[Span]:
+        if not doc.has_digit:
+            return []
         text = doc.norm.text
         out: list[Span] = []
         for m in _IBAN_RE.finditer(text):
@@ -65,6 +67,8 @@ class CardDetector:
     """Payment card numbers: 13-19 digits, optional space/dash groups, Luhn-valid."""
 
     def find(self, doc: Doc) -> list[Span]:
+        if not doc.has_digit:
+            return []
         out: list[Span] = []
         for m in _CARD_RE.finditer(doc.norm.text):
             if luhn_valid(m.group(0)):
@@ -89,6 +93,8 @@ class AccountDetector:
                              + r"}?(\d(?:[ \-]?\d){" + str(n - 1) + r",33})(?!\d)")
 
     def find(self, doc: Doc) -> list[Span]:
+        if not doc.has_digit:
+            return []
         return [doc.orig(*m.span(1)) for m in self.re.finditer(doc.norm.text)]
 
 

@@ -86,6 +86,8 @@ class DigitRunDetector:
         self.re = re.compile(r"\d{" + str(int(params.get("min_digits", 7))) + ",}")
 
     def find(self, doc: Doc) -> list[Span]:
+        if not doc.has_digit:
+            return []
         return [doc.orig(*m.span()) for m in self.re.finditer(doc.norm.text)]
 
 
@@ -95,6 +97,7 @@ def _digit_run(params: Mapping[str, Any]) -> DigitRunDetector:
 
 
 _WORD_RE = re.compile(r"[^\W_]+")
+_CANDIDATE_RE = re.compile(r"(?<![^\W_])(?:[A-Z0-9]{3,}|[^\W_]*\d[^\W_]*)(?![^\W_])")
 _VOWELS = frozenset("AEIOUY")
 _CONSONANT_RUN = re.compile(r"[B-DF-HJ-NP-TV-XZ]{4,}")
 
@@ -132,17 +135,19 @@ class CodeGroupsDetector:
                 out.append((run[0][0], run[-1][1]))
             run.clear()
 
-        for m in _WORD_RE.finditer(text):
+        # Only tokens with a digit or all-caps Latin can be cipher groups; words between
+        # two candidates break the run (checked on the gap text).
+        for m in _CANDIDATE_RE.finditer(text):
             tok = m.group(0)
-            if _codeish(tok):
-                if run and text[run[-1][1]:m.start()].strip(" -.,/:;") != "":
-                    close()
-                run.append(m.span())
-                if (len(tok) >= self.long_token and any(c.isdigit() for c in tok)
-                        and sum(c.isalpha() for c in tok) >= 3):
-                    out.append(m.span())
-            else:
+            if run and text[run[-1][1]:m.start()].strip(" -.,/:;") != "":
                 close()
+            if not _codeish(tok):
+                close()
+                continue
+            run.append(m.span())
+            if (len(tok) >= self.long_token and any(c.isdigit() for c in tok)
+                    and sum(c.isalpha() for c in tok) >= 3):
+                out.append(m.span())
         close()
         return sorted(set(out))
 
@@ -238,22 +243,17 @@ def _invisible(params: Mapping[str, Any]) -> InvisibleDetector:
     return InvisibleDetector()
 
 
-_CYR_GRK_RE = re.compile(r"[\u0370-\u03ff\u0400-\u052f]")
+# A word (letters/digits) holding both a Latin letter and a Cyrillic or Greek one.
+_LAT = r"[A-Za-z\u00c0-\u024f]"
+_CYR = r"[\u0370-\u03ff\u0400-\u052f]"
+_MIXED_RE = re.compile(r"(?<![^\W_])(?=[^\W_]*?" + _LAT + r")(?=[^\W_]*?" + _CYR + r")[^\W_]+")
 
 
 class MixedScriptDetector:
     """Words mixing Latin with Cyrillic or Greek letters (look-alike substitution)."""
 
     def find(self, doc: Doc) -> list[Span]:
-        text = doc.original
-        if not _CYR_GRK_RE.search(text):
-            return []
-        out: list[Span] = []
-        for m in _WORD_RE.finditer(text):
-            scripts = {script_of(c) for c in m.group(0) if c.isalpha()}
-            if "latin" in scripts and ("cyrillic" in scripts or "greek" in scripts):
-                out.append(m.span())
-        return out
+        return [m.span() for m in _MIXED_RE.finditer(doc.original)]
 
 
 @register("mixed_script")

@@ -146,15 +146,28 @@ class Normalized:
         return self.starts[start], self.ends[end - 1]
 
 
+class _Table(dict[int, str]):
+    """``str.translate`` table filled on demand from ``char_info``."""
+
+    def __missing__(self, key: int) -> str:
+        ch = chr(key)
+        out = char_info(ch).out
+        if len(out) != 1:
+            _NOT_ONE_TO_ONE.add(ch)
+        self[key] = out
+        return out
+
+
+_TABLE = _Table()
+_NOT_ONE_TO_ONE: set[str] = set()
+
+
 def _fast_path(text: str) -> str | None:
     """Return the normalised text if every character maps to exactly one character."""
-    for ch in set(text):
-        info = char_info(ch)
-        if len(info.out) != 1:
-            return None
-    out = "".join([_CACHE[c].out for c in text])
-    if "  " in out:  # white space runs collapse: lengths change
-        return None
+    # translate runs in C; the per-character work happens once per distinct character.
+    out = text.translate(_TABLE)
+    if not _NOT_ONE_TO_ONE.isdisjoint(text) or "  " in out:
+        return None  # something was dropped or expanded, or white space collapses
     return out
 
 
@@ -178,6 +191,11 @@ def normalize(text: str) -> Normalized:
             continue
         if o == " " and out and out[-1] == " ":
             ends[-1] = i + 1  # collapse white space, keep the span contiguous
+            continue
+        if len(o) == 1:  # the common case, without the inner loop
+            out.append(o)
+            starts.append(i)
+            ends.append(i + 1)
             continue
         for c in o:
             out.append(c)
