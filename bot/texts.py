@@ -105,5 +105,13 @@ def input_error(tr: Translator, code: str) -> str:
         "bad_reference": _("That reference is not valid. It looks like RCM-7K3F-9Q2D."),
         "photo_too_large": _("This photo is too large. Please send a smaller one."),
         "not_latin": _("Please use Latin letters (A-Z) for this spelling."),
+        "bad_invitation": _("This invitation link is not valid any more. Ask for a new one."),
+        "own_invitation": _("This is your own invitation link: send it to your relative."),
+        "profile_needed": _("Please give your name first: send /start."),
+        "use_buttons": _("Please use the buttons."),
+        "unknown_language": _("Unknown language code. Use: en, fr, es, ar, fa, ru, uk."),
+        "bad_span": _("That passage is not in the message."),
+        "note_required": _("Please add a note explaining the decision."),
+        "already_escalated": _("This message is already with a senior reviewer."),
     }
     return errors.get(code, _("We could not use this. Please try again."))

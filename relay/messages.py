@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from relay import audit
+from relay import audit, links
 from relay.clock import iso, parse_iso
 from relay.errors import InvalidInput, NotFound, RateLimited
 from relay.findings import Checker, as_dicts, count_blocking
@@ -90,7 +90,14 @@ async def addressees(store: Store, person_id: str) -> list[Addressee]:
         rows = await tx.all(
             "SELECT * FROM addressees WHERE family_id = ? ORDER BY created_at", (person_id,)
         )
-        return [await _addressee(tx, person_id, row) for row in rows]
+        found = [await _addressee(tx, person_id, row) for row in rows]
+        # A linked person stays an addressee only while the link is active.
+        return [
+            a
+            for a in found
+            if a.linked_person_id is None
+            or await links.is_linked_in(tx, person_id, a.linked_person_id)
+        ]
 
 
 async def addressee_in(tx: Tx, person_id: str, addressee_id: str) -> Addressee:
@@ -154,6 +161,10 @@ async def submit(
             return Submitted(seen["id"], ref.decode(), created=False, findings=[])
         addressee = await addressee_in(tx, person_id, addressee_id)
         site = sites.get(addressee.site_code)
+        if addressee.linked_person_id is not None:
+            if not await links.is_linked_in(tx, person_id, addressee.linked_person_id):
+                raise NotFound("addressee")
+            site = links.CHAT_SITE
         if site is None:
             raise NotFound("site")
         await _count_today(tx, person_id, "submit", per_day)
@@ -272,7 +283,7 @@ async def resubmit(
         if row["state"] == MessageState.SUBMITTED and row["version"] > 1:
             ref = await tx.open_for(person_id, "messages", "ref", message_id, row["ref_enc"])
             return Submitted(message_id, ref.decode(), created=False, findings=[])
-        site = sites[row["site_code"]]
+        site = sites.get(row["site_code"]) or links.CHAT_SITE
         found = checker.check(
             body, lang=row["lang"], site_code=site.code, word_limit=site.word_limit
         )

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from relay import roles
+from relay import links, roles
 from relay.clock import iso, parse_iso
 from relay.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from relay.lifecycle import Action, transition
@@ -22,6 +22,18 @@ from relay.models import MessageKind, MessageState, ReturnReason, Role
 from relay.store import Store, Tx
 
 HISTORY = 5
+
+
+class NeedsSenior(NotAllowed):
+    """A blocking finding is left unredacted and the reviewer is not a senior."""
+
+    code = "needs_senior"
+
+
+class FourEyes(NotAllowed):
+    """The senior who escalated a message tries to override its blocking finding."""
+
+    code = "four_eyes"
 
 
 class Verdict(StrEnum):
@@ -353,11 +365,11 @@ async def _approve(tx: Tx, reviewer_id: str, row: Any, decision: Decision) -> Me
     if _uncovered_blocks(findings, spans):
         grants = {g.role for g in await roles.grants_in(tx, reviewer_id)}
         if Role.SENIOR not in grants:
-            raise NotAllowed("a blocking finding needs a senior reviewer")
+            raise NeedsSenior("a blocking finding needs a senior reviewer")
         if not decision.note.strip():
             raise InvalidInput("note_required")
         if previous.get("escalated_by") == reviewer_id:
-            raise NotAllowed("four eyes: the reviewer who escalated cannot override")
+            raise FourEyes("four eyes: the reviewer who escalated cannot override")
     removed = [text[a:b] for a, b in spans]
     body = await tx.seal_for(
         family, "messages", "body", message_id, {"text": text, "redactions": spans}
@@ -442,6 +454,18 @@ async def deliver_in_chat(tx: Tx, row: Any, text: str, spans: list[tuple[int, in
             )
         )
         recipient = str(data["linked_person_id"])
+        if not await links.is_linked_in(tx, family, recipient):
+            # The link ended while the message was in review: it is not delivered.
+            await transition(
+                tx,
+                message_id=message_id,
+                to=MessageState.CANCELLED,
+                action=Action.CANCEL,
+                actor="system",
+                detail={"why": "link_ended"},
+                notify=False,
+            )
+            return
         profile = await tx.one("SELECT profile_enc FROM people WHERE id = ?", (family,))
         sender = ""
         if profile is not None and profile["profile_enc"] is not None:
@@ -464,4 +488,91 @@ async def deliver_in_chat(tx: Tx, row: Any, text: str, spans: list[tuple[int, in
         actor="system",
         detail={"channel": "chat"},
         notify=row["kind"] != MessageKind.REPLY,
+    )
+
+
+# -- additions for the staff bot: lease renewal, typed redactions, release, figures ---------
+
+
+async def touch(
+    store: Store, *, reviewer_id: str | None, message_id: str, lease_s: int
+) -> ReviewItem:
+    """Renew the lease of a message the reviewer holds (they are working on it); return it."""
+    async with store.tx() as tx:
+        await roles.require_in(tx, reviewer_id, Role.REVIEWER, action="view")
+        await _held(tx, reviewer_id, message_id)
+        until = iso(tx.clock.now() + dt.timedelta(seconds=lease_s))
+        await tx.execute("UPDATE messages SET lease_until = ? WHERE id = ?", (until, message_id))
+        return await _item(tx, message_id)
+
+
+def find_passage(text: str, typed: str) -> tuple[int, int]:
+    """Locate a passage a reviewer typed: ``start-end`` positions, or the exact words.
+
+    Positions count characters from 0, end excluded. Words must occur exactly once, so that
+    the redaction cannot land on the wrong occurrence.
+    """
+    typed = typed.strip()
+    if not typed:
+        raise InvalidInput("empty")
+    parts = typed.split("-")
+    if len(parts) == 2 and all(p.strip().isdigit() for p in parts):
+        start, end = int(parts[0]), int(parts[1])
+        if not 0 <= start < end <= len(text):
+            raise InvalidInput("bad_span")
+        return start, end
+    first = text.find(typed)
+    if first < 0:
+        raise InvalidInput("passage_not_found")
+    if text.find(typed, first + 1) >= 0:
+        raise InvalidInput("passage_ambiguous")
+    return first, first + len(typed)
+
+
+async def release_all(store: Store, *, reviewer_id: str | None) -> int:
+    """Give back every message the reviewer holds; return how many."""
+    async with store.tx() as tx:
+        await roles.require_in(tx, reviewer_id, Role.REVIEWER, action="release")
+        assert reviewer_id is not None
+        rows = await tx.all(
+            "SELECT id, state FROM messages WHERE claimed_by = ?", (reviewer_id,)
+        )
+        for row in rows:
+            await _release(tx, reviewer_id, row["id"], MessageState(row["state"]))
+        return len(rows)
+
+
+@dataclass(frozen=True, slots=True)
+class Figures:
+    """Counts for administrators (no personal data)."""
+
+    by_state: dict[str, int]
+    by_site: dict[str, dict[str, int]]
+    outbox: dict[str, int]
+    overdue: int
+
+
+async def figures(store: Store, *, staff_id: str | None) -> Figures:
+    """Return message counts by state and by site, and outbox counts (admins only)."""
+    async with store.tx() as tx:
+        await roles.require_in(tx, staff_id, Role.ADMIN, action="stats")
+        rows = await tx.all(
+            "SELECT site_code, state, COUNT(*) AS n FROM messages GROUP BY site_code, state"
+        )
+        box = await tx.all("SELECT state, COUNT(*) AS n FROM outbox GROUP BY state")
+        late = await tx.one(
+            "SELECT COUNT(*) AS n FROM messages WHERE due_at < ?"
+            " AND state IN ('submitted', 'in_review', 'escalated')",
+            (tx.now(),),
+        )
+    by_state: dict[str, int] = {}
+    by_site: dict[str, dict[str, int]] = {}
+    for r in rows:
+        by_state[r["state"]] = by_state.get(r["state"], 0) + int(r["n"])
+        by_site.setdefault(r["site_code"], {})[r["state"]] = int(r["n"])
+    return Figures(
+        by_state=by_state,
+        by_site=by_site,
+        outbox={r["state"]: int(r["n"]) for r in box},
+        overdue=int(late["n"]) if late else 0,
     )

@@ -17,6 +17,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 
 from bot.callbacks import cb, parse
 from bot.context import Ctx
+from bot.handlers import links as links_handlers
 from bot.handlers import steps
 from bot.handlers.common import answer_error, edit_or_say, keyboard, person_of, say, services
 from bot.handlers.preview import render_preview
@@ -74,10 +75,12 @@ async def continue_after_consent(update: Update, context: Ctx) -> None:
     svc = services(context)
     if await people.load_profile(svc.store, person.id) is None:
         draft = await drafts.load(svc.store, person.id)
-        draft.update({"step": "profile_name", "history": [], "then": "menu"})
+        draft.setdefault("then", "menu")
+        draft.update({"step": "profile_name", "history": []})
         await _show(update, context, tr, person.id, draft)
         return
-    await say(update, tr, menu_text(tr))
+    if not await links_handlers.offer_pending(update, context):
+        await say(update, tr, menu_text(tr))
 
 
 async def new(update: Update, context: Ctx) -> None:
@@ -138,7 +141,8 @@ async def _advance(
         if draft.get("then") == "menu":
             draft["step"] = None
             await drafts.save(svc.store, person_id, draft)
-            await say(update, tr, menu_text(tr))
+            if not await links_handlers.offer_pending(update, context):
+                await say(update, tr, menu_text(tr))
             return
         nxt = "pick"
         draft["history"] = []

@@ -67,7 +67,9 @@ async def start(update: Update, context: Ctx) -> None:
     person, tr = await person_of(update, context)
     payload = (context.args or [""])[0] if context.args else ""
     if payload.startswith("inv_"):
-        await drafts.save(services(context).store, person.id, {"pending_invite": payload[4:]})
+        draft = await drafts.load(services(context).store, person.id)
+        draft["pending_invite"] = payload[4:]
+        await drafts.save(services(context).store, person.id, draft)
     user = update.effective_user
     if user is not None and user.language_code is None and not person.consented:
         await say(update, tr, "Choose your language", keyboard(language_picker()))
