@@ -194,7 +194,8 @@ _ALPHABETS = frozenset({"latin", "cyrillic", "greek"})
 
 def _word_around(text: str, i: int) -> Span:
     def inside(c: str) -> bool:
-        return c.isalnum() or c in _JOINERS or c in "\u200b\u00ad\u2060\ufeff\u200e\u200f"
+        return (c.isalnum() or c in _JOINERS or c in "\u200b\u00ad\u2060\ufeff\u200e\u200f"
+                or unicodedata.category(c)[0] == "M")
 
     s = i
     while s > 0 and inside(text[s - 1]):
@@ -211,19 +212,29 @@ class InvisibleDetector:
     def find(self, doc: Doc) -> list[Span]:
         text = doc.original
         out: set[Span] = set()
-        invisible = set(doc.norm.invisible)
-        for i in doc.norm.invisible:
+        inv = doc.norm.invisible
+        invisible = set(inv)
+        # Neighbours of each invisible char, skipping runs of invisibles (and combining
+        # marks before it), computed in one pass each way so that long runs stay linear.
+        prev: dict[int, int] = {}
+        for i in inv:
+            if i - 1 in invisible:
+                prev[i] = prev[i - 1]
+                continue
+            p = i - 1
+            while p >= 0 and unicodedata.category(text[p])[0] == "M":
+                p -= 1
+            prev[i] = prev[p] if p in invisible else p
+        nxt: dict[int, int] = {}
+        for i in reversed(inv):
+            nxt[i] = nxt[i + 1] if i + 1 in invisible else i + 1
+        covered = -1  # end of the last word reported: one finding per word
+        for i in inv:
             ch = text[i]
             if ch in _OVERRIDES:
                 out.add((i, i + 1))
                 continue
-            p = i - 1
-            # Step over other invisibles and over combining marks to the base letter.
-            while p >= 0 and (p in invisible or unicodedata.category(text[p])[0] == "M"):
-                p -= 1
-            n = i + 1
-            while n < len(text) and n in invisible:
-                n += 1
+            p, n = prev[i], nxt[i]
             if p < 0 or n >= len(text):
                 continue
             before, after = text[p], text[n]
@@ -234,7 +245,11 @@ class InvisibleDetector:
                 continue  # ZWNJ: Persian spelling (می‌روم), Indic conjuncts
             if ch == "\u200d" and scripts - _ALPHABETS - {"arabic"}:
                 continue  # ZWJ: Indic conjuncts; inside an Arabic word it only hides
-            out.add(_word_around(text, i))
+            if i < covered:
+                continue
+            span = _word_around(text, i)
+            covered = span[1]
+            out.add(span)
         return sorted(out)
 
 
