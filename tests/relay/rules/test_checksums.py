@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from relay.rules import RuleEngine
 from relay.rules.detectors_money import iban_valid, luhn_valid
 
 
@@ -43,9 +44,7 @@ def test_luhn(number: str, valid: bool) -> None:
     assert luhn_valid(number) is valid
 
 
-def test_invalid_card_is_not_reported_as_card(engine: object) -> None:
-    from relay.rules import RuleEngine
-
-    assert isinstance(engine, RuleEngine)
+def test_invalid_card_is_not_reported_as_card(engine: RuleEngine) -> None:
     rules = {f.rule_id for f in engine.check("pay 4111 1111 1111 1112 today")}
     assert "money.card" not in rules
+    assert "code.groups" in rules  # still looks like a code: a reviewer sees it
