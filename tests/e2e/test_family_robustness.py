@@ -1,0 +1,246 @@
+"""The family side under pressure: many families, double taps, restarts, odd input."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+
+from bot.i18n.catalog import translator
+from bot.sandbox import SandboxClient
+from bot.simulate import REF, AddresseeForm, ScriptedUser, button_with
+from relay import inbox, outbox
+from relay.models import Role
+from relay.review import Decision, Verdict, claim_next, decide
+from relay.roles import grant
+from tests.e2e.conftest import BotStarter
+
+FORM = AddresseeForm(full_name="John Smith", father_name="Peter", site_code="ALP")
+
+
+async def count(store: object, sql: str, *params: object) -> int:
+    async with store.tx() as tx:  # type: ignore[attr-defined]
+        row = await tx.one(sql, params)
+    return int(row[0])
+
+
+async def test_twenty_families_at_once(bot: BotStarter, client: SandboxClient) -> None:
+    # Given the bot and twenty families in different languages
+    running = await bot()
+    langs = ["ar", "fa", "uk", "ru", "fr", "es", "en"]
+    families = [
+        ScriptedUser(client, 5000 + i, f"F{i}", langs[i % 7], timeout=40) for i in range(20)
+    ]
+
+    async def story(f: ScriptedUser) -> str:
+        await f.onboard("Sara Lee")
+        return await f.write(FORM, f"We are all well, love from family {f.user_id}.")
+
+    # When they all write at the same time
+    refs = await asyncio.gather(*(story(f) for f in families))
+    # Then each got its own reference and exactly one message each exists
+    assert len(set(refs)) == 20
+    assert await count(running.services.store, "SELECT COUNT(*) FROM messages") == 20
+    families_with_one = "SELECT COUNT(DISTINCT family_id) FROM messages"
+    assert await count(running.services.store, families_with_one) == 20
+
+
+async def test_double_tapped_send_makes_one_message(
+    bot: BotStarter, client: SandboxClient
+) -> None:
+    running = await bot()
+    family = ScriptedUser(client, 6001, "Ana", "es")
+    await family.onboard("Ana Ruiz")
+    # Walk to the preview, then press Send twice without waiting
+    mark = await family.say("/new")
+    pick = await family.wait_button("new:to:", mark)
+    mark = await family.press(pick, "new:to:new")
+    await family.wait_button("new:cancel", mark)
+    for answer in ("Juan Ruiz", None, None, None):
+        await family.answer(answer)
+    rel = await family.wait_button("new:rel:", 0)
+    mark = await family.press(rel, "new:rel:son")
+    sites = await family.wait_button("new:site:", mark)
+    mark = await family.press(sites, "new:site:CDR")
+    await family.wait_button("new:cancel", mark)
+    mark = await family.say("Estamos bien.")
+    photo = await family.wait_button("new:skip", mark)
+    mark = await family.press(photo, "new:skip")
+    preview = await family.wait_button("new:send", mark)
+    data = button_with(preview, "new:send")
+    assert data is not None
+    await asyncio.gather(
+        client.press(6001, preview.message_id, data),
+        client.press(6001, preview.message_id, data),
+    )
+    await family.wait_text(r"RCM-[\s\S]*/status", mark)
+    await asyncio.sleep(0.5)
+    # A forged replay of the same button later changes nothing either
+    await client.press(6001, preview.message_id, data, force=True)
+    await family.wait_text("RCM-", mark)
+    await asyncio.sleep(0.5)
+    assert await count(running.services.store, "SELECT COUNT(*) FROM messages") == 1
+    texts = [e.text or "" for e in await family.transcript() if e.from_bot]
+    refs = {m.group(0) for t in texts for m in REF.finditer(t)}
+    assert len(refs) == 1
+
+
+async def test_restart_between_submission_and_notification(
+    bot: BotStarter, client: SandboxClient
+) -> None:
+    # Given a family whose message was submitted
+    running = await bot()
+    family = ScriptedUser(client, 6101, "Olena", "uk")
+    await family.onboard("Олена Коваль", "Olena Koval")
+    reference = await family.write(FORM, "Любий сину, у нас все добре.")
+    store = running.services.store
+    # When the outbox stops, a reviewer approves (the notification is queued), and one more
+    # notification is claimed as "in flight" when the process dies
+    await running.dispatcher.stop()
+    reviewer = await grant(
+        store,
+        actor_id="t",
+        target_telegram_id=7001,
+        role=Role.REVIEWER,
+        languages=("uk", "en"),
+        bootstrap=True,
+    )
+    item = await claim_next(store, reviewer_id=reviewer, lease_s=600)
+    assert item is not None
+    await decide(
+        store, reviewer_id=reviewer, message_id=item.message_id, decision=Decision(Verdict.APPROVE)
+    )
+    in_flight = await outbox.claim_due(store, 10)
+    assert len(in_flight) == 1
+    await running.poller.stop()
+    await running.app.stop()
+    await running.app.shutdown()
+    await store.close()
+    # Then after a restart the family is told exactly once
+    await bot()
+    sentence = translator("uk").gettext("Your message {ref} was approved.").format(ref=reference)
+    await family.wait_text(re.escape(sentence), 0, edited_ok=False)
+    await asyncio.sleep(1.0)
+    told = [e for e in await family.transcript() if e.from_bot and sentence in (e.text or "")]
+    assert len(told) == 1
+
+
+async def test_update_stored_before_a_crash_is_handled_after_restart(
+    bot: BotStarter, client: SandboxClient
+) -> None:
+    # Given an update that reached the inbox but whose handling never ran (a crash)
+    running = await bot()
+    family = ScriptedUser(client, 6201, "Ali", "fa")
+    await family.onboard("علی رضایی", "Ali Rezaei")
+    store = running.services.store
+    await running.stop()
+    update = {
+        "update_id": 999_000_001,
+        "message": {
+            "message_id": 77,
+            "date": 1_790_000_000,
+            "text": "/status",
+            "chat": {"id": 6201, "type": "private", "first_name": "Ali"},
+            "from": {"id": 6201, "is_bot": False, "first_name": "Ali", "language_code": "fa"},
+            "entities": [{"type": "bot_command", "offset": 0, "length": 7}],
+        },
+    }
+    restarted_store = await __import__("relay.store", fromlist=["Store"]).Store.open(
+        store.path, store.keys
+    )
+    await inbox.store_updates(restarted_store, [(999_000_001, json.dumps(update).encode())])
+    await restarted_store.close()
+    before = len(await family.transcript())
+    # When the bot starts again
+    running = await bot()
+    # Then the stored /status is answered, and the inbox has nothing pending
+    await family.wait_reply((await family.transcript())[before - 1].message_id)
+    await asyncio.sleep(0.3)
+    assert await inbox.pending(running.services.store) == []
+
+
+ODD_INPUTS = [
+    ("sticker", None),
+    ("voice", None),
+    ("document", None),
+    ("location", None),
+    ("text", "x" * 4096),
+    ("text", "hello\u202eevil\u202c"),
+    ("text", "zero\u200bwidth"),
+    ("text", "bell\x07"),
+]
+
+
+async def test_unexpected_input_is_answered_and_stores_nothing(
+    bot: BotStarter, client: SandboxClient
+) -> None:
+    running = await bot()
+    family = ScriptedUser(client, 6301, "Mia", "fr")
+    await family.onboard("Mia Durand")
+    store = running.services.store
+    # At the text step, and outside any step
+    mark = await family.say("/new")
+    pick = await family.wait_button("new:to:", mark)
+    mark = await family.press(pick, "new:to:new")
+    await family.wait_button("new:cancel", mark)
+    for kind, text in ODD_INPUTS:
+        if kind == "sticker":
+            mark = await client.send_sticker(6301)
+        elif kind == "voice":
+            mark = await client.send_voice(6301, b"OggS voice")
+        elif kind == "document":
+            mark = await client.send_document(6301, b"%PDF-1.4", "x.pdf", "application/pdf")
+        elif kind == "location":
+            mark = await client.send_location(6301, 36.2, 37.1)
+        else:
+            assert text is not None
+            mark = await client.send_text(6301, text)
+        answer = await family.wait_reply(mark)
+        assert answer.text, kind
+    # A button step refuses typed text too
+    assert await count(store, "SELECT COUNT(*) FROM addressees") == 0
+    assert await count(store, "SELECT COUNT(*) FROM messages") == 0
+    # And the bot keeps serving the next user
+    other = ScriptedUser(client, 6302, "Ben", "en")
+    await other.onboard("Ben Okafor")
+    reference = await other.write(FORM, "All fine here.")
+    assert REF.fullmatch(reference)
+
+
+async def test_linked_people_write_in_the_chat(bot: BotStarter, client: SandboxClient) -> None:
+    running = await bot()
+    store = running.services.store
+    mother = ScriptedUser(client, 6401, "Amal", "ar")
+    son = ScriptedUser(client, 6402, "Omar", "ar")
+    await mother.onboard("أمل خليل", "Amal Khalil")
+    await son.onboard("عمر خليل", "Omar Khalil")
+    # The mother shares her invitation; the son opens it and accepts
+    mark = await mother.say("/link")
+    invite = await mother.wait_text(r"start=inv_", mark, edited_ok=False)
+    code = (invite.text or "").split("start=inv_")[1].split()[0]
+    mark = await son.say(f"/start inv_{code}")
+    offer = await son.wait_button("link:accept", mark)
+    mark = await son.press(offer, "link:accept")
+    await son.wait_text("/new", mark)
+    # The son writes to his mother; a reviewer approves; it arrives in her chat
+    mark = await son.say("/new")
+    pick = await son.wait_button("new:to:a_", mark)
+    addressee = button_with(pick, "new:to:a_")
+    assert addressee is not None
+    await son.write(addressee.split(":")[2], "أمي العزيزة، أنا بخير.")
+    reviewer = await grant(
+        store,
+        actor_id="t",
+        target_telegram_id=7002,
+        role=Role.REVIEWER,
+        languages=("ar",),
+        bootstrap=True,
+    )
+    item = await claim_next(store, reviewer_id=reviewer, lease_s=600)
+    assert item is not None
+    await decide(
+        store, reviewer_id=reviewer, message_id=item.message_id, decision=Decision(Verdict.APPROVE)
+    )
+    running.services.wake_outbox()
+    arrived = await mother.wait_text("أنا بخير", 0, edited_ok=False)
+    assert arrived.protect_content is True
