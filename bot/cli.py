@@ -30,8 +30,10 @@ async def _open_store(settings: Settings) -> Any:
 async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     """Run the bot (long polling) until interrupted."""
     from bot.app import run_until_signalled
+    from relay.runlock import exclusive
 
-    await run_until_signalled(settings)
+    with exclusive(settings.data_dir, "rcm run"):
+        await run_until_signalled(settings)
     return 0
 
 
@@ -100,14 +102,18 @@ async def cmd_audit_verify(args: argparse.Namespace, settings: Settings) -> int:
 
 async def cmd_keys_rotate(args: argparse.Namespace, settings: Settings) -> int:
     """Add a new master key, re-encrypt under it, retire the old one."""
-    from relay.keyrotation import rotate
+    import dataclasses
 
-    store = await _open_store(settings)
-    try:
-        report = await rotate(store, actor="admin-cli")
-    finally:
-        await store.close()
-    print(json.dumps(report.__dict__ if hasattr(report, "__dict__") else str(report), default=str))
+    from relay.keyrotation import rotate
+    from relay.runlock import exclusive
+
+    with exclusive(settings.data_dir, "rcm keys rotate"):
+        store = await _open_store(settings)
+        try:
+            report = await rotate(store, actor="admin-cli")
+        finally:
+            await store.close()
+    print(json.dumps(dataclasses.asdict(report), default=str))
     return 0
 
 

@@ -42,6 +42,11 @@ async def append(
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         (seq, at, actor, action, obj, text, prev, mac),
     )
+    await tx.execute(
+        "INSERT INTO vault.audit_head(id, seq, mac) VALUES (1, ?, ?)"
+        " ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, mac = excluded.mac",
+        (seq, mac),
+    )
     return seq
 
 
@@ -59,6 +64,7 @@ async def verify(store: Store) -> int:
     """Walk the chain; return the number of entries or raise AuditChainBroken."""
     async with store.tx() as tx:
         rows = await tx.all("SELECT * FROM audit ORDER BY seq")
+        head = await tx.one("SELECT seq, mac FROM vault.audit_head WHERE id = 1")
     prev = GENESIS
     expected = 1
     for row in rows:
@@ -81,6 +87,10 @@ async def verify(store: Store) -> int:
             raise AuditChainBroken(seq, "altered")
         prev = row["mac"]
         expected += 1
+    if head is not None and (head["seq"] != len(rows) or head["mac"] != prev):
+        if head["seq"] > len(rows):
+            raise AuditChainBroken(len(rows) + 1, f"missing: the chain ended at {head['seq']}")
+        raise AuditChainBroken(int(head["seq"]), "does not match the recorded head of the chain")
     return len(rows)
 
 

@@ -58,7 +58,7 @@ MIGRATIONS: list[str] = [
         batch_id TEXT REFERENCES batches(id),
         claimed_by TEXT,
         lease_until TEXT,
-        submit_key TEXT UNIQUE,
+        submit_key TEXT,
         due_at TEXT,
         submitted_at TEXT,
         created_at TEXT NOT NULL,
@@ -68,6 +68,7 @@ MIGRATIONS: list[str] = [
     CREATE INDEX messages_family ON messages(family_id, created_at);
     CREATE INDEX messages_site_state ON messages(site_code, state);
     CREATE INDEX messages_batch ON messages(batch_id);
+    CREATE UNIQUE INDEX messages_submit ON messages(family_id, submit_key);
     CREATE TABLE events (
         message_id TEXT NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
         seq INTEGER NOT NULL,
@@ -159,6 +160,21 @@ MIGRATIONS: list[str] = [
         updated_at TEXT NOT NULL
     );
     """,
+    # 4: which messages a print batch holds, in print order, and the language of its labels,
+    # so that exporting a batch again reproduces the same file even after a message of it
+    # was re-queued for another site (its batch_id then moves on to the next batch); and the
+    # sealed name and birth date of a claim by a released detainee, for matching.
+    """
+    CREATE TABLE batch_items (
+        batch_id TEXT NOT NULL REFERENCES batches(id),
+        message_id TEXT NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        PRIMARY KEY (batch_id, message_id)
+    );
+    CREATE INDEX batch_items_message ON batch_items(message_id);
+    ALTER TABLE batches ADD COLUMN language TEXT NOT NULL DEFAULT 'en';
+    ALTER TABLE claims ADD COLUMN data_enc BLOB;
+    """,
 ]
 
 VAULT_SCHEMA = """
@@ -166,5 +182,14 @@ CREATE TABLE IF NOT EXISTS vault.family_keys (
     owner_id TEXT PRIMARY KEY,
     wrapped BLOB NOT NULL,
     created_at TEXT NOT NULL
+);
+"""
+# The head of the audit chain, kept beside the keys (not in the database or its backups), so
+# that cutting entries off the end of the chain is detected too.
+VAULT_AUDIT_HEAD = """
+CREATE TABLE IF NOT EXISTS vault.audit_head (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    seq INTEGER NOT NULL,
+    mac TEXT NOT NULL
 );
 """

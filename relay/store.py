@@ -32,7 +32,7 @@ from relay.crypto import (
     seal,
 )
 from relay.errors import CryptoError
-from relay.migrations import MIGRATIONS, VAULT_SCHEMA
+from relay.migrations import MIGRATIONS, VAULT_AUDIT_HEAD, VAULT_SCHEMA
 
 log = logging.getLogger("relay.store")
 
@@ -188,6 +188,7 @@ class Store:
         await conn.execute("PRAGMA vault.journal_mode=DELETE")
         await conn.execute("PRAGMA vault.secure_delete=ON")
         await conn.execute(VAULT_SCHEMA)
+        await conn.execute(VAULT_AUDIT_HEAD)
         store = cls(conn, keys, path, clock or Clock())
         await store.migrate()
         return store

@@ -60,11 +60,7 @@ async def test_submit_is_idempotent_per_submit_key(
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=sqlite3.IntegrityError,
-    reason="messages.submit_key is UNIQUE across families but looked up per family",
-)
+# Regression: submit_key was once UNIQUE across families but looked up per family.
 async def test_same_submit_key_in_two_families_makes_two_messages(
     make_family: MakeFamily, send: Send
 ) -> None:

@@ -1,0 +1,67 @@
+"""The `rcm` verbs that need no bot: sites, rules check, backup, audit verify, keys rotate."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+
+def rcm(*args: str, data: Path, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "RCM_DATA_DIR": str(data)}
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", "--env-file", "/nonexistent", *args],
+        input=stdin,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_sites_lists_the_default_sites(tmp_path: Path) -> None:
+    result = rcm("sites", data=tmp_path)
+    assert result.returncode == 0
+    codes = [line.split()[0] for line in result.stdout.splitlines()]
+    assert codes == ["ALP", "BRV", "CDR", "DLT"]
+
+
+def test_rules_check_prints_findings_as_json(tmp_path: Path) -> None:
+    result = rcm(
+        "rules", "check", "--lang", "fa", data=tmp_path, stdin="شماره من ۰۹۱۲ ۳۴۵ ۶۷۸۹ است"
+    )
+    assert result.returncode == 0, result.stderr
+    findings = json.loads(result.stdout)
+    assert [f["rule_id"] for f in findings] == ["contact.phone"]
+    assert findings[0]["matched"] == "۰۹۱۲ ۳۴۵ ۶۷۸۹"
+
+
+def test_backup_verify_rotate(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    assert rcm("audit", "verify", data=data).stdout.strip() == "audit log intact: 0 entries"
+    backup = tmp_path / "b.sqlite3"
+    assert rcm("backup", str(backup), data=data).returncode == 0
+    assert backup.stat().st_size > 0
+    rotated = rcm("keys", "rotate", data=data)
+    assert rotated.returncode == 0, rotated.stderr
+    report = json.loads(rotated.stdout)
+    assert report["new_key_id"] == "m2"
+    assert report["retired"] == ["m1"]
+    assert rcm("audit", "verify", data=data).stdout.strip() == "audit log intact: 1 entries"
+
+
+def test_a_bad_setting_is_named(tmp_path: Path) -> None:
+    env = {**os.environ, "RCM_DATA_DIR": str(tmp_path), "RCM_ADMIN_IDS": "abc"}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "--env-file", "/nonexistent", "sites"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip() == "rcm: RCM_ADMIN_IDS: 'abc' is not a Telegram user id"
