@@ -150,3 +150,14 @@ async def test_appending_after_verify_keeps_the_chain(store: Store, chain: int) 
         seq = await audit.append(tx, actor="admin-cli", action="backup", obj="b1", detail={"n": 1})
     assert seq == chain + 1
     assert await audit.verify(store) == chain + 1
+
+
+async def test_cutting_the_tail_is_detected(store: Store, db_path: Path, chain: int) -> None:
+    # Regression: with only a chain inside the database, deleting the last entries went unseen.
+    conn = _raw(db_path, drop_triggers=True)
+    conn.execute("DELETE FROM audit WHERE seq >= ?", (chain - 1,))
+    conn.close()
+    with pytest.raises(AuditChainBroken) as broken:
+        await audit.verify(store)
+    assert broken.value.seq == chain - 1
+    assert broken.value.why == f"missing: the chain ended at {chain}"
