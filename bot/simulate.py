@@ -184,7 +184,10 @@ class ScriptedUser:
             mark = await self.press(photo_step, "new:skip")
         preview = await self.wait_button("new:send", mark)
         mark = await self.press(preview, "new:send")
-        done = await self.wait_text(REF.pattern + r"[\s\S]*/status", mark)
+        # The preview itself turns into "Sent": an older edited "Sent" must not match.
+        done = await self.wait_text(
+            REF.pattern + r"[\s\S]*/status", preview.message_id - 1, edited_ok=False
+        )
         found = REF.search(done.text or "")
         assert found is not None
         self.sent_refs.append(found.group(0))

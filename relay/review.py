@@ -68,6 +68,7 @@ class ReviewItem:
     history: list[tuple[str, MessageState]] = field(default_factory=list)
     escalation_note: str = ""
     has_photo: bool = False
+    due_at: dt.datetime | None = None
 
     @property
     def proposed(self) -> list[tuple[int, int]]:
@@ -230,6 +231,7 @@ async def _item(tx: Tx, message_id: str) -> ReviewItem:
         history=history,
         escalation_note=note,
         has_photo=row["photo_enc"] is not None,
+        due_at=parse_iso(row["due_at"]) if row["due_at"] else None,
     )
 
 

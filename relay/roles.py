@@ -156,3 +156,31 @@ async def bootstrap_admins(store: Store, admin_ids: tuple[int, ...]) -> None:
             role=Role.ADMIN,
             bootstrap=True,
         )
+
+
+async def all_grants(store: Store, *, actor_id: str | None) -> list[Grant]:
+    """Return every grant, by person (admins only; person ids, nothing personal)."""
+    async with store.tx() as tx:
+        await require_in(tx, actor_id, Role.ADMIN, action="staff")
+        rows = await tx.all("SELECT * FROM roles ORDER BY person_id, role, site_code")
+    return [
+        Grant(
+            r["person_id"],
+            Role(r["role"]),
+            r["site_code"],
+            tuple(x for x in r["languages"].split(",") if x),
+        )
+        for r in rows
+    ]
+
+
+async def note_staff_chat(store: Store, person_id: str, chat_id: int) -> None:
+    """Remember a staff member's chat (once) so that the outbox can reach them."""
+    async with store.tx() as tx:
+        row = await tx.one(
+            "SELECT chat_enc FROM people WHERE id = ?"
+            " AND EXISTS (SELECT 1 FROM roles WHERE person_id = people.id)",
+            (person_id,),
+        )
+        if row is not None and row["chat_enc"] is None:
+            await people.save_chat_in(tx, person_id, chat_id)

@@ -1,0 +1,227 @@
+"""What a reviewer reads: the review card, its buttons, the queue, staff-side sentences.
+
+Pure functions of the domain's records and a translator: no Telegram calls, no database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from bot.callbacks import cb
+from bot.handlers.common import Buttons
+from bot.i18n.catalog import N_, Translator
+from bot.texts import category_reason, return_reason, state_name
+from relay.models import MessageKind, MessageState, ReturnReason
+from relay.review import QueueLine, ReviewItem
+
+# Room left in a Telegram message (4096) for the header, legend and the cut notice.
+TEXT_ROOM = 3000
+OPEN, CLOSE = "⟦", "⟧"
+
+_SEVERITY = {"block": N_("blocks"), "redact": N_("remove"), "flag": N_("check")}
+
+
+def selection(item: ReviewItem, selected: Sequence[int] | None) -> list[int]:
+    """Return the proposed spans (by number, from 1) the reviewer keeps; all by default."""
+    count = len(item.proposed)
+    if selected is None:
+        return list(range(1, count + 1))
+    return sorted(n for n in set(selected) if 1 <= n <= count)
+
+
+def chosen_spans(
+    item: ReviewItem, selected: Sequence[int] | None, extra: Sequence[Sequence[int]]
+) -> tuple[tuple[int, int], ...]:
+    """Return every span to redact: the kept proposals plus the passages typed by hand."""
+    proposed = item.proposed
+    spans = [proposed[n - 1] for n in selection(item, selected)]
+    spans += [(int(a), int(b)) for a, b in extra]
+    return tuple(sorted(set(spans)))
+
+
+def marked_text(text: str, findings: Sequence[dict[str, Any]]) -> str:
+    """Wrap every finding in ⟦ ⟧ followed by its number(s); overlapping findings share one."""
+    regions: list[tuple[int, int, list[int]]] = []
+    ordered = sorted(enumerate(findings, start=1), key=lambda p: (p[1]["start"], p[1]["end"]))
+    for number, f in ordered:
+        start, end = int(f["start"]), int(f["end"])
+        if f.get("category") == "length" or end <= start:
+            continue  # the whole text: said in the legend, not marked
+        if regions and start < regions[-1][1]:
+            a, b, numbers = regions[-1]
+            regions[-1] = (a, max(b, end), [*numbers, number])
+        else:
+            regions.append((start, end, [number]))
+    out: list[str] = []
+    pos = 0
+    for start, end, numbers in regions:
+        label = ",".join(str(n) for n in numbers)
+        out.append(text[pos:start] + OPEN + text[start:end] + CLOSE + label)
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def card_text(
+    tr: Translator,
+    item: ReviewItem,
+    selected: Sequence[int] | None,
+    extra: Sequence[Sequence[int]],
+) -> str:
+    """Return the review card: header, history, the text with findings marked, a legend."""
+    _ = tr.gettext
+    kind = _("reply") if item.kind == MessageKind.REPLY else _("message")
+    lines = [
+        # Translators: header of a review card: reference · site · language · kind
+        _("{ref} · {site} · {lang} · {kind}").format(
+            ref=item.reference, site=item.site_code, lang=item.lang, kind=kind
+        )
+    ]
+    due = _("due {date}").format(date=tr.date(item.due_at)) if item.due_at else ""
+    if item.overdue:
+        due = "⚠ " + _("overdue") + " · " + due
+    lines.append(due)
+    if item.state == MessageState.ESCALATED:
+        lines.append(_("Escalated. Note: {note}").format(note=item.escalation_note or "—"))
+    if item.has_photo:
+        lines.append(_("A photo comes with this message."))
+    if item.history:
+        earlier = ", ".join(f"{ref} ({state_name(tr, state)})" for ref, state in item.history)
+        lines.append(_("Earlier from this sender: {list}").format(list=earlier))
+    body = marked_text(item.text, item.findings)
+    if len(body) > TEXT_ROOM:
+        hidden = len(body) - TEXT_ROOM
+        body = (
+            body[:TEXT_ROOM]
+            + "…\n"
+            + tr.ngettext(
+                "[cut: {n} more character not shown]",
+                "[cut: {n} more characters not shown]",
+                hidden,
+            ).format(n=hidden)
+        )
+    lines += ["", body, ""]
+    kept = set(selection(item, selected))
+    proposal = 0
+    for number, f in enumerate(item.findings, start=1):
+        mark = ""
+        if f["severity"] == "redact":
+            proposal += 1
+            mark = " ☑" if proposal in kept else " ☐"
+        lines.append(
+            f"{number}. {f['category']} · {_(_SEVERITY.get(f['severity'], f['severity']))}"
+            f"{mark} — {category_reason(tr, f['category'])}"
+        )
+    for a, b in extra:
+        lines.append("✂ " + _("you remove: «{passage}»").format(passage=item.text[a:b]))
+    if not item.findings:
+        lines.append(_("The rules found nothing."))
+    return "\n".join(lines)
+
+
+def card_buttons(
+    tr: Translator,
+    item: ReviewItem,
+    selected: Sequence[int] | None,
+    extra: Sequence[Sequence[int]],
+) -> Buttons:
+    """Return the card's buttons (every callback under 64 bytes, area ``rev``)."""
+    _ = tr.gettext
+    mid = item.message_id
+    rows: list[list[tuple[str, str]]] = [[(_("✅ Approve as it is"), cb("rev", "ok", mid))]]
+    kept = set(selection(item, selected))
+    toggles = [
+        (("☑ " if n in kept else "☐ ") + str(n), cb("rev", "tog", f"{mid}.{n}"))
+        for n in range(1, len(item.proposed) + 1)
+    ]
+    for i in range(0, len(toggles), 5):
+        rows.append(toggles[i : i + 5])
+    count = len(chosen_spans(item, selected, extra))
+    if count:
+        rows.append(
+            [
+                (
+                    tr.ngettext(
+                        "✂ Approve with {n} removal", "✂ Approve with {n} removals", count
+                    ).format(n=count),
+                    cb("rev", "red", mid),
+                )
+            ]
+        )
+    rows.append([(_("✂ Remove another passage"), cb("rev", "add", mid))])
+    row = [(_("↩ Return"), cb("rev", "ret", mid))]
+    if item.state != MessageState.ESCALATED:
+        row.append((_("⬆ Escalate"), cb("rev", "esc", mid)))
+    rows.append(row)
+    rows.append([(_("Release"), cb("rev", "rel", mid))])
+    return rows
+
+
+def reason_buttons(tr: Translator, message_id: str) -> Buttons:
+    """Return one button per return reason, and Back."""
+    rows = [
+        [(return_reason(tr, r.value), cb("rev", "rr", f"{message_id}.{r.value}"))]
+        for r in ReturnReason
+    ]
+    rows.append([(tr.gettext("« Back"), cb("rev", "card", message_id))])
+    return rows
+
+
+def confirm_buttons(tr: Translator, verb: str, message_id: str) -> Buttons:
+    """Return Confirm / Back for a destructive action (the second tap)."""
+    _ = tr.gettext
+    return [
+        [(_("Confirm"), cb("rev", verb, message_id))],
+        [(_("« Back"), cb("rev", "card", message_id))],
+    ]
+
+
+def next_buttons(tr: Translator) -> Buttons:
+    return [[(tr.gettext("Next message"), cb("rev", "next"))]]
+
+
+def queue_text(tr: Translator, lines: Sequence[QueueLine], now: dt.datetime) -> str:
+    """Return the backlog by site and language."""
+    _ = tr.gettext
+    if not lines:
+        return _("The queue is empty.")
+    out = [_("Waiting for review:")]
+    for line in lines:
+        days = max(0, (now - line.oldest).days)
+        parts = [
+            tr.ngettext("{n} waiting", "{n} waiting", line.waiting).format(n=line.waiting),
+            tr.ngettext("oldest {n} day", "oldest {n} days", days).format(n=days),
+            tr.ngettext("{n} overdue", "{n} overdue", line.overdue).format(n=line.overdue),
+            tr.ngettext("{n} reader", "{n} readers", line.readers).format(n=line.readers),
+        ]
+        warn = " ⚠" if line.readers == 0 else ""
+        out.append(f"{line.site_code} · {line.lang}: " + ", ".join(parts) + warn)
+    return "\n".join(out)
+
+
+def staff_error(tr: Translator, code: str) -> str | None:
+    """Return the sentence for a review-side refusal, or None when it is not one of them."""
+    _ = tr.gettext
+    errors = {
+        "needs_senior": _(
+            "This message has a blocking finding. Only a senior reviewer can approve it, "
+            "with a note. Escalate it, remove the passage, or return it."
+        ),
+        "four_eyes": _(
+            "You escalated this message, so another senior reviewer must decide on it "
+            "(four eyes). Release it for them."
+        ),
+        "note_required": _("Overriding a blocking finding needs a note. Type it now."),
+        "already_escalated": _("This message is already with a senior reviewer."),
+        "passage_not_found": _(
+            "This passage is not in the message. Type it exactly, or give positions like 10-25."
+        ),
+        "passage_ambiguous": _(
+            "This passage occurs more than once. Type a longer passage, or positions like 10-25."
+        ),
+        "bad_span": _("These positions are outside the text."),
+        "conflict": _("You no longer hold this message (released, or the lease ran out)."),
+    }
+    return errors.get(code)
