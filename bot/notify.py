@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
@@ -71,16 +72,22 @@ def _status(tr: Translator, payload: dict[str, Any], when: dt.datetime) -> Outgo
     if state == "delivered":
         if detail.get("channel") == "chat":
             return Outgoing(_("Your message {ref} was delivered in the chat.").format(ref=ref))
+        # The delegate's record carries the day of the visit; the send time is a fallback.
+        day: dt.date | dt.datetime = when
+        with contextlib.suppress(ValueError):
+            day = dt.date.fromisoformat(detail.get("date") or "")
         return Outgoing(
-            _("Your message {ref} was handed over on {date}.").format(ref=ref, date=tr.date(when))
+            _("Your message {ref} was handed over on {date}.").format(ref=ref, date=tr.date(day))
         )
     if state == "undeliverable":
         reason = detail.get("reason", "unknown")
         text = _("Your message {ref} could not be handed over: {reason}.").format(
             ref=ref, reason=undeliverable_reason(tr, reason)
         )
-        if reason == "transferred":
+        if reason == "transferred" and detail.get("to"):
             text += "\n" + _("It will be taken to the new place of detention.")
+        elif reason == "transferred":
+            text += "\n" + _("We will tell you when we know where your relative is now.")
         elif reason == "released":
             text += "\n" + _(
                 "If your relative uses this bot, they can ask for the messages written to them."
