@@ -73,8 +73,15 @@ async def require(
     store: Store, person_id: str | None, role: Role, *, action: str, site: str | None = None
 ) -> Grant:
     """Check a role in its own transaction (the refusal is committed to the audit log)."""
+    refused: NotAllowed | None = None
     async with store.tx() as tx:
-        return await require_in(tx, person_id, role, action=action, site=site)
+        try:
+            return await require_in(tx, person_id, role, action=action, site=site)
+        except NotAllowed as exc:
+            # Leave the block normally so that the transaction commits the audit entry;
+            # raising inside it would roll the refusal back.
+            refused = exc
+    raise refused
 
 
 def parse_languages(text: str) -> tuple[str, ...]:
