@@ -272,3 +272,14 @@ async def import_outcomes(
             continue
         results.append(ImportLine(number, done.reference, "recorded", state=done.state.value))
     return results
+
+
+async def batch_of(store: Store, message_id: str) -> str | None:
+    """Return the latest batch a message was printed in (it may have been re-queued since)."""
+    async with store.tx() as tx:
+        row = await tx.one(
+            "SELECT b.batch_id FROM batch_items b JOIN batches t ON t.id = b.batch_id"
+            " WHERE b.message_id = ? ORDER BY t.created_at DESC LIMIT 1",
+            (message_id,),
+        )
+    return str(row["batch_id"]) if row else None

@@ -1,0 +1,330 @@
+"""Delegates and released detainees: /export, /batches, /handover, replies, /claim.
+
+Handlers are thin: role checks are in the relay services (audited) and every refusal is
+answered with a sentence that says nothing about messages of other sites. The export runs
+its rendering in a worker process, so the bot keeps answering families meanwhile.
+
+Replies: a photo whose caption starts with "reply" (or any photo after /reply) is read for
+the QR code of the reply part; the rest of the caption is the transcription. When the code
+is unreadable the bot keeps the photo and asks for ``/reply RCM-XXXX-XXXX``. ``/reply REF
+text`` alone brings a transcription without a photo.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import Any
+
+from telegram import Update
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.callbacks import parse
+from bot.context import Ctx
+from bot.delegate_labels import label_gettext, print_language
+from bot.handlers import delegate_render as view
+from bot.handlers.common import answer_error, edit_or_say, keyboard, person_of, say, services
+from bot.i18n.catalog import Translator
+from relay import delivery, handover, replies
+from relay.errors import InvalidInput, NotFound, RelayError, UnprintableCharacters
+from relay.export.reply_qr import read_reference
+from relay.export.worker import set_label_translator_factory
+from relay.reference import PATTERN
+
+_CAPTION = re.compile(r"^\s*(reply|/reply)\b[:\s]*", re.IGNORECASE)
+_DATE = re.compile(r"^\d{1,2}\.\d{1,2}\.\d{4}$|^\d{4}-\d{2}-\d{2}$")
+
+
+async def _fail(update: Update, tr: Translator, exc: RelayError) -> None:
+    params: dict[str, Any] = {}
+    if isinstance(exc, UnprintableCharacters):
+        params = {"ref": exc.reference, "chars": " ".join(f"U+{ord(c):04X}" for c in exc.chars)}
+    text = view.delegate_error(tr, exc.code, **params)
+    if text is None:
+        await answer_error(update, tr, exc)
+    else:
+        await say(update, tr, text)
+
+
+async def cmd_export(update: Update, context: Ctx) -> None:
+    """Print the approved messages of a site and send the batch PDF as a document."""
+    person, tr = await person_of(update, context)
+    svc = services(context)
+    chat = update.effective_chat
+    assert chat is not None
+    mine = await delivery.delegate_sites(svc.store, person.id)
+    code = (context.args[0].upper() if context.args else "") or (
+        mine[0] if mine and len(mine) == 1 else ""
+    )
+    if code not in svc.sites:
+        await say(update, tr, tr.gettext("Which site? For example: /export ALP"))
+        return
+    lang = print_language(svc.sites[code])
+    await say(update, tr, tr.gettext("Preparing the batch for {site}…").format(site=code))
+    try:
+        async with svc.export_lock:  # one export at a time: batches never overlap
+            batch = await delivery.export_batch(
+                svc.store,
+                actor_id=person.id,
+                site=code,
+                sites=svc.sites,
+                language=lang,
+                _=label_gettext(lang),
+            )
+    except RelayError as exc:
+        await _fail(update, tr, exc)
+        return
+    svc.wake_outbox()  # the families are told "printed"
+    caption = tr.ngettext(
+        "Batch {id} for {site}: {n} message. Record outcomes with /handover {id}.",
+        "Batch {id} for {site}: {n} messages. Record outcomes with /handover {id}.",
+        batch.message_count,
+    ).format(id=batch.id, site=code, n=batch.message_count)
+    await context.bot.send_document(
+        chat.id,
+        batch.pdf,
+        filename=batch.filename,
+        caption=tr.directed(caption),
+        protect_content=True,
+    )
+
+
+async def cmd_batches(update: Update, context: Ctx) -> None:
+    """List the delegate's recent batches."""
+    person, tr = await person_of(update, context)
+    try:
+        found = await delivery.recent_batches(services(context).store, actor_id=person.id)
+    except RelayError as exc:
+        await _fail(update, tr, exc)
+        return
+    await say(update, tr, view.batches_text(tr, found))
+
+
+async def _show_checklist(update: Update, context: Ctx, tr: Translator, batch_id: str) -> None:
+    person, _ = await person_of(update, context)
+    store = services(context).store
+    lines = await handover.checklist(store, actor_id=person.id, batch_id=batch_id)
+    text = view.checklist_text(tr, batch_id, lines)
+    await edit_or_say(update, tr, text, keyboard(view.checklist_buttons(tr, lines)))
+
+
+async def cmd_handover(update: Update, context: Ctx) -> None:
+    """Show the hand-over checklist of a batch."""
+    _person, tr = await person_of(update, context)
+    if not context.args:
+        await say(update, tr, tr.gettext("Which batch? For example: /handover B1A2B3C4"))
+        return
+    try:
+        await _show_checklist(update, context, tr, context.args[0].strip().upper())
+    except RelayError as exc:
+        await _fail(update, tr, exc)
+
+
+async def on_button(update: Update, context: Ctx) -> None:
+    """Record an outcome from the checklist, or ask for the new site of a transfer."""
+    query = update.callback_query
+    assert query is not None
+    person, tr = await person_of(update, context)
+    svc = services(context)
+    data = parse(query.data)
+    await query.answer()
+    if data is None:
+        return
+    message_id, _dot, site = data.arg.partition(".")
+    try:
+        if data.verb == "tr":
+            reference = await _line(context, person.id, message_id)
+            text, rows = view.site_picker(tr, message_id, reference, "", svc.sites)
+            await edit_or_say(update, tr, text, keyboard(rows))
+            return
+        if data.verb == "to":
+            outcome, moved_to = "transferred", (site if site != "-" else None)
+        elif data.verb in view.OUTCOME_VERBS:
+            outcome, moved_to = view.OUTCOME_VERBS[data.verb], None
+        else:
+            return
+        await handover.record_outcome(
+            svc.store,
+            actor_id=person.id,
+            message_id=message_id,
+            outcome=outcome,
+            transferred_to=moved_to,
+            sites=svc.sites,
+        )
+        svc.wake_outbox()
+        batch_id = await handover.batch_of(svc.store, message_id)
+        if batch_id is not None:
+            await _show_checklist(update, context, tr, batch_id)
+    except RelayError as exc:
+        await _fail(update, tr, exc)
+
+
+async def _line(context: Ctx, person_id: str, message_id: str) -> str:
+    """Return the reference of a checklist message (NotFound for anyone else's)."""
+    svc = services(context)
+    batch_id = await handover.batch_of(svc.store, message_id)
+    if batch_id is not None:
+        for line in await handover.checklist(svc.store, actor_id=person_id, batch_id=batch_id):
+            if line.message_id == message_id:
+                return line.reference
+    raise NotFound("message")
+
+
+# -- replies -------------------------------------------------------------------------------
+async def cmd_reply(update: Update, context: Ctx) -> None:
+    """Start a reply (then the photo), or give the reference of a kept photo, or text only."""
+    _person, tr = await person_of(update, context)
+    args = list(context.args or [])
+    pending: dict[str, Any] | None = context.user_data.get("reply")  # type: ignore[union-attr]
+    if args and PATTERN.fullmatch(args[0].upper()):
+        kept = pending or {}
+        text = " ".join(args[1:]) or kept.get("text", "")
+        await _receive(update, context, args[0], kept.get("photo"), text)
+        return
+    context.user_data["reply"] = {"waiting": True}  # type: ignore[index]
+    await say(
+        update,
+        tr,
+        tr.gettext(
+            "Send the photo of the reply part. Type the transcription as its caption if you "
+            "have one."
+        ),
+    )
+
+
+async def on_photo(update: Update, context: Ctx) -> None:
+    """Take a reply photo (group -1); any other photo goes on to the family's compose."""
+    message = update.effective_message
+    assert message is not None
+    caption = message.caption or ""
+    pending = context.user_data.get("reply") if context.user_data is not None else None
+    if not (pending and pending.get("waiting")) and not _CAPTION.match(caption):
+        return  # not a reply: group 0 handles it
+    _person, tr = await person_of(update, context)
+    text = _CAPTION.sub("", caption, count=1).strip()
+    file = await context.bot.get_file(message.photo[-1].file_id)
+    photo = bytes(await file.download_as_bytearray())
+    reference = await asyncio.to_thread(read_reference, photo)
+    if reference is None:
+        context.user_data["reply"] = {"photo": photo, "text": text}  # type: ignore[index]
+        await say(
+            update,
+            tr,
+            tr.gettext(
+                "The code on the reply could not be read. Please type its reference like "
+                "this: /reply RCM-7K3F-9Q2D"
+            ),
+        )
+    else:
+        await _receive(update, context, reference, photo, text)
+    raise ApplicationHandlerStop  # handled: the family's compose must not see this photo
+
+
+async def _receive(
+    update: Update, context: Ctx, reference: str, photo: bytes | None, text: str
+) -> None:
+    person, tr = await person_of(update, context)
+    svc = services(context)
+    try:
+        done = await replies.receive_reply(
+            svc.store,
+            delegate_id=person.id,
+            reference=reference,
+            photo=photo,
+            transcription=text or None,
+            checker=svc.checker,
+            sites=svc.sites,
+        )
+    except RelayError as exc:
+        if not isinstance(exc, InvalidInput) or exc.code != "bad_reference":
+            context.user_data.pop("reply", None)  # type: ignore[union-attr]
+        await _fail(update, tr, exc)
+        return
+    context.user_data.pop("reply", None)  # type: ignore[union-attr]
+    svc.wake_outbox()
+    await say(
+        update,
+        tr,
+        tr.gettext("Reply to {ref} received. It goes to review, then to the family.").format(
+            ref=done.reference
+        ),
+    )
+
+
+# -- released detainees and staff ------------------------------------------------------------
+async def cmd_claim(update: Update, context: Ctx) -> None:
+    """Ask for the messages written to oneself while detained (staff check the identity)."""
+    person, tr = await person_of(update, context)
+    args = list(context.args or [])
+    if len(args) < 2 or not person.consented:
+        await _fail(update, tr, InvalidInput("claim_needs_number_or_birth_date"))
+        return
+    first, name = args[0], " ".join(args[1:])
+    dob = first if _DATE.match(first) else None
+    try:
+        claim_id = await replies.open_claim(
+            services(context).store,
+            person_id=person.id,
+            full_name=name,
+            detainee_number=None if dob else first,
+            birth_date=dob,
+        )
+    except RelayError as exc:
+        await _fail(update, tr, exc)
+        return
+    await say(
+        update,
+        tr,
+        tr.gettext(
+            "Your request {id} was recorded. Two Red Cross staff members will check who you "
+            "are; if messages were kept for you, they will arrive in this chat."
+        ).format(id=claim_id),
+    )
+
+
+async def cmd_confirm_claim(update: Update, context: Ctx) -> None:
+    """Confirm a claimant's identity (staff; a second, different person completes it)."""
+    person, tr = await person_of(update, context)
+    if not context.args:
+        await say(update, tr, tr.gettext("Which request? For example: /confirm_claim c_1a2b3c4d"))
+        return
+    svc = services(context)
+    try:
+        result = await replies.confirm_claim(
+            svc.store, staff_id=person.id, claim_id=context.args[0].strip()
+        )
+    except RelayError as exc:
+        await _fail(update, tr, exc)
+        return
+    svc.wake_outbox()
+    if result.state == "confirmed":
+        text = tr.ngettext(
+            "Confirmed. {n} kept message was delivered.",
+            "Confirmed. {n} kept messages were delivered.",
+            result.delivered,
+        ).format(n=result.delivered)
+    else:
+        text = tr.gettext("Noted. A second staff member must confirm too.")
+    await say(update, tr, text)
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    """Add the delegate handlers: reply photos in group -1 (before the family's compose)."""
+    set_label_translator_factory(label_gettext)  # printed labels in the batch's language
+    app.add_handler(
+        MessageHandler(filters.ChatType.PRIVATE & filters.PHOTO, on_photo), group=-1
+    )
+    app.add_handler(CommandHandler("export", cmd_export))
+    app.add_handler(CommandHandler("batches", cmd_batches))
+    app.add_handler(CommandHandler("handover", cmd_handover))
+    app.add_handler(CommandHandler("reply", cmd_reply))
+    app.add_handler(CommandHandler("claim", cmd_claim))
+    app.add_handler(CommandHandler("confirm_claim", cmd_confirm_claim))
+    app.add_handler(CallbackQueryHandler(on_button, pattern=r"^del:"))
