@@ -18,6 +18,7 @@ from relay.review import QueueLine, ReviewItem
 
 # Room left in a Telegram message (4096) for the header, legend and the cut notice.
 TEXT_ROOM = 3000
+LIMIT = 4000  # Telegram takes 4096; the right-to-left marks of directed() need a little room
 OPEN, CLOSE = "⟦", "⟧"
 
 _SEVERITY = {"block": N_("blocks"), "redact": N_("remove"), "flag": N_("check")}
@@ -118,7 +119,16 @@ def card_text(
         lines.append("✂ " + _("you remove: «{passage}»").format(passage=item.text[a:b]))
     if not item.findings:
         lines.append(_("The rules found nothing."))
-    return "\n".join(lines)
+    return _fit(lines, _("… (more findings not shown)"))
+
+
+def _fit(lines: list[str], more: str, limit: int = LIMIT) -> str:
+    """Join lines, dropping the last ones (the legend) to stay under Telegram's limit."""
+    text = "\n".join(lines)
+    while len(text) > limit and len(lines) > 1:
+        lines = lines[:-1]
+        text = "\n".join([*lines, more])
+    return text[:limit]
 
 
 def card_buttons(

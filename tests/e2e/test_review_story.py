@@ -3,12 +3,15 @@ return and escalate; families are told in their language. Real bot, sandbox, sto
 
 from __future__ import annotations
 
+import asyncio
+
 from bot.handlers.review_render import staff_error
 from bot.i18n.catalog import translator
-from bot.sandbox import SandboxClient
-from bot.simulate import AddresseeForm, ScriptedUser, Transcript
+from bot.sandbox import SandboxClient, TranscriptEntry
+from bot.simulate import REF, AddresseeForm, ScriptedUser, Transcript, button_with
 from bot.texts import category_reason, return_reason
-from relay.models import MessageState
+from relay import messages, people, roles
+from relay.models import MessageState, Role
 from tests.e2e.conftest import BotStarter
 from tests.e2e.staff import (
     ADMIN_ID,
@@ -235,3 +238,64 @@ async def test_block_finding_needs_a_senior_and_four_eyes(
         mid1: MessageState.APPROVED,
         mid2: MessageState.APPROVED,
     }
+
+
+async def test_five_reviewers_pressing_next_at_once_never_see_one_message_twice(
+    bot: BotStarter, client: SandboxClient
+) -> None:
+    # Given 30 queued messages (submitted through the service: the bot is not the subject
+    # here) and five reviewers
+    running = await bot()
+    svc = running.services
+    person = await people.ensure(svc.store, 7001, "en")
+    await people.record_consent(svc.store, person.id, 7001)
+    addressee = await messages.add_addressee(
+        svc.store,
+        person.id,
+        messages.NewAddressee("John Smith", "John Smith", None, None, None, "ALP", "son"),
+    )
+    for i in range(30):
+        await messages.submit(
+            svc.store,
+            person_id=person.id,
+            addressee_id=addressee,
+            text=f"We are all well, day {i}.",
+            lang="en",
+            submit_key=f"k{i}",
+            checker=svc.checker,
+            sites=svc.sites,
+            per_day=100,
+        )
+    ids = list(range(7101, 7106))
+    for user_id in ids:
+        await roles.grant(
+            svc.store,
+            actor_id="test",
+            target_telegram_id=user_id,
+            role=Role.REVIEWER,
+            languages=("en",),
+            bootstrap=True,
+        )
+    reviewers = [await staff_user(client, user_id) for user_id in ids]
+    # When each types /next ten times, all at once
+    await asyncio.gather(*[r.say("/next") for r in reviewers for _ in range(10)])
+
+    def ten_answers(entries: Transcript) -> TranscriptEntry | None:
+        answers = [e for e in entries if e.from_bot]
+        return answers[-1] if len(answers) == 10 else None
+
+    shown: list[str] = []
+    nothing = 0
+    for r in reviewers:
+        await r.wait_until(ten_answers)
+        for entry in await r.transcript():
+            if entry.from_bot and button_with(entry, "rev:ok:"):
+                found = REF.match(entry.text or "")
+                assert found is not None
+                shown.append(found.group(0))
+            elif entry.from_bot:
+                nothing += 1
+    # Then the 30 messages were shown once each, to one reviewer, and 20 answers were "nothing"
+    assert len(shown) == 30
+    assert len(set(shown)) == 30
+    assert nothing == 20
