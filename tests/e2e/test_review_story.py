@@ -299,3 +299,35 @@ async def test_five_reviewers_pressing_next_at_once_never_see_one_message_twice(
     assert len(shown) == 30
     assert len(set(shown)) == 30
     assert nothing == 20
+
+
+async def test_reviewer_removes_a_typed_passage(bot: BotStarter, client: SandboxClient) -> None:
+    # Given a message the rules find nothing in
+    await bot()
+    fam = await family(client, 5008, "en")
+    ref = await fam.write(
+        AddresseeForm(full_name="John Smith", site_code="ALP"),
+        "Dear son, we are well. Uncle Karim from cell 4 sends love.",
+    )
+    admin = await staff_user(client, ADMIN_ID)
+    await grant(admin, 5108, "reviewer", "en")
+    reviewer = await staff_user(client, 5108)
+    card = await next_card(reviewer)
+    assert "The rules found nothing." in (card.text or "")
+    # When the reviewer types a passage that is not there, then one that is
+    mark = await reviewer.press(card, "rev:add:")
+    await reviewer.wait_reply(mark)  # the prompt
+    mark = await reviewer.say("cell 5")
+    refusal = await reviewer.wait_reply(mark)
+    assert refusal.text == staff_error(translator("en"), "passage_not_found")
+    card = await type_then(reviewer, "from cell 4", "rev:red:")
+    assert "✂ you remove: «from cell 4»" in (card.text or "")
+    confirm = await press_then(reviewer, card, "rev:red:", "rev:red2:")
+    before = await fam.mark()
+    done = await press_then(reviewer, confirm, "rev:red2:", "rev:next:")
+    # Then it is approved with that passage removed, and the family is told so
+    assert done.text == f"{ref}: approved. 1 passage removed."
+    told = await fam.wait_text(r"RCM-", before, edited_ok=False)
+    assert told.text == (
+        f"Your message {ref} was approved.\nOne passage was removed before printing."
+    )
