@@ -49,6 +49,9 @@ class InvalidTransition(RelayError):
         self.current = current
         self.wanted = wanted
 
+    def __reduce__(self) -> tuple[type[InvalidTransition], tuple[str, str, str]]:
+        return (type(self), (self.message_id, self.current, self.wanted))
+
 
 class Conflict(RelayError):
     code = "conflict"
@@ -79,6 +82,9 @@ class AuditChainBroken(RelayError):
         self.seq = seq
         self.why = why
 
+    def __reduce__(self) -> tuple[type[AuditChainBroken], tuple[int, str]]:
+        return (type(self), (self.seq, self.why))
+
 
 class UnprintableCharacters(RelayError):
     """A message holds characters no available font draws; the export stops."""
@@ -91,6 +97,10 @@ class UnprintableCharacters(RelayError):
         self.reference = reference
         self.chars = chars
 
+    def __reduce__(self) -> tuple[type[UnprintableCharacters], tuple[str, str]]:
+        # Rebuilt from its own arguments when it crosses back from the export worker process.
+        return (type(self), (self.reference, self.chars))
+
 
 class RateLimited(RelayError):
     code = "rate_limited"
@@ -99,3 +109,6 @@ class RateLimited(RelayError):
         super().__init__(f"{what}: retry after {retry_after_s:.0f}s")
         self.what = what
         self.retry_after_s = retry_after_s
+
+    def __reduce__(self) -> tuple[type[RateLimited], tuple[str, float]]:
+        return (type(self), (self.what, self.retry_after_s))

@@ -154,7 +154,7 @@ class SandboxServer:
         return _error(404, "Not Found")
 
     # Each early answer mirrors one of Telegram's refusals; a single exit would hide that.
-    async def _bot_api(self, request: web.Request) -> web.Response:  # noqa: PLR0911
+    async def _bot_api(self, request: web.Request) -> web.Response:
         match = TOKEN_RE.match(request.match_info["token"])
         if match is None:
             return _error(401, "Unauthorized")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from fontTools.ttLib import (  # type: ignore[import-untyped]  # fontTools ships no stubs
+from fontTools.ttLib import (
     TTCollection,
     TTFont,
 )

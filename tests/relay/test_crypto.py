@@ -200,3 +200,20 @@ async def test_flipped_byte_in_a_stored_field_is_detected(
             await tx.open_for(
                 family.person_id, "people", "chat", family.person_id, bytes(tampered)
             )
+
+
+def test_domain_errors_survive_a_process_boundary() -> None:
+    # Regression: UnprintableCharacters from the export worker came back as BrokenProcessPool.
+    import pickle
+
+    from relay.errors import AuditChainBroken, InvalidTransition, RateLimited, UnprintableCharacters
+
+    for error in (
+        UnprintableCharacters("RCM-0000-0000", "\U00010000"),
+        InvalidTransition("m_1", "draft", "printed"),
+        AuditChainBroken(3, "altered"),
+        RateLimited("submit", 60.0),
+    ):
+        copy = pickle.loads(pickle.dumps(error))
+        assert type(copy) is type(error)
+        assert str(copy) == str(error)
