@@ -206,7 +206,12 @@ def test_domain_errors_survive_a_process_boundary() -> None:
     # Regression: UnprintableCharacters from the export worker came back as BrokenProcessPool.
     import pickle
 
-    from relay.errors import AuditChainBroken, InvalidTransition, RateLimited, UnprintableCharacters
+    from relay.errors import (
+        AuditChainBroken,
+        InvalidTransition,
+        RateLimited,
+        UnprintableCharacters,
+    )
 
     for error in (
         UnprintableCharacters("RCM-0000-0000", "\U00010000"),
