@@ -127,6 +127,26 @@ class ScriptedUser:
         await self.client.press(self.user_id, entry.message_id, data)
         return mark
 
+    async def press_then(self, entry: TranscriptEntry, prefix: str, want: str) -> TranscriptEntry:
+        """Press ``prefix``; wait for a bot message (new, or ``entry`` edited) with ``want``."""
+        mark = await self.press(entry, prefix)
+
+        def check(entries: Transcript) -> TranscriptEntry | None:
+            for e in reversed(entries):
+                changed = e.message_id > mark or (
+                    e.message_id == entry.message_id and e.edit_count > entry.edit_count
+                )
+                if e.from_bot and changed and not e.deleted and button_with(e, want):
+                    return e
+            return None
+
+        return await self.wait_until(check)
+
+    async def type_then(self, text: str, want: str) -> TranscriptEntry:
+        """Type text; wait for a new bot message with a button ``want``."""
+        mark = await self.say(text)
+        return await self.wait_button(want, mark)
+
     async def answer(self, text: str | None) -> TranscriptEntry:
         """Type ``text`` at a step, or press Skip when None; return the next prompt."""
         if text is None:

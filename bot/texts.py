@@ -5,9 +5,11 @@ from __future__ import annotations
 from bot.i18n.catalog import Translator
 
 
-def state_name(tr: Translator, state: str) -> str:
-    """Return the family-facing name of a message state."""
+def state_name(tr: Translator, state: str, kind: str = "message") -> str:
+    """Return the family-facing name of a message state (a reply's last step differs)."""
     _ = tr.gettext
+    if kind == "reply" and state == "delivered":
+        return _("delivered to you")
     names = {
         "draft": _("draft"),
         "submitted": _("waiting for review"),

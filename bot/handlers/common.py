@@ -42,6 +42,11 @@ def nav_row(tr: Translator, *, back: bool = True) -> list[tuple[str, str]]:
     return row
 
 
+def _or_none(markup: InlineKeyboardMarkup | None) -> InlineKeyboardMarkup | None:
+    """Return None for a keyboard without buttons (Telegram refuses an empty one)."""
+    return markup if markup is not None and markup.inline_keyboard else None
+
+
 async def person_of(update: Update, context: Ctx) -> tuple[Person, Translator]:
     """Return the person writing (created with a language only) and their translator."""
     user = update.effective_user
@@ -66,6 +71,7 @@ async def say(
     chat = update.effective_chat
     if chat is None:
         return None
+    markup = _or_none(markup)
     return await chat.send_message(
         tr.directed(text), reply_markup=markup, protect_content=protect or None
     )
@@ -76,6 +82,7 @@ async def edit_or_say(
 ) -> None:
     """Replace the message whose button was pressed, or send a new one."""
     query = update.callback_query
+    markup = _or_none(markup)
     if query is not None and query.message is not None:
         try:
             await query.edit_message_text(tr.directed(text), reply_markup=markup)

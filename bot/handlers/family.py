@@ -146,7 +146,7 @@ def _timeline(tr: Translator, view: MessageView) -> str:
     if view.kind == "reply":
         lines = [_("{ref}: reply received").format(ref=view.reference)]
     for event in view.timeline:
-        lines.append(f"• {tr.date(event.at)}: {state_name(tr, event.state)}")
+        lines.append(f"• {tr.date(event.at)}: {state_name(tr, event.state, view.kind)}")
     if view.waiting_for_reader:
         lines.append(
             _("Waiting for a reviewer who reads {language}. It will not be dropped.").format(

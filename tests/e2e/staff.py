@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.sandbox import SandboxClient, TranscriptEntry
-from bot.simulate import ScriptedUser, Transcript, button_with
+from bot.simulate import ScriptedUser, button_with
 
 ADMIN_ID = 900001  # in RCM_ADMIN_IDS of the e2e settings
 
@@ -36,21 +36,9 @@ async def press_then(
     user: ScriptedUser, entry: TranscriptEntry, prefix: str, want: str
 ) -> TranscriptEntry:
     """Press ``prefix``; wait for a bot message (new, or ``entry`` edited) with ``want``."""
-    mark = await user.press(entry, prefix)
-
-    def check(entries: Transcript) -> TranscriptEntry | None:
-        for e in reversed(entries):
-            changed = e.message_id > mark or (
-                e.message_id == entry.message_id and e.edit_count > entry.edit_count
-            )
-            if e.from_bot and changed and not e.deleted and button_with(e, want):
-                return e
-        return None
-
-    return await user.wait_until(check)
+    return await user.press_then(entry, prefix, want)
 
 
 async def type_then(user: ScriptedUser, text: str, want: str) -> TranscriptEntry:
     """Type text; wait for a new bot message with a button ``want``."""
-    mark = await user.say(text)
-    return await user.wait_button(want, mark)
+    return await user.type_then(text, want)
