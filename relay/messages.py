@@ -393,6 +393,8 @@ async def forget(store: Store, person_id: str) -> int:
             (person_id,),
         )
         printed = int(row["n"]) if row else 0
+        for message in await tx.all("SELECT id FROM messages WHERE family_id = ?", (person_id,)):
+            await tx.destroy_family_key(message["id"])
         await tx.destroy_family_key(person_id)
         await tx.execute("DELETE FROM people WHERE id = ?", (person_id,))
         await audit.append(

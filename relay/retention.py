@@ -2,11 +2,12 @@
 
 Per site, a message whose life is over (delivered, undeliverable, cancelled, or returned and
 never sent again) and that has not moved for the site's ``retention_days`` is deleted with
-its replies, timeline and notifications. A delivered message whose reply is still being
-reviewed is kept until the reply is through. Then a family with nothing left (no message,
-no staff role, no open claim) and older than the longest retention is erased like /forget:
-its data key is destroyed, so nothing comes back from a backup. Batches stay (no personal
-data: a site, a date, a count and a hash).
+its replies, timeline and notifications, and its data key is destroyed (every message has
+its own), so it cannot come back from a backup either. A delivered message whose reply is
+still being reviewed is kept until the reply is through. Then a family with nothing left (no
+message, no staff role, no open claim) and older than the longest retention is erased like
+/forget: its data key is destroyed, so nothing comes back from a backup. Batches stay (no
+personal data: a site, a date, a count and a hash).
 """
 
 from __future__ import annotations
@@ -53,6 +54,13 @@ async def purge(
             by_site[site.code] = len(rows)
             if not dry_run:
                 for row in rows:
+                    # Destroy the message's key (and its replies'): a backup taken before
+                    # the purge cannot give the text back.
+                    replies = await tx.all(
+                        "SELECT id FROM messages WHERE parent_id = ?", (row["id"],)
+                    )
+                    for gone in [row, *replies]:
+                        await tx.destroy_family_key(gone["id"])
                     await tx.execute("DELETE FROM messages WHERE id = ?", (row["id"],))
         cutoff = iso(now - dt.timedelta(days=longest))
         empty = await tx.all(

@@ -15,6 +15,7 @@ import asyncio
 import json
 import logging
 import sqlite3
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -37,6 +38,9 @@ from relay.migrations import MIGRATIONS, VAULT_AUDIT_HEAD, VAULT_SCHEMA
 log = logging.getLogger("relay.store")
 
 Row = sqlite3.Row
+# Tables whose sealed fields use a key of their own row (see Tx.key_owner).
+PER_ROW_KEYS = frozenset({"messages"})
+KEY_CACHE_SIZE = 20_000
 Params = Sequence[Any] | dict[str, Any]
 
 
@@ -87,26 +91,33 @@ class Tx:
     def now(self) -> str:
         return iso(self.clock.now())
 
-    # -- family keys ----------------------------------------------------------------------
+    # -- data keys ------------------------------------------------------------------------
+    # Each family has a data key; so has each message (its fields are sealed under it), so
+    # that purging one message by retention destroys its key and a backup taken before the
+    # purge cannot give it back, while the family's other data stays readable.
     async def create_family_key(self, owner_id: str) -> None:
         key = new_data_key()
         await self.execute(
             "INSERT INTO vault.family_keys(owner_id, wrapped, created_at) VALUES (?, ?, ?)",
             (owner_id, self.keys.wrap(key, owner_id), self.now()),
         )
-        self._store.key_cache[owner_id] = key
+        self._store.remember_key(owner_id, key)
 
-    async def family_key(self, owner_id: str) -> bytes:
+    async def family_key(self, owner_id: str, *, create: bool = False) -> bytes:
         cached = self._store.key_cache.get(owner_id)
         if cached is not None:
+            self._store.key_cache.move_to_end(owner_id)
             return cached
         row = await self.one(
             "SELECT wrapped FROM vault.family_keys WHERE owner_id = ?", (owner_id,)
         )
         if row is None:
+            if create:
+                await self.create_family_key(owner_id)
+                return self._store.key_cache[owner_id]
             raise CryptoError(f"no data key for {owner_id} (erased?)")
         key = self.keys.unwrap(row["wrapped"], owner_id)
-        self._store.key_cache[owner_id] = key
+        self._store.remember_key(owner_id, key)
         return key
 
     async def destroy_family_key(self, owner_id: str) -> None:
@@ -114,17 +125,23 @@ class Tx:
         self._store.key_cache.pop(owner_id, None)
 
     # -- sealing --------------------------------------------------------------------------
+    @staticmethod
+    def key_owner(owner_id: str, table: str, row_id: str) -> str:
+        """Return whose key seals a field: the message's own for the messages table."""
+        return row_id if table in PER_ROW_KEYS else owner_id
+
     async def seal_for(
         self, owner_id: str, table: str, column: str, row_id: str, value: object
     ) -> bytes:
-        """Seal ``value`` (str, bytes or JSON-able) under the family's data key."""
-        key = await self.family_key(owner_id)
-        return seal(key, f"f:{owner_id}", _to_bytes(value), field_ad(table, column, row_id))
+        """Seal ``value`` (str, bytes or JSON-able) under the owner's (or the row's) key."""
+        key_owner = self.key_owner(owner_id, table, row_id)
+        key = await self.family_key(key_owner, create=table in PER_ROW_KEYS)
+        return seal(key, f"f:{key_owner}", _to_bytes(value), field_ad(table, column, row_id))
 
     async def open_for(
         self, owner_id: str, table: str, column: str, row_id: str, blob: bytes
     ) -> bytes:
-        key = await self.family_key(owner_id)
+        key = await self.family_key(self.key_owner(owner_id, table, row_id))
         return open_sealed(key, blob, field_ad(table, column, row_id))
 
     async def open_json_for(
@@ -162,8 +179,15 @@ class Store:
         self.keys = keys
         self.path = path
         self.clock = clock
-        self.key_cache: dict[str, bytes] = {}
+        self.key_cache: OrderedDict[str, bytes] = OrderedDict()
         self._lock = asyncio.Lock()
+
+    def remember_key(self, owner_id: str, key: bytes) -> None:
+        """Cache an unwrapped data key (bounded: the least recently used go first)."""
+        self.key_cache[owner_id] = key
+        self.key_cache.move_to_end(owner_id)
+        while len(self.key_cache) > KEY_CACHE_SIZE:
+            self.key_cache.popitem(last=False)
 
     @classmethod
     async def open(

@@ -81,8 +81,9 @@ async def test_rotate_rewraps_reseals_and_retires(
     report = await rotate(store, actor="p_admin")
 
     # Then one new master is left in the key file and everything opens
+    # (three families and their three messages: each message has a data key of its own)
     assert report == RotationReport(
-        new_key_id="m2", family_keys_rewrapped=3, fields_resealed=3, retired=("m1",)
+        new_key_id="m2", family_keys_rewrapped=6, fields_resealed=3, retired=("m1",)
     )
     data = _key_file(key_path)
     assert data["current"] == "m2"
@@ -101,7 +102,7 @@ async def test_rotate_rewraps_reseals_and_retires(
     assert (entry.actor, entry.action, json.loads(entry.detail)) == (
         "p_admin",
         "keys.rotate",
-        {"family_keys": 3, "fields": 3, "retire": ["m1"]},
+        {"family_keys": 6, "fields": 3, "retire": ["m1"]},
     )
 
 
