@@ -181,8 +181,11 @@ async def all_grants(store: Store, *, actor_id: str | None) -> list[Grant]:
     ]
 
 
-async def note_staff_chat(store: Store, person_id: str, chat_id: int) -> None:
-    """Remember a staff member's chat (once) so that the outbox can reach them."""
+async def note_staff_chat(store: Store, person_id: str, chat_id: int) -> bool:
+    """Remember a staff member's chat (once) so that the outbox can reach them.
+
+    Return True the first time (the bot then gives the chat its staff command menu).
+    """
     async with store.tx() as tx:
         row = await tx.one(
             "SELECT chat_enc FROM people WHERE id = ?"
@@ -191,3 +194,5 @@ async def note_staff_chat(store: Store, person_id: str, chat_id: int) -> None:
         )
         if row is not None and row["chat_enc"] is None:
             await people.save_chat_in(tx, person_id, chat_id)
+            return True
+        return False

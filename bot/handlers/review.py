@@ -8,9 +8,11 @@ being typed) lives in their sealed draft (``relay.drafts``), so a restart loses 
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
@@ -25,6 +27,7 @@ from bot.context import Ctx
 from bot.handlers import review_render as view
 from bot.handlers.common import answer_error, edit_or_say, keyboard, say, services
 from bot.i18n.catalog import Translator, negotiate, translator
+from bot.i18n.menus import set_staff_menu
 from bot.texts import input_error, return_reason
 from relay import drafts, people, review, roles
 from relay.errors import InvalidInput, NotAllowed, RelayError
@@ -50,8 +53,11 @@ async def staff(
         await answer_error(update, tr, exc)
         return None
     assert person is not None
-    if update.effective_chat is not None:
-        await roles.note_staff_chat(store, person.id, update.effective_chat.id)
+    chat = update.effective_chat
+    if chat is not None and await roles.note_staff_chat(store, person.id, chat.id):
+        held = {g.role for g in await roles.grants(store, person.id)}
+        with contextlib.suppress(TelegramError):  # a menu is a convenience, never a blocker
+            await set_staff_menu(context.bot, chat.id, tr, held)
     return person.id, tr
 
 
