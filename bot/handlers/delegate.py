@@ -32,7 +32,7 @@ from bot.delegate_labels import label_gettext, print_language
 from bot.handlers import delegate_render as view
 from bot.handlers.common import answer_error, edit_or_say, keyboard, person_of, say, services
 from bot.i18n.catalog import Translator
-from relay import delivery, handover, replies
+from relay import delivery, drafts, handover, replies
 from relay.errors import InvalidInput, NotFound, RelayError, UnprintableCharacters
 from relay.export.reply_qr import read_reference
 from relay.export.worker import set_label_translator_factory
@@ -178,17 +178,37 @@ async def _line(context: Ctx, person_id: str, message_id: str) -> str:
 
 
 # -- replies -------------------------------------------------------------------------------
+async def _pending_reply(context: Ctx, person_id: str) -> dict[str, Any]:
+    """Return the reply in progress (kept in the sealed draft, so a restart loses nothing)."""
+    draft = await drafts.load(services(context).store, person_id)
+    pending = draft.get("reply")
+    return pending if isinstance(pending, dict) else {}
+
+
+async def _keep_reply(context: Ctx, person_id: str, pending: dict[str, Any] | None) -> None:
+    store = services(context).store
+    draft = await drafts.load(store, person_id)
+    if pending is None:
+        draft.pop("reply", None)
+    else:
+        draft["reply"] = pending
+    await drafts.save(store, person_id, draft)
+
+
 async def cmd_reply(update: Update, context: Ctx) -> None:
     """Start a reply (then the photo), or give the reference of a kept photo, or text only."""
-    _person, tr = await person_of(update, context)
+    person, tr = await person_of(update, context)
     args = list(context.args or [])
-    pending: dict[str, Any] | None = context.user_data.get("reply")  # type: ignore[union-attr]
     if args and PATTERN.fullmatch(args[0].upper()):
-        kept = pending or {}
+        kept = await _pending_reply(context, person.id)
         text = " ".join(args[1:]) or kept.get("text", "")
-        await _receive(update, context, args[0], kept.get("photo"), text)
+        photo = None
+        if kept.get("file_id"):
+            file = await context.bot.get_file(kept["file_id"])
+            photo = bytes(await file.download_as_bytearray())
+        await _receive(update, context, args[0], photo, text)
         return
-    context.user_data["reply"] = {"waiting": True}  # type: ignore[index]
+    await _keep_reply(context, person.id, {"waiting": True})
     await say(
         update,
         tr,
@@ -204,16 +224,18 @@ async def on_photo(update: Update, context: Ctx) -> None:
     message = update.effective_message
     assert message is not None
     caption = message.caption or ""
-    pending = context.user_data.get("reply") if context.user_data is not None else None
-    if not (pending and pending.get("waiting")) and not _CAPTION.match(caption):
+    person, tr = await person_of(update, context)
+    pending = await _pending_reply(context, person.id)
+    if not pending.get("waiting") and not _CAPTION.match(caption):
         return  # not a reply: group 0 handles it
-    _person, tr = await person_of(update, context)
     text = _CAPTION.sub("", caption, count=1).strip()
-    file = await context.bot.get_file(message.photo[-1].file_id)
+    file_id = message.photo[-1].file_id
+    file = await context.bot.get_file(file_id)
     photo = bytes(await file.download_as_bytearray())
     reference = await asyncio.to_thread(read_reference, photo)
     if reference is None:
-        context.user_data["reply"] = {"photo": photo, "text": text}  # type: ignore[index]
+        # Keep Telegram's file id (not the picture) until the reference is typed.
+        await _keep_reply(context, person.id, {"file_id": file_id, "text": text})
         await say(
             update,
             tr,
@@ -244,10 +266,10 @@ async def _receive(
         )
     except RelayError as exc:
         if not isinstance(exc, InvalidInput) or exc.code != "bad_reference":
-            context.user_data.pop("reply", None)  # type: ignore[union-attr]
+            await _keep_reply(context, person.id, None)
         await _fail(update, tr, exc)
         return
-    context.user_data.pop("reply", None)  # type: ignore[union-attr]
+    await _keep_reply(context, person.id, None)
     svc.wake_outbox()
     await say(
         update,
