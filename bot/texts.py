@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.i18n.catalog import Translator
+from relay.delivery import relationship_label
 
 
 def state_name(tr: Translator, state: str, kind: str = "message") -> str:
@@ -75,21 +76,8 @@ RELATIONSHIPS = ("mother", "father", "son", "daughter", "brother", "sister", "sp
 
 
 def relationship_name(tr: Translator, code: str) -> str:
-    """Return how the sender is related to the addressee (the sender is the addressee's ...)."""
-    _ = tr.gettext
-    names = {
-        # Translators: the sender is the addressee's mother
-        "mother": _("mother"),
-        "father": _("father"),
-        "son": _("son"),
-        "daughter": _("daughter"),
-        "brother": _("brother"),
-        "sister": _("sister"),
-        "spouse": _("wife or husband"),
-        "other": _("other relative"),
-        "linked": _("family member (in the bot)"),
-    }
-    return names.get(code, code)
+    """Return how the sender is related to the addressee (the same words as on paper)."""
+    return relationship_label(code, tr.gettext)
 
 
 def input_error(tr: Translator, code: str) -> str:

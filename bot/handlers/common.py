@@ -10,7 +10,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ApplicationHandlerStop
 
-from bot.callbacks import cb
+from bot.callbacks import Callback, cb, parse
 from bot.context import Ctx, Services
 from bot.i18n.catalog import Translator, negotiate, translator
 from bot.texts import input_error
@@ -57,6 +57,18 @@ async def person_of(update: Update, context: Ctx) -> tuple[Person, Translator]:
         lang = negotiate(user.language_code) or "en"
         found = await people.ensure(svc.store, user.id, lang)
     return found, translator(found.lang)
+
+
+async def pressed(update: Update, context: Ctx) -> tuple[Person, Translator, Callback | None]:
+    """Acknowledge a button press; return who pressed it, their words, and the parsed data.
+
+    The data is None when it does not parse (forged or truncated): callers then do nothing.
+    """
+    query = update.callback_query
+    assert query is not None
+    person, tr = await person_of(update, context)
+    await query.answer()
+    return person, tr, parse(query.data)
 
 
 async def say(

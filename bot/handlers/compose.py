@@ -15,11 +15,19 @@ from telegram import Message, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.callbacks import cb, parse
+from bot.callbacks import cb
 from bot.context import Ctx
 from bot.handlers import links as links_handlers
 from bot.handlers import steps
-from bot.handlers.common import answer_error, edit_or_say, keyboard, person_of, say, services
+from bot.handlers.common import (
+    answer_error,
+    edit_or_say,
+    keyboard,
+    person_of,
+    pressed,
+    say,
+    services,
+)
 from bot.handlers.preview import render_preview
 from bot.i18n.catalog import Translator
 from bot.texts import RELATIONSHIPS
@@ -201,14 +209,10 @@ async def on_photo(update: Update, context: Ctx) -> None:
 
 async def on_button(update: Update, context: Ctx) -> None:
     """Handle the compose buttons: back, cancel, skip, choices, send."""
-    query = update.callback_query
-    assert query is not None
-    person, tr = await person_of(update, context)
-    svc = services(context)
-    data = parse(query.data)
-    await query.answer()
+    person, tr, data = await pressed(update, context)
     if data is None:
         return
+    svc = services(context)
     draft = await drafts.load(svc.store, person.id)
     step = draft.get("step")
     if data.verb == "wipe":

@@ -26,11 +26,18 @@ from telegram.ext import (
     filters,
 )
 
-from bot.callbacks import parse
 from bot.context import Ctx
 from bot.delegate_labels import label_gettext, print_language
 from bot.handlers import delegate_render as view
-from bot.handlers.common import answer_error, edit_or_say, keyboard, person_of, say, services
+from bot.handlers.common import (
+    answer_error,
+    edit_or_say,
+    keyboard,
+    person_of,
+    pressed,
+    say,
+    services,
+)
 from bot.i18n.catalog import Translator
 from relay import delivery, drafts, handover, replies
 from relay.errors import InvalidInput, NotFound, RelayError, UnprintableCharacters
@@ -129,14 +136,10 @@ async def cmd_handover(update: Update, context: Ctx) -> None:
 
 async def on_button(update: Update, context: Ctx) -> None:
     """Record an outcome from the checklist, or ask for the new site of a transfer."""
-    query = update.callback_query
-    assert query is not None
-    person, tr = await person_of(update, context)
-    svc = services(context)
-    data = parse(query.data)
-    await query.answer()
+    person, tr, data = await pressed(update, context)
     if data is None:
         return
+    svc = services(context)
     message_id, _dot, site = data.arg.partition(".")
     try:
         if data.verb == "tr":

@@ -8,10 +8,18 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.callbacks import cb, parse
+from bot.callbacks import cb
 from bot.context import Ctx
 from bot.handlers import compose
-from bot.handlers.common import answer_error, edit_or_say, keyboard, person_of, say, services
+from bot.handlers.common import (
+    answer_error,
+    edit_or_say,
+    keyboard,
+    person_of,
+    pressed,
+    say,
+    services,
+)
 from bot.i18n.catalog import N_, NATIVE_NAMES, SUPPORTED, Translator, translator
 from bot.texts import state_name
 from relay import drafts, messages, people
@@ -97,11 +105,7 @@ async def language(update: Update, context: Ctx) -> None:
 
 async def on_language(update: Update, context: Ctx) -> None:
     """Set the language chosen on the picker."""
-    query = update.callback_query
-    assert query is not None
-    data = parse(query.data)
-    person, tr = await person_of(update, context)
-    await query.answer()
+    person, tr, data = await pressed(update, context)
     if data is None:
         return
     if data.verb == "pick":
@@ -178,12 +182,8 @@ async def status(update: Update, context: Ctx) -> None:
 
 async def on_message_action(update: Update, context: Ctx) -> None:
     """Cancel (two taps) or edit a message from its notification or the status list."""
-    query = update.callback_query
-    assert query is not None
-    person, tr = await person_of(update, context)
+    person, tr, data = await pressed(update, context)
     _ = tr.gettext
-    data = parse(query.data)
-    await query.answer()
     if data is None:
         return
     store = services(context).store

@@ -5,9 +5,17 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.callbacks import cb, parse
+from bot.callbacks import cb
 from bot.context import Ctx
-from bot.handlers.common import answer_error, edit_or_say, keyboard, person_of, say, services
+from bot.handlers.common import (
+    answer_error,
+    edit_or_say,
+    keyboard,
+    person_of,
+    pressed,
+    say,
+    services,
+)
 from relay import drafts, links, people
 from relay.errors import InvalidInput, RelayError
 
@@ -70,12 +78,8 @@ async def offer_pending(update: Update, context: Ctx) -> bool:
 
 async def on_link_button(update: Update, context: Ctx) -> None:
     """Accept an invitation, or end a link (two taps)."""
-    query = update.callback_query
-    assert query is not None
-    person, tr = await person_of(update, context)
+    person, tr, data = await pressed(update, context)
     _ = tr.gettext
-    data = parse(query.data)
-    await query.answer()
     store = services(context).store
     if data is None:
         return
