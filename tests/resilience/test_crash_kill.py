@@ -1,0 +1,236 @@
+"""Crash safety: `rcm run` killed with SIGKILL at random moments under a load of families.
+
+What must hold whatever the moment of the kill: a reference shown to a family names exactly
+one stored message; no message was made twice from one press of Send; every approval
+reaches its family at least once, and more than once only for a send in flight at a kill;
+the audit chain verifies; an update fetched but not yet handled is handled after restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from bot.sandbox import SandboxClient, SandboxServer
+from bot.simulate import ScriptedUser
+from relay import inbox, outbox
+from tests.resilience.conftest import (
+    BOT_ID,
+    LONG,
+    REPO,
+    BotProcess,
+    PatientFamily,
+    approvals_told,
+    approve_waiting,
+    bot_env,
+    family_messages,
+    make_reviewer,
+    open_store,
+    refs_shown,
+)
+
+LANGS = ["en", "fr", "uk", "ar", "fa", "es", "ru"]
+
+
+async def wait_for(check: object, within: float, what: str) -> None:
+    deadline = time.monotonic() + within
+    while not await check():  # type: ignore[operator]
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.2)
+
+
+async def audit_verify(data_dir: Path, api_root: str) -> tuple[int, str]:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "--env-file",
+        "/dev/null",
+        "audit",
+        "verify",
+        env=bot_env(api_root, data_dir),
+        cwd=REPO,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    out, _ = await proc.communicate()
+    return proc.returncode or 0, out.decode()
+
+
+async def kill_loop(
+    tmp_path: Path, *, families: int, letters: int, min_kills: int, seed: int
+) -> None:
+    rng = random.Random(seed)
+    started = time.monotonic()
+    async with (
+        SandboxServer(port=0) as sandbox,
+        SandboxClient(sandbox.api_root, bot_id=BOT_ID) as client,
+    ):
+        await client.ensure_bot(BOT_ID)
+        data = tmp_path / "data"
+        (tmp_path / "logs").mkdir()
+        proc = BotProcess(sandbox.api_root, data, tmp_path / "logs")
+        await proc.start()
+        store = None
+        tasks: list[asyncio.Future[object]] = []
+        try:
+            # Given onboarded families in several languages and a reviewer on its own connection
+            fams = [
+                PatientFamily(client, 7100 + i, LANGS[i % len(LANGS)]) for i in range(families)
+            ]
+            await asyncio.gather(*(f.onboard() for f in fams))
+            store = await open_store(data)
+            reviewer = await make_reviewer(store, 7999, LANGS)
+            approved: list[str] = []
+            stop_review = asyncio.Event()
+
+            async def reviewing() -> None:
+                while not stop_review.is_set():
+                    approved.extend(await approve_waiting(store, reviewer))
+                    await asyncio.sleep(0.3)
+
+            written: dict[int, int] = {}
+
+            async def writing(f: PatientFamily) -> None:
+                # Write at least ``letters``, and keep writing until the last kill.
+                n = 0
+                while n < letters or proc.kills < min_kills:
+                    await f.submit(f"Family {f.user_id}, letter {n}: we are all well.")
+                    written[f.user_id] = n = n + 1
+
+            review_task = asyncio.create_task(reviewing())
+            load = asyncio.gather(*(writing(f) for f in fams))
+            tasks += [review_task, load]
+            # When the bot is SIGKILLed at random moments and started again each time
+            exit_codes: Counter[int] = Counter()
+            while not load.done() or proc.kills < min_kills:
+                await asyncio.sleep(rng.uniform(0.2, 3.0))
+                exit_codes[await proc.kill()] += 1
+                await proc.start()
+            await load
+            kill_phase = time.monotonic() - started
+
+            # Then, once the bot is left running, every message gets approved and told
+            async def drained() -> bool:
+                counts = await outbox.counts(store)
+                stored = [m for f in fams for m in await family_messages(store, f.user_id)]
+                return (
+                    counts.get("pending", 0) == 0
+                    and counts.get("sending", 0) == 0
+                    and all(m.state == "approved" for m in stored)
+                    and not await inbox.pending(store)
+                )
+
+            await wait_for(drained, 90, "the outbox and the inbox to drain")
+            stop_review.set()
+            await review_task
+            assert await proc.stop() == 0, proc.log()[-3000:]
+            assert exit_codes == {-9: proc.kills}
+
+            total_confirmed = 0
+            duplicates = 0
+            for f in fams:
+                entries = await client.transcript(f.user_id)
+                stored = await family_messages(store, f.user_id)
+                refs = Counter(m.reference for m in stored)
+                # every confirmed reference names exactly one stored message, with its text
+                for ref, text in f.confirmed.items():
+                    assert refs[ref] == 1, (f.user_id, ref)
+                    assert [m.text for m in stored if m.reference == ref] == [text]
+                # no message made without a press of Send, nor more than one per press
+                per_text = Counter(m.text for m in stored)
+                for text, n in per_text.items():
+                    assert n <= f.presses[text], (f.user_id, text, n, f.presses[text])
+                # nothing stored that the family was not shown (no silent submission)
+                assert set(refs) == refs_shown(entries), f.user_id
+                assert len(f.confirmed) == written[f.user_id] >= letters, f.user_id
+                # every approval told at least once; more only for sends in flight at a kill
+                told = approvals_told(entries, f.lang, refs)
+                assert min(told.values()) >= 1, (f.user_id, told)
+                duplicates += sum(n - 1 for n in told.values())
+                total_confirmed += len(f.confirmed)
+            assert duplicates <= proc.kills
+            everything = [m for f in fams for m in await family_messages(store, f.user_id)]
+            assert sorted(approved) == sorted(m.reference for m in everything)
+            code, out = await audit_verify(data, sandbox.api_root)
+            assert code == 0, out
+            assert "audit log intact" in out
+            print(  # figures for the report (pytest -s)
+                f"\nkills={proc.kills} families={families} confirmed={total_confirmed}"
+                f" redrives={sum(f.redrives for f in fams)} duplicate_notifications={duplicates}"
+                f" kill_phase_s={kill_phase:.1f} total_s={time.monotonic() - started:.1f}"
+            )
+
+        finally:
+            for task in tasks:
+                task.cancel()
+            await proc.cleanup()
+            if store is not None:
+                await store.close()
+
+
+async def test_random_kills_under_load_lose_and_double_nothing(tmp_path: Path) -> None:
+    await kill_loop(tmp_path, families=4, letters=3, min_kills=20, seed=20240611)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not LONG, reason="long mode: RCM_LONG=1")
+async def test_many_random_kills_under_heavier_load(tmp_path: Path) -> None:
+    await kill_loop(tmp_path, families=10, letters=6, min_kills=80, seed=7)
+
+
+async def test_update_fetched_but_not_handled_is_handled_after_a_kill(tmp_path: Path) -> None:
+    async with (
+        SandboxServer(port=0) as sandbox,
+        SandboxClient(sandbox.api_root, bot_id=BOT_ID) as client,
+    ):
+        await client.ensure_bot(BOT_ID)
+        (tmp_path / "logs").mkdir()
+        proc = BotProcess(sandbox.api_root, tmp_path / "data", tmp_path / "logs")
+        await proc.start()
+        store = None
+        try:
+            family = ScriptedUser(client, 7301, "Lea", "en", timeout=30)
+            await family.onboard("Lea Martin")
+            store = await open_store(tmp_path / "data")
+            # Given the bot's answers are slow (every sendMessage held 30 s by the server)
+            await client.set_faults(delay=1.0, delay_seconds=30.0, methods=["sendMessage"])
+            sends = (await client.counters())["requests"].get("sendMessage", 0)
+            mark = await family.say("/status")
+            bot_state = sandbox.state.bots[BOT_ID]
+
+            # When the update was fetched, stored and confirmed to Telegram (it is gone from the
+            # server's queue), and its handler waits on its answer ...
+            async def in_handler() -> bool:
+                requests = (await client.counters())["requests"]
+                return not bot_state.updates and requests.get("sendMessage", 0) > sends
+
+            await wait_for(in_handler, 20, "the handler to be answering")
+            pending = await inbox.pending(store)
+            assert len(pending) == 1
+            # ... the process is killed
+            assert await proc.kill() == -9
+            assert [e for e in await family.transcript() if e.message_id > mark] == []
+            assert bot_state.updates == []  # Telegram will not send it again
+            # Then after a restart the stored update is handled: /status gets its answer, once
+            await client.set_faults(delay=0.0, methods=None)
+            await proc.start()
+            answer = await family.wait_reply(mark)
+            assert "You have not sent any message yet" in (answer.text or "")
+            await asyncio.sleep(0.5)
+            after = [e for e in await family.transcript() if e.from_bot and e.message_id > mark]
+            assert len(after) == 1
+            assert await inbox.pending(store) == []
+            assert await proc.stop() == 0
+            assert "replaying update" in proc.log()
+        finally:
+            await proc.cleanup()
+            if store is not None:
+                await store.close()
