@@ -2,6 +2,8 @@
 
 Handlers are registered in explicit groups; the order matters:
   group -2  gatekeeper: per-user request limit, before anything else runs
+  group -1  staff input that must not reach the family's compose: a reviewer's typed note
+            or passage, a delegate's reply photo (they stop the update when they take it)
   group  0  commands and buttons of every role, then typed text, then the catch-alls last
             (within a group the first matching handler wins, so the catch-alls only answer
             what nobody else took)
@@ -23,7 +25,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, TypeHa
 
 from bot.context import CONTEXT_TYPES, RequestLimiter, Services
 from bot.dispatcher import OutboxDispatcher
-from bot.handlers import common, compose, fallback, family
+from bot.handlers import admin, common, compose, delegate, fallback, family, links, review
 from bot.i18n.menus import menus
 from bot.polling import DurablePoller
 from relay import roles
@@ -73,25 +75,10 @@ async def open_services(
 def register_handlers(app: App) -> None:
     """Register every handler in its group (see the module docstring for the order)."""
     app.add_handler(TypeHandler(Update, common.gatekeeper), group=-2)
-    family.register(app)
-    compose.register(app)
-    for name in ("review", "admin", "delegate", "links"):
-        module = _optional_handlers(name)
-        if module is not None:
-            module.register(app)
-    fallback.register(app)
+    for module in (family, compose, links, review, admin, delegate):
+        module.register(app)
+    fallback.register(app)  # last: it answers whatever nobody else took
     app.add_error_handler(common.on_error)
-
-
-def _optional_handlers(name: str) -> Any:
-    import importlib
-
-    try:
-        return importlib.import_module(f"bot.handlers.{name}")
-    except ModuleNotFoundError as exc:
-        if exc.name != f"bot.handlers.{name}":
-            raise
-        return None
 
 
 def build_application(settings: Settings) -> App:

@@ -153,19 +153,10 @@ def parser() -> argparse.ArgumentParser:
 
 
 def _extra_verbs() -> list[Callable[[Any], None]]:
-    """Verbs defined next to their features (export, demo, purge, stats ...)."""
-    import importlib
+    """Verbs defined next to their features (demo, export, hand-over, purge)."""
+    from bot import cli_delegate, cli_demo
 
-    found: list[Callable[[Any], None]] = []
-    for name in ("bot.cli_delegate", "bot.cli_demo", "bot.cli_admin"):
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
-        found.append(module.add_verbs)
-    return found
+    return [cli_demo.add_verbs, cli_delegate.add_verbs]
 
 
 def main(argv: list[str] | None = None) -> int:
