@@ -194,8 +194,13 @@ class Store:
         cls, path: Path, keys: KeyRing, *, clock: Clock | None = None, vault: Path | None = None
     ) -> Store:
         """Open (creating and migrating as needed) the database at ``path``."""
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         vault_path = vault or keys.path.with_name("vault.sqlite3")
+        # Encrypted fields or not, the files are nobody else's business: SQLite gives the
+        # WAL and shared-memory files the database file's permissions.
+        for own in (path, vault_path):
+            if not own.exists():
+                own.touch(mode=0o600)
         conn = await aiosqlite.connect(path, isolation_level=None)
         conn.row_factory = sqlite3.Row
         for pragma in (

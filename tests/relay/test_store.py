@@ -144,3 +144,12 @@ async def test_backup_opens_with_the_same_rows(
     names = {r[0] for r in raw.execute("SELECT name FROM sqlite_master")}
     raw.close()
     assert "family_keys" not in names
+
+
+async def test_database_and_vault_files_are_private(store: Store, db_path: Path) -> None:
+    vault = store.keys.path.with_name("vault.sqlite3")
+    await people.ensure(store, 123456789, "en")  # something written, the WAL exists
+    modes = {p.name: p.stat().st_mode & 0o777 for p in (db_path, vault)}
+    wal = db_path.with_name(db_path.name + "-wal")
+    modes[wal.name] = wal.stat().st_mode & 0o777
+    assert modes == {db_path.name: 0o600, vault.name: 0o600, wal.name: 0o600}
