@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from telegram import Update
+from telegram.error import BadRequest, NetworkError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, TypeHandler
 
 from bot.context import CONTEXT_TYPES, RequestLimiter, Services
@@ -42,6 +43,46 @@ from relay.store import Store
 log = logging.getLogger("bot.app")
 
 App = Application[Any, Any, Any, Any, Any, Any]
+
+TRANSIENT_RETRIES = 5
+
+
+class RetryingRateLimiter(AIORateLimiter):
+    """Pace requests, and retry the ones Telegram's own trouble failed (5xx, network).
+
+    AIORateLimiter itself retries a 429 after its retry_after. Without this a 500 or a
+    dropped connection on a handler's answer reaches the error handler, and the user reads
+    "something went wrong" for a fault that was never theirs. getUpdates is left alone: the
+    poller retries it. A retry after an answer was lost may repeat a message; that is the
+    lesser harm than a lost one.
+    """
+
+    async def process_request(
+        self,
+        callback: Any,
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> Any:
+        for attempt in range(TRANSIENT_RETRIES):
+            try:
+                return await super().process_request(
+                    callback, args, kwargs, endpoint, data, rate_limit_args
+                )
+            except BadRequest:
+                if attempt > 0 and endpoint == "answerCallbackQuery":
+                    return True  # our earlier try was taken; only its answer was lost
+                raise  # the request itself is wrong: asking again cannot help
+            except NetworkError as exc:
+                if endpoint == "getUpdates":
+                    raise
+                log.info("%s failed (%s); retry %d", endpoint, type(exc).__name__, attempt + 1)
+                await asyncio.sleep(min(4.0, 0.25 * 2**attempt))
+        return await super().process_request(
+            callback, args, kwargs, endpoint, data, rate_limit_args
+        )
 
 
 def quiet_libraries() -> None:
@@ -93,8 +134,11 @@ def build_application(settings: Settings) -> App:
         .base_file_url(f"{root}/file/bot")
         .updater(None)
         .context_types(CONTEXT_TYPES)
-        # Retries are ours (the outbox honours retry_after), so the limiter only paces.
-        .rate_limiter(AIORateLimiter(overall_max_rate=29, overall_time_period=1, max_retries=0))
+        # The limiter paces, and retries what failed on Telegram's side (see above); the
+        # outbox still sees a 429 that outlasts three retries and reschedules the row.
+        .rate_limiter(
+            RetryingRateLimiter(overall_max_rate=29, overall_time_period=1, max_retries=3)
+        )
         .connection_pool_size(64)
         .build()
     )

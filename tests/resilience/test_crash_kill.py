@@ -29,6 +29,7 @@ from tests.resilience.conftest import (
     approvals_told,
     approve_waiting,
     bot_env,
+    eventually,
     family_messages,
     make_reviewer,
     open_store,
@@ -36,14 +37,6 @@ from tests.resilience.conftest import (
 )
 
 LANGS = ["en", "fr", "uk", "ar", "fa", "es", "ru"]
-
-
-async def wait_for(check: object, within: float, what: str) -> None:
-    deadline = time.monotonic() + within
-    while not await check():  # type: ignore[operator]
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.2)
 
 
 async def audit_verify(data_dir: Path, api_root: str) -> tuple[int, str]:
@@ -128,7 +121,7 @@ async def kill_loop(
                     and not await inbox.pending(store)
                 )
 
-            await wait_for(drained, 90, "the outbox and the inbox to drain")
+            await eventually(drained, 90, "the outbox and the inbox to drain")
             stop_review.set()
             await review_task
             assert await proc.stop() == 0, proc.log()[-3000:]
@@ -212,7 +205,7 @@ async def test_update_fetched_but_not_handled_is_handled_after_a_kill(tmp_path: 
                 requests = (await client.counters())["requests"]
                 return not bot_state.updates and requests.get("sendMessage", 0) > sends
 
-            await wait_for(in_handler, 20, "the handler to be answering")
+            await eventually(in_handler, 20, "the handler to be answering")
             pending = await inbox.pending(store)
             assert len(pending) == 1
             # ... the process is killed
