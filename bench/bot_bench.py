@@ -1,0 +1,288 @@
+"""Benchmark the bot's throughput and latency against a bare python-telegram-bot echo bot.
+
+Run: ``.venv/bin/python -m bench.bot_bench [--quick] [--families N] [--profile]``. Prints one
+JSON object.
+
+Families (full: 50 at once; quick: 10) each onboard and compose-and-submit a message through
+the sandbox Bot API server (limits off, loopback), doing what ``bot.simulate.ScriptedUser``
+does (/start, consent, name, /new, new addressee, skips, relationship, site, text, skip the
+photo, send): 14 updates per family. The driver is leaner than ScriptedUser: it lives in the
+sandbox's process and waits on the sandbox's own condition for the bot's answer instead of
+polling transcripts over HTTP, so latency (user action -> the bot's answer visible in the
+sandbox) is measured to the millisecond. One family runs alone first as a warm-up.
+
+Baseline, same sandbox and same driver, same number and kinds of updates per user: an
+Application with a MessageHandler echoing the text and a CallbackQueryHandler answering the
+query, standard Updater polling, PTB defaults. Its answer to a text is the echo, to a press
+the answered callback query.
+
+Everything runs in one process on one event loop (sandbox, driver and bot), for both bots.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import re
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
+
+from bot.app import quiet_libraries, start_bot
+from bot.sandbox import SandboxServer
+from bot.sandbox.state import BotState, ChatMessage, SimUser
+from relay.settings import Settings
+
+log = logging.getLogger("bench.bot")
+
+OURS_BOT = 778001
+ECHO_BOT = 778002
+FIRST_USER = 6_000_000
+WAIT_S = 30.0
+REF = re.compile(r"RCM-[0-9A-Y]{4}-[0-9A-Y]{4}[\s\S]*/status")
+Check = Callable[[ChatMessage], bool]
+
+
+def _has_button(prefix: str) -> Check:
+    def check(msg: ChatMessage) -> bool:
+        rows = (msg.inline_markup or {}).get("inline_keyboard", [])
+        return any(str(b.get("callback_data", "")).startswith(prefix) for r in rows for b in r)
+
+    return check
+
+
+def _button(msg: ChatMessage, prefix: str) -> str:
+    for row in (msg.inline_markup or {}).get("inline_keyboard", []):
+        for b in row:
+            if str(b.get("callback_data", "")).startswith(prefix):
+                return str(b["callback_data"])
+    raise LookupError(prefix)
+
+
+def _any(_: ChatMessage) -> bool:
+    return True
+
+
+class Driver:
+    """Plays users in the sandbox's own process and times the bot's answers."""
+
+    def __init__(self, server: SandboxServer, bot_id: int) -> None:
+        self.world = server.state
+        self.control = server.control
+        self.bot: BotState = self.world.ensure_bot(bot_id)
+        self.latencies: list[float] = []
+        self.updates = 0
+        self.kinds: list[str] = []
+
+    def user(self, uid: int) -> SimUser:
+        user = SimUser(uid, f"F{uid}", language_code="en")
+        self.world.users[uid] = user
+        return user
+
+    def _last_id(self, uid: int) -> int:
+        chat = self.world.chat(self.bot, uid)
+        return chat.next_message_id - 1
+
+    async def _wait(self, started: float, found: Callable[[], Any]) -> Any:
+        async with self.bot.changed:
+            async with asyncio.timeout(WAIT_S):
+                await self.bot.changed.wait_for(lambda: found() is not None)
+        self.latencies.append((time.perf_counter() - started) * 1000)
+        return found()
+
+    async def act(self, uid: int, kind: str, body: dict[str, Any], check: Check,
+                  *, edited_ok: bool = False) -> ChatMessage:
+        """Send text or press a button; wait for a (new) bot message passing ``check``."""
+        user = self.world.users[uid]
+        chat = self.world.chat(self.bot, uid)
+        mark = self._last_id(uid)
+        self.kinds.append(kind)
+        self.updates += 1
+        started = time.perf_counter()
+        if kind == "text":
+            await self.control._text(self.bot, user, body)
+        else:
+            await self.control._press(self.bot, user, body)
+
+        def found() -> ChatMessage | None:
+            for msg in reversed(chat.messages.values()):
+                if not msg.from_bot or msg.deleted:
+                    continue
+                fresh = msg.message_id > mark or (edited_ok and msg.edit_history)
+                if fresh and check(msg):
+                    return msg
+            return None
+
+        result: ChatMessage = await self._wait(started, found)
+        return result
+
+    async def echo_act(self, uid: int, kind: str) -> None:
+        """Baseline: a text waits for the echo, a press for the callback answer."""
+        user = self.world.users[uid]
+        chat = self.world.chat(self.bot, uid)
+        mark = self._last_id(uid)
+        self.updates += 1
+        started = time.perf_counter()
+        if kind == "text":
+            await self.control._text(self.bot, user, {"text": f"hello {mark}"})
+
+            def found() -> Any:
+                last = chat.messages.get(chat.next_message_id - 1)
+                return last if last is not None and last.from_bot and \
+                    last.message_id > mark else None
+        else:
+            target = max(mark, 1)
+            res = await self.control._press(
+                self.bot, user, {"message_id": target, "callback_data": "x", "force": True})
+            record = self.world.callbacks[res["callback_query_id"]]
+
+            def found() -> Any:
+                return record if record.answered else None
+
+        await self._wait(started, found)
+
+
+async def family(d: Driver, uid: int) -> None:
+    """Onboard and send one message, as ScriptedUser.onboard and .write do."""
+    d.user(uid)
+
+    async def press(msg: ChatMessage, prefix: str, check: Check, **kw: bool) -> ChatMessage:
+        body = {"message_id": msg.message_id, "callback_data": _button(msg, prefix)}
+        return await d.act(uid, "press", body, check, **kw)
+
+    async def say(text: str, check: Check) -> ChatMessage:
+        return await d.act(uid, "text", {"text": text}, check)
+
+    msg = await say("/start", _has_button("consent:yes"))
+    await press(msg, "consent:yes", _has_button("new:cancel"))
+    await say("Maria Example", _any)
+    msg = await say("/new", _has_button("new:to:"))
+    await press(msg, "new:to:new", _has_button("new:cancel"))
+    msg = await say("Jean Example", _any)
+    for _ in range(3):  # father's name, birth date, detainee number: skipped
+        msg = await press(msg, "new:skip", _any)
+    msg = await press(msg, "new:rel:son", _has_button("new:site:"))
+    await press(msg, "new:site:ALP", _has_button("new:cancel"))
+    msg = await say("We are all well, the harvest was good. Love.", _has_button("new:skip"))
+    msg = await press(msg, "new:skip", _has_button("new:send"))
+    await press(msg, "new:send", lambda m: bool(REF.search(m.text or m.caption or "")),
+                edited_ok=True)
+
+
+def _summary(d: Driver, seconds: float) -> dict[str, Any]:
+    lat = sorted(d.latencies)
+    return {
+        "updates": d.updates,
+        "seconds": round(seconds, 2),
+        "updates_per_s": round(d.updates / seconds, 1),
+        "p50_ms": round(statistics.median(lat), 1),
+        "p99_ms": round(lat[min(len(lat) - 1, int(len(lat) * 0.99))], 1),
+    }
+
+
+async def _ours(server: SandboxServer, families: int, workdir: Path,
+                profile: bool) -> tuple[dict[str, Any], list[str]]:
+    settings = Settings(bot_token=f"{OURS_BOT}:BENCH", telegram_api_url=server.api_root,
+                        data_dir=workdir, requests_per_minute=100_000, messages_per_day=1000)
+    running = await start_bot(settings, poll_timeout_s=1)
+    try:
+        warm = Driver(server, OURS_BOT)
+        await family(warm, FIRST_USER)
+        d = Driver(server, OURS_BOT)
+        profiler = None
+        if profile:
+            from pyinstrument import Profiler
+
+            profiler = Profiler(async_mode="disabled")
+            profiler.start()
+        started = time.perf_counter()
+        await asyncio.gather(*(family(d, FIRST_USER + 1 + i) for i in range(families)))
+        seconds = time.perf_counter() - started
+        if profiler is not None:
+            profiler.stop()
+            print(profiler.output_text(unicode=True, color=False), file=sys.stderr)
+    finally:
+        await running.stop()
+    return _summary(d, seconds), warm.kinds
+
+
+async def _echo(server: SandboxServer, families: int, kinds: list[str]) -> dict[str, Any]:
+    root = server.api_root
+
+    async def echo(update: Update, _: Any) -> None:
+        assert update.message is not None
+        await update.message.reply_text(update.message.text or "")
+
+    async def answer(update: Update, _: Any) -> None:
+        assert update.callback_query is not None
+        await update.callback_query.answer()
+
+    app = (Application.builder().token(f"{ECHO_BOT}:BENCH").base_url(f"{root}/bot")
+           .base_file_url(f"{root}/file/bot").build())
+    app.add_handler(MessageHandler(filters.TEXT, echo))
+    app.add_handler(CallbackQueryHandler(answer))
+    await app.initialize()
+    assert app.updater is not None
+    await app.updater.start_polling(poll_interval=0.0, timeout=1)
+    await app.start()
+    try:
+        async def user(d: Driver, uid: int) -> None:
+            d.user(uid)
+            for kind in kinds:
+                await d.echo_act(uid, kind)
+
+        await user(Driver(server, ECHO_BOT), FIRST_USER)
+        d = Driver(server, ECHO_BOT)
+        started = time.perf_counter()
+        await asyncio.gather(*(user(d, FIRST_USER + 1 + i) for i in range(families)))
+        seconds = time.perf_counter() - started
+    finally:
+        await app.updater.stop()
+        await app.stop()
+        await app.shutdown()
+    return _summary(d, seconds)
+
+
+async def run(families: int, profile: bool) -> dict[str, Any]:
+    """Measure both bots on one sandbox; return the figures."""
+    async with SandboxServer(port=0) as server:
+        with tempfile.TemporaryDirectory(prefix="rcm-bench-bot-") as tmp:
+            ours, kinds = await _ours(server, families, Path(tmp), profile)
+        base = await _echo(server, families, kinds)
+    return {
+        "name": "bot",
+        "families": families,
+        "updates_per_family": len(kinds),
+        **ours,
+        "baseline": {"what": "PTB echo bot (MessageHandler echo, CallbackQueryHandler answer),"
+                             " Updater polling, same sandbox and driver", **base},
+        "ratio": round(ours["updates_per_s"] / base["updates_per_s"], 3),
+        "target": {"ratio": 0.6},
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Measure and print the JSON figures."""
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--quick", action="store_true", help="10 families instead of 50")
+    ap.add_argument("--families", type=int, default=None)
+    ap.add_argument("--profile", action="store_true", help="pyinstrument profile to stderr")
+    args = ap.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
+                        format="%(name)s: %(message)s")
+    quiet_libraries()
+    families = args.families or (10 if args.quick else 50)
+    print(json.dumps(asyncio.run(run(families, args.profile)), indent=2))
+
+
+if __name__ == "__main__":
+    main()
