@@ -108,7 +108,9 @@ class DurablePoller:
     async def _handle(self, update_id: int, raw: bytes) -> None:
         try:
             update = Update.de_json(json.loads(raw), self.app.bot)
-        except (ValueError, KeyError, TypeError):
+        # PTB parses a wrong shape with whatever error it meets (AttributeError on a list
+        # where an object belongs, ...); left pending, the update would be replayed forever.
+        except Exception:
             log.warning("update %d is malformed; skipped", update_id)
             await inbox.mark_done(self.store, update_id)
             return
