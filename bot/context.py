@@ -26,6 +26,16 @@ class RequestLimiter:
     def __init__(self, per_minute: int) -> None:
         self.per_minute = per_minute
         self._seen: dict[int, deque[float]] = {}
+        self._warned: dict[int, float] = {}
+
+    def should_warn(self, user_id: int) -> bool:
+        """Return True once per minute for a user over the limit (one warning, not one each:
+        answering every update of a flood would spend the bot's own sending budget)."""
+        now = time.monotonic()
+        if now - self._warned.get(user_id, -60.0) < 60:
+            return False
+        self._warned[user_id] = now
+        return True
 
     def allow(self, user_id: int) -> bool:
         """Count a request; return False when the user is over the limit."""

@@ -136,8 +136,11 @@ async def gatekeeper(update: Update, context: Ctx) -> None:
     user = update.effective_user
     if user is None or user.is_bot:
         raise ApplicationHandlerStop
-    if services(context).limiter.allow(user.id):
+    limiter = services(context).limiter
+    if limiter.allow(user.id):
         return
+    if not limiter.should_warn(user.id):
+        raise ApplicationHandlerStop
     tr = translator(negotiate(user.language_code))
     if update.callback_query is not None:
         await update.callback_query.answer(

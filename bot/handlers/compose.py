@@ -71,10 +71,23 @@ async def _show(
     else:
         adds = await messages.addressees(svc.store, person_id) if step == "pick" else []
         text, rows = steps.prompt(step, tr, draft, sites=svc.sites, addressees=adds)
+    # Remember which update moved the draft here: if the process dies before the prompt is
+    # sent, the replayed update must ask again, not be applied to the next step.
+    draft["applied"] = update.update_id
     await drafts.save(svc.store, person_id, draft)
     sent = await say(update, tr, text, keyboard(rows), protect=True)
     _remember(draft, sent)
     await drafts.save(svc.store, person_id, draft)
+
+
+async def _replayed(
+    update: Update, context: Ctx, tr: Translator, person_id: str, draft: dict[str, Any]
+) -> bool:
+    """Ask the current step again when this update was already applied (a replay)."""
+    if draft.get("step") and draft.get("applied") == update.update_id:
+        await _show(update, context, tr, person_id, draft)
+        return True
+    return False
 
 
 async def continue_after_consent(update: Update, context: Ctx) -> None:
@@ -169,6 +182,8 @@ async def on_text(update: Update, context: Ctx) -> None:
     if not step:
         await say(update, tr, menu_text(tr))
         return
+    if await _replayed(update, context, tr, person.id, draft):
+        return
     _remember(draft, message)
     if step in steps.BUTTON_STEPS:
         await drafts.save(svc.store, person.id, draft)
@@ -195,6 +210,8 @@ async def on_photo(update: Update, context: Ctx) -> None:
     message = update.effective_message
     assert message is not None
     draft = await drafts.load(svc.store, person.id)
+    if await _replayed(update, context, tr, person.id, draft):
+        return
     if draft.get("step") != "photo" or not message.photo:
         await say(
             update,
@@ -220,6 +237,8 @@ async def on_button(update: Update, context: Ctx) -> None:
         return
     if data.verb == "send":
         await _send(update, context, tr, person.id, draft)
+        return
+    if await _replayed(update, context, tr, person.id, draft):
         return
     if not step:
         await edit_or_say(

@@ -9,10 +9,11 @@ import re
 from bot.i18n.catalog import translator
 from bot.sandbox import SandboxClient
 from bot.simulate import REF, AddresseeForm, ScriptedUser, button_with
-from relay import inbox, outbox
+from relay import drafts, inbox, outbox, people
 from relay.models import Role
 from relay.review import Decision, Verdict, claim_next, decide
 from relay.roles import grant
+from relay.store import Store
 from tests.e2e.conftest import BotStarter
 
 FORM = AddresseeForm(full_name="John Smith", father_name="Peter", site_code="ALP")
@@ -145,9 +146,7 @@ async def test_update_stored_before_a_crash_is_handled_after_restart(
             "entities": [{"type": "bot_command", "offset": 0, "length": 7}],
         },
     }
-    restarted_store = await __import__("relay.store", fromlist=["Store"]).Store.open(
-        store.path, store.keys
-    )
+    restarted_store = await Store.open(store.path, store.keys)
     await inbox.store_updates(restarted_store, [(999_000_001, json.dumps(update).encode())])
     await restarted_store.close()
     before = len(await family.transcript())
@@ -244,3 +243,49 @@ async def test_linked_people_write_in_the_chat(bot: BotStarter, client: SandboxC
     running.services.wake_outbox()
     arrived = await mother.wait_text("أنا بخير", 0, edited_ok=False)
     assert arrived.protect_content is True
+
+
+async def test_a_replayed_step_is_asked_again_not_applied_twice(
+    bot: BotStarter, client: SandboxClient
+) -> None:
+    # Given a family who typed the addressee's name, moving the draft to the next step...
+    running = await bot()
+    family = ScriptedUser(client, 6501, "Ana", "en")
+    await family.onboard("Ana Ruiz")
+    mark = await family.say("/new")
+    pick = await family.wait_button("new:to:", mark)
+    mark = await family.press(pick, "new:to:new")
+    await family.wait_button("new:cancel", mark)
+    await family.answer("Juan Ruiz")
+    store = running.services.store
+    person = await people.find(store, 6501)
+    assert person is not None
+    draft = await drafts.load(store, person.id)
+    assert draft["step"] == "ad_father"
+    applied = draft["applied"]
+    await running.stop()
+    # ...and the process died before that update was marked done: it is replayed at start
+    update = {
+        "update_id": applied,
+        "message": {
+            "message_id": 9999,
+            "date": 1_790_000_000,
+            "text": "Juan Ruiz",
+            "chat": {"id": 6501, "type": "private", "first_name": "Ana"},
+            "from": {"id": 6501, "is_bot": False, "first_name": "Ana", "language_code": "en"},
+        },
+    }
+    reopened = await Store.open(store.path, store.keys)
+    async with reopened.tx() as tx:
+        await tx.execute("DELETE FROM inbox WHERE update_id = ?", (applied,))
+    await inbox.store_updates(reopened, [(applied, json.dumps(update).encode())])
+    await reopened.close()
+    before = await family.mark()
+    running = await bot()
+    # Then the step is asked again, and the name did not become the father's name
+    prompt = await family.wait_reply(before)
+    father = translator("en").gettext("Their father's name (helps to find the right person):")
+    assert prompt.text == father
+    draft = await drafts.load(running.services.store, person.id)
+    assert draft["step"] == "ad_father"
+    assert "father_name" not in draft["ad"]

@@ -161,3 +161,24 @@ async def test_cutting_the_tail_is_detected(store: Store, db_path: Path, chain: 
         await audit.verify(store)
     assert broken.value.seq == chain - 1
     assert broken.value.why == f"missing: the chain ended at {chain}"
+
+
+async def test_a_head_lagging_after_a_crash_is_not_a_break(
+    store: Store, db_path: Path, chain: int
+) -> None:
+    # A kill between the database's commit and the vault's leaves the head one entry behind.
+    vault = store.keys.path.with_name("vault.sqlite3")
+    conn = _raw(db_path, drop_triggers=False)
+    previous = conn.execute("SELECT mac FROM audit WHERE seq = ?", (chain - 1,)).fetchone()[0]
+    conn.close()
+    raw_vault = sqlite3.connect(vault, isolation_level=None)
+    raw_vault.execute("UPDATE audit_head SET seq = ?, mac = ?", (chain - 1, previous))
+    raw_vault.close()
+    assert await audit.verify(store) == chain
+    # But a head naming an entry that is not in the chain is a break
+    raw_vault = sqlite3.connect(vault, isolation_level=None)
+    raw_vault.execute("UPDATE audit_head SET mac = ?", ("0" * 64,))
+    raw_vault.close()
+    with pytest.raises(AuditChainBroken) as broken:
+        await audit.verify(store)
+    assert broken.value.seq == chain - 1
