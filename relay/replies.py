@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from relay import audit, outbox, people, roles
+from relay.chat_delivery import redacted
 from relay.clock import iso
 from relay.delivery import require_delegate
 from relay.errors import Conflict, InvalidInput, NotAllowed, NotFound
@@ -31,7 +32,6 @@ from relay.lifecycle import Action, transition
 from relay.messages import MAX_PHOTO_BYTES, message_text_in
 from relay.models import MessageState, Role, Site
 from relay.reference import parse_reference
-from relay.review import redacted
 from relay.store import Store, Tx
 from relay.text_input import clean_name, clean_text
 

@@ -8,12 +8,12 @@ Seniors get escalated messages first.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from relay import links, roles
+from relay import roles
+from relay.chat_delivery import deliver_in_chat
 from relay.clock import iso, parse_iso
 from relay.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from relay.lifecycle import Action, transition
@@ -420,79 +420,6 @@ async def _approve(tx: Tx, reviewer_id: str, row: Any, decision: Decision) -> Me
     return MessageState.APPROVED
 
 
-def redacted(text: str, spans: list[tuple[int, int]], mark: str = "█") -> str:
-    """Return ``text`` with every redacted character replaced (spaces kept)."""
-    chars = list(text)
-    for start, end in spans:
-        for i in range(start, end):
-            if not chars[i].isspace():
-                chars[i] = mark
-    return "".join(chars)
-
-
-async def deliver_in_chat(tx: Tx, row: Any, text: str, spans: list[tuple[int, int]]) -> None:
-    """Deliver an approved digital message or reply to its recipient's chat via the outbox."""
-    from relay import outbox
-
-    message_id, family = row["id"], row["family_id"]
-    reference = (await tx.open_for(family, "messages", "ref", message_id, row["ref_enc"])).decode()
-    if row["kind"] == MessageKind.REPLY:
-        recipient = family
-        payload: dict[str, Any] = {
-            "type": "reply",
-            "message_id": message_id,
-            "reference": reference,
-            "text": redacted(text, spans) if text else "",
-            "has_photo": row["photo_enc"] is not None,
-        }
-    else:
-        addressee = await tx.one(
-            "SELECT data_enc FROM addressees WHERE id = ?", (row["addressee_id"],)
-        )
-        assert addressee is not None
-        data = json.loads(
-            await tx.open_for(
-                family, "addressees", "data", row["addressee_id"], addressee["data_enc"]
-            )
-        )
-        recipient = str(data["linked_person_id"])
-        if not await links.is_linked_in(tx, family, recipient):
-            # The link ended while the message was in review: it is not delivered.
-            await transition(
-                tx,
-                message_id=message_id,
-                to=MessageState.CANCELLED,
-                action=Action.CANCEL,
-                actor="system",
-                detail={"why": "link_ended"},
-                notify=False,
-            )
-            return
-        profile = await tx.one("SELECT profile_enc FROM people WHERE id = ?", (family,))
-        sender = ""
-        if profile is not None and profile["profile_enc"] is not None:
-            sender = json.loads(
-                await tx.open_for(family, "people", "profile", family, profile["profile_enc"])
-            )["full_name"]
-        payload = {
-            "type": "digital",
-            "message_id": message_id,
-            "reference": reference,
-            "text": redacted(text, spans),
-            "sender": sender,
-        }
-    await outbox.enqueue(tx, recipient, payload)
-    await transition(
-        tx,
-        message_id=message_id,
-        to=MessageState.DELIVERED,
-        action=Action.DELIVER_DIGITAL,
-        actor="system",
-        detail={"channel": "chat"},
-        notify=row["kind"] != MessageKind.REPLY,
-    )
-
-
 # -- additions for the staff bot: lease renewal, typed redactions, release, figures ---------
 
 
@@ -536,45 +463,7 @@ async def release_all(store: Store, *, reviewer_id: str | None) -> int:
     async with store.tx() as tx:
         await roles.require_in(tx, reviewer_id, Role.REVIEWER, action="release")
         assert reviewer_id is not None
-        rows = await tx.all(
-            "SELECT id, state FROM messages WHERE claimed_by = ?", (reviewer_id,)
-        )
+        rows = await tx.all("SELECT id, state FROM messages WHERE claimed_by = ?", (reviewer_id,))
         for row in rows:
             await _release(tx, reviewer_id, row["id"], MessageState(row["state"]))
         return len(rows)
-
-
-@dataclass(frozen=True, slots=True)
-class Figures:
-    """Counts for administrators (no personal data)."""
-
-    by_state: dict[str, int]
-    by_site: dict[str, dict[str, int]]
-    outbox: dict[str, int]
-    overdue: int
-
-
-async def figures(store: Store, *, staff_id: str | None) -> Figures:
-    """Return message counts by state and by site, and outbox counts (admins only)."""
-    async with store.tx() as tx:
-        await roles.require_in(tx, staff_id, Role.ADMIN, action="stats")
-        rows = await tx.all(
-            "SELECT site_code, state, COUNT(*) AS n FROM messages GROUP BY site_code, state"
-        )
-        box = await tx.all("SELECT state, COUNT(*) AS n FROM outbox GROUP BY state")
-        late = await tx.one(
-            "SELECT COUNT(*) AS n FROM messages WHERE due_at < ?"
-            " AND state IN ('submitted', 'in_review', 'escalated')",
-            (tx.now(),),
-        )
-    by_state: dict[str, int] = {}
-    by_site: dict[str, dict[str, int]] = {}
-    for r in rows:
-        by_state[r["state"]] = by_state.get(r["state"], 0) + int(r["n"])
-        by_site.setdefault(r["site_code"], {})[r["state"]] = int(r["n"])
-    return Figures(
-        by_state=by_state,
-        by_site=by_site,
-        outbox={r["state"]: int(r["n"]) for r in box},
-        overdue=int(late["n"]) if late else 0,
-    )

@@ -18,8 +18,9 @@ from bot.handlers.common import answer_error, edit_or_say, keyboard, say, servic
 from bot.handlers.review import staff
 from bot.i18n.catalog import Translator
 from bot.texts import state_name
-from relay import review, roles
+from relay import roles
 from relay.errors import InvalidInput, RelayError
+from relay.figures import Figures, collect_figures
 from relay.models import Role, Site
 
 
@@ -130,7 +131,7 @@ async def cmd_staff(update: Update, context: Ctx) -> None:
     await say(update, tr, "\n".join(lines))
 
 
-def stats_text(tr: Translator, figures: review.Figures) -> str:
+def stats_text(tr: Translator, figures: Figures) -> str:
     """Return the counts by state, by site, and of the outbox."""
     _ = tr.gettext
     lines = [_("Messages by state:")]
@@ -150,7 +151,7 @@ async def cmd_stats(update: Update, context: Ctx) -> None:
     if who is None:
         return
     pid, tr = who
-    figures = await review.figures(services(context).store, staff_id=pid)
+    figures = await collect_figures(services(context).store, staff_id=pid)
     rows = [[(tr.gettext("Refresh"), cb("adm", "stats"))]]
     await say(update, tr, stats_text(tr, figures), keyboard(rows))
 
@@ -167,7 +168,7 @@ async def on_button(update: Update, context: Ctx) -> None:
     await query.answer()
     svc = services(context)
     if data is not None and data.verb == "stats":
-        figures = await review.figures(svc.store, staff_id=pid)
+        figures = await collect_figures(svc.store, staff_id=pid)
         rows = [[(tr.gettext("Refresh"), cb("adm", "stats"))]]
         await edit_or_say(update, tr, stats_text(tr, figures), keyboard(rows))
         return

@@ -15,6 +15,7 @@ from relay import messages, review, roles
 from relay.clock import FakeClock
 from relay.crypto import KeyRing
 from relay.errors import Conflict, InvalidInput, NotAllowed
+from relay.figures import collect_figures
 from relay.models import MessageState, Role, Site
 from relay.review import Decision, Verdict
 from relay.store import Store
@@ -211,13 +212,13 @@ async def test_release_all_and_figures(store: Store, make_family: MakeFamily, se
     admin = await reviewer(store, (), Role.ADMIN)
     for _ in range(2):
         assert await review.claim_next(store, reviewer_id=staff, lease_s=900) is not None
-    figures = await review.figures(store, staff_id=admin)
+    figures = await collect_figures(store, staff_id=admin)
     assert figures.by_state == {"in_review": 2, "submitted": 1}
     assert figures.by_site == {"ALP": {"in_review": 2, "submitted": 1}}
     assert await review.release_all(store, reviewer_id=staff) == 2
-    assert (await review.figures(store, staff_id=admin)).by_state == {"submitted": 3}
+    assert (await collect_figures(store, staff_id=admin)).by_state == {"submitted": 3}
     with pytest.raises(NotAllowed):
-        await review.figures(store, staff_id=staff)
+        await collect_figures(store, staff_id=staff)
 
 
 @pytest.mark.parametrize(
