@@ -222,6 +222,7 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--quick", action="store_true", help="1,000 notifications, not 10,000")
     ap.add_argument("--notifications", type=int, default=None)
+    ap.add_argument("--chats", type=int, default=None, help="fewer chats: more per-chat limits")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(name)s: %(message)s")
     quiet_libraries()
@@ -229,7 +230,7 @@ def main(argv: list[str] | None = None) -> None:
     logging.getLogger("bot.dispatcher").setLevel(logging.WARNING)
     n = args.notifications or (1000 if args.quick else 10_000)
     base_n = 300 if args.quick else 2000
-    chats = 200 if args.quick else 2000
+    chats = args.chats or (200 if args.quick else 2000)
     print(json.dumps(asyncio.run(run(n, min(base_n, n), chats)), indent=2))
 
 

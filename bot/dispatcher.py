@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable
 
 from telegram import Bot, Message
@@ -24,6 +25,13 @@ from relay.store import Store
 log = logging.getLogger("bot.dispatcher")
 
 MAX_BACKOFF_S = 300.0
+# Telegram allows about one message per second in one chat. A 429 for one chat makes the
+# Application's AIORateLimiter pause every request of the bot for retry_after, so the
+# dispatcher paces each chat itself rather than learn the limit from 429s.
+CHAT_INTERVAL_S = 1.0
+# A row whose chat is booked further ahead than this goes back to the queue (as after a
+# 429) rather than hold up the batch it came in.
+MAX_CHAT_WAIT_S = 2.0
 
 
 def backoff_s(attempts: int) -> float:
@@ -52,6 +60,7 @@ class OutboxDispatcher:
         self._task: asyncio.Task[None] | None = None
         self.sent = 0
         self.retried = 0
+        self._chat_slots: dict[int, float] = {}
 
     def wake(self) -> None:
         self._wake.set()
@@ -97,11 +106,27 @@ class OutboxDispatcher:
             item.chat_id, text[:4096], reply_markup=out.markup, protect_content=True
         )
 
+    def _book(self, chat_id: int) -> float:
+        """Book the chat's next free send slot; return the wait (not booked if too far)."""
+        now = time.monotonic()
+        if len(self._chat_slots) > 10_000:
+            self._chat_slots = {c: t for c, t in self._chat_slots.items() if t > now}
+        slot = max(now, self._chat_slots.get(chat_id, 0.0))
+        if slot - now <= MAX_CHAT_WAIT_S:
+            self._chat_slots[chat_id] = slot + CHAT_INTERVAL_S
+        return slot - now
+
     async def _send(self, item: OutboxItem) -> None:
         if item.chat_id is None:
             await outbox.give_up(self.store, item.id, unreachable_person=None)
             log.warning("outbox %d: recipient has no chat; dropped", item.id)
             return
+        wait = self._book(item.chat_id)
+        if wait > MAX_CHAT_WAIT_S:
+            await outbox.retry_later(self.store, item.id, wait)
+            return
+        if wait > 0:
+            await asyncio.sleep(wait)
         try:
             sent = await self._deliver(item)
         except RetryAfter as exc:
