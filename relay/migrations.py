@@ -175,6 +175,14 @@ MIGRATIONS: list[str] = [
     ALTER TABLE batches ADD COLUMN language TEXT NOT NULL DEFAULT 'en';
     ALTER TABLE claims ADD COLUMN data_enc BLOB;
     """,
+    # 5: the review queue at scale (bench/store_bench.py, a million messages: claim_next p99
+    # 258 ms, from a full scan for expired leases and a sort of every waiting row). Expiring
+    # leases reads only claimed rows; the queue's overdue-first order is sorted from one
+    # covering index of the rows in a state and language, without reading the rows.
+    """
+    CREATE INDEX messages_leased ON messages(lease_until) WHERE claimed_by IS NOT NULL;
+    CREATE INDEX messages_waiting ON messages(state, lang, submitted_at, due_at);
+    """,
 ]
 
 VAULT_SCHEMA = """
