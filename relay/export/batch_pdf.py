@@ -11,6 +11,7 @@ from fpdf import FPDF
 
 from relay.errors import UnprintableCharacters
 from relay.export import fonts
+from relay.export.drawing import set_shaping_for
 from relay.export.form import draw_message
 from relay.export.items import BatchHeader, PrintItem
 from relay.export.labels import Labels, identity, translate_labels
@@ -46,21 +47,51 @@ class BatchPDF(FPDF):
         super().__init__(orientation="P", unit="mm", format=(geo.width, geo.height))
         self.geo = geo
         self.footer_text = footer_text
+        self._widths: dict[tuple[object, ...], float] = {}
+
+    def get_string_width(self, s: str, normalized: bool = False, markdown: bool = False) -> float:
+        """Measure `s` once per batch for each font and shaping setting (same value as fpdf2).
+
+        Labels, names and the words of messages are measured again and again (to fit a
+        cell, to wrap a line); each measure runs the bidi algorithm and HarfBuzz.
+        """
+        shaping = self.text_shaping
+        key = (
+            s,
+            normalized,
+            markdown,
+            self.font_family,
+            self.font_style,
+            self.font_size_pt,
+            self.font_stretching,
+            self.char_spacing,
+            None
+            if shaping is None
+            else (
+                shaping["direction"],
+                shaping["script"],
+                shaping["language"],
+                tuple(sorted(shaping["features"].items())),
+            ),
+        )
+        width = self._widths.get(key)
+        if width is None:
+            width = super().get_string_width(s, normalized, markdown)
+            self._widths[key] = width
+        return width
 
     def footer(self) -> None:
         """Print the batch id and page number at the foot of every page."""
         geo = self.geo
-        self.set_text_shaping(True)
+        text = f"{self.footer_text} · {self.page_no()}"
+        shaped = set_shaping_for(self, text)
         self.set_font(fonts.LATIN, "", geo.pt(7))
         self.set_text_color(90)
         self.set_xy(geo.margin, geo.height - geo.mm(8))
-        self.cell(
-            geo.width - 2 * geo.margin,
-            geo.mm(4),
-            f"{self.footer_text} · {self.page_no()}",
-            align="R",
-        )
+        self.cell(geo.width - 2 * geo.margin, geo.mm(4), text, align="R")
         self.set_text_color(0)
+        if not shaped:
+            self.set_text_shaping(True)
 
 
 def _new_pdf(

@@ -11,7 +11,7 @@ from fpdf import FPDF
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from relay.export import fonts
-from relay.export.layout import SIZE_FACTOR, dominant_family
+from relay.export.layout import SIZE_FACTOR, dominant_family, needs_shaping
 
 log = logging.getLogger("relay.export")
 
@@ -38,11 +38,15 @@ def text_cell(
     floor: float = 6.0,
     family: str | None = None,
 ) -> float:
-    """Draw one line of text at (x, y), shrinking it to fit `w`; return the line height."""
+    """Draw one line of text at (x, y), shrinking it to fit `w`; return the line height.
+
+    The text is shaped only if its script needs it (`needs_shaping`); either way shaping is
+    on again, with auto direction, when this returns.
+    """
     fam = fonts.LATIN if bold else family or dominant_family(text)
     style = "B" if bold else ""
     factor = SIZE_FACTOR.get(fam, 1.0)
-    pdf.set_text_shaping(True)  # auto direction: names and labels carry their own script
+    shaped = set_shaping_for(pdf, text)
     pdf.set_font(fam, style, size * factor)
     while size > floor and pdf.get_string_width(text) > w:
         size = max(floor, size - 0.5)
@@ -50,14 +54,28 @@ def text_cell(
     height = line_height(size)
     pdf.set_xy(x, y)
     pdf.cell(w, height, text, align=align)
+    if not shaped:
+        pdf.set_text_shaping(True)
     return height
+
+
+def set_shaping_for(pdf: FPDF, text: str) -> bool:
+    """Turn shaping on (auto direction) or off as `text` needs it; tell which.
+
+    Labels, references, numbers and names in Latin or Cyrillic letters make up most of the
+    cells of a page: drawing them without the bidi pass and HarfBuzz is what keeps a batch
+    fast. The measure and the drawing of a text use the same setting, so it still fits.
+    """
+    shaped = needs_shaping(text)
+    pdf.set_text_shaping(shaped)
+    return shaped
 
 
 def labelled(
     pdf: FPDF, x: float, y: float, w: float, label: str, value: str, size: float
 ) -> float:
     """Draw "label: value" with the label in bold; return the line height."""
-    pdf.set_text_shaping(True)
+    set_shaping_for(pdf, label)
     pdf.set_font(fonts.LATIN, "B", size)
     label_w = min(w * 0.45, pdf.get_string_width(label + ": ") + 1)
     text_cell(pdf, x, y, label_w, f"{label}:", size, bold=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from dataclasses import dataclass
 
@@ -36,6 +37,7 @@ def _first_strong_direction(text: str) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=16384)
 def dominant_family(text: str) -> str:
     """Return the family of the chain that draws most letters of `text` (Latin by default)."""
     counts: dict[str, int] = {}
@@ -49,6 +51,44 @@ def dominant_family(text: str) -> str:
         return fonts.LATIN
     # Ties break on the family name so that the choice never depends on dict order.
     return max(sorted(counts), key=lambda family: counts[family])
+
+
+# Blocks whose letters fpdf2 draws right without HarfBuzz: one glyph per precomposed
+# character, left to right, no joining or reordering (Latin, IPA, Greek, Cyrillic, and the
+# punctuation, currency and symbol blocks labels and numbers use). Kerning is all they lose.
+_PLAIN_BLOCKS = (
+    (0x0000, 0x02FF),  # Basic Latin, Latin-1, Latin Extended-A/B, IPA, spacing modifiers
+    (0x0370, 0x052F),  # Greek, Cyrillic, Cyrillic Supplement
+    (0x1E00, 0x1FFF),  # Latin Extended Additional (Vietnamese), Greek Extended
+    (0x2000, 0x22FF),  # punctuation, super/subscripts, currency, letterlike, arrows, maths
+    (0x2580, 0x259F),  # block elements (the redaction bar)
+)
+# Bidi classes that keep a text on one left-to-right run (strong L, European numbers, neutrals).
+_PLAIN_BIDI = frozenset({"L", "EN", "ES", "ET", "CS", "ON", "WS"})
+
+
+@functools.cache
+def _is_plain_char(char: str) -> bool:
+    code = ord(char)
+    if not any(low <= code <= high for low, high in _PLAIN_BLOCKS):
+        return False
+    if unicodedata.category(char)[0] in {"M", "C"}:
+        return False  # a combining mark needs GPOS placement; controls and joiners, HarfBuzz
+    return unicodedata.bidirectional(char) in _PLAIN_BIDI
+
+
+@functools.lru_cache(maxsize=16384)
+def needs_shaping(text: str) -> bool:
+    """Tell whether `text` needs HarfBuzz and the bidi algorithm to be drawn right.
+
+    False only for texts whose every character is a precomposed letter, digit, space or
+    symbol of a script set one glyph after another left to right (Latin, Greek, Cyrillic):
+    those fpdf2 draws correctly, and several times faster, without shaping. A combining
+    diacritic, a right-to-left or joining script, an Indic or Ethiopic letter: shaped.
+    """
+    if text.isascii():
+        return not text.isprintable()  # a control character keeps the shaped path
+    return not all(_is_plain_char(char) for char in text)
 
 
 # Naskh letters are small on the body for a given type size; enlarge them to match Latin.

@@ -17,7 +17,8 @@ from PIL import Image, ImageChops, ImageStat
 from relay.errors import UnprintableCharacters
 from relay.export import render_batch
 from relay.export.fonts import ARABIC, LATIN, missing_chars
-from relay.export.layout import prepare, redact, text_style
+from relay.export.layout import needs_shaping, prepare, redact, text_style
+from relay.export.qr import qr_blocks, qr_runs
 from relay.export.worker import render_batch_async
 from tests.relay.export.samples import (
     AR_ITEM,
@@ -192,3 +193,50 @@ async def test_async_render_in_worker_gives_same_bytes(batch: bytes) -> None:
     )
     assert pdf == batch
     assert seen[-1] == (4, 4)
+
+
+@pytest.mark.parametrize(
+    ("text", "shaped"),
+    [
+        pytest.param("Detainee number", False, id="ascii-label"),
+        pytest.param("RCM-7K3F-9Q2D", False, id="reference"),
+        pytest.param("Jean Dupré · 1970-02-03", False, id="precomposed-latin"),
+        pytest.param("Тарас Шевченко", False, id="cyrillic"),
+        pytest.param("Nguyễn Văn Đức", False, id="vietnamese-precomposed"),
+        pytest.param("Jose\u0301", True, id="combining-acute"),
+        pytest.param("علی رضایی", True, id="persian"),
+        pytest.param("Ali علی", True, id="mixed-latin-persian"),
+        pytest.param("۱۳۵۰/۰۱/۰۱", True, id="persian-digits"),
+        pytest.param("नमस्ते", True, id="devanagari"),
+        pytest.param("ሰላም", True, id="ethiopic"),
+        pytest.param("a\u200db", True, id="joiner"),
+        pytest.param("a\tb", True, id="control"),
+    ],
+)
+def test_only_simple_left_to_right_scripts_skip_shaping(text: str, shaped: bool) -> None:
+    assert needs_shaping(text) is shaped
+
+
+def test_unshaped_names_are_extractable() -> None:
+    item = dataclasses.replace(
+        FR_ITEM, addressee_name="Nguyễn Văn Đức", addressee_name_latin="Nguyen Van Duc"
+    )
+    text = _text(render_batch(HEADER, (item,)))
+    assert "Nguyễn Văn Đức" in text
+    assert "Nguyen Van Duc" in text
+
+
+def test_qr_blocks_cover_exactly_the_dark_modules() -> None:
+    for item in ITEMS:
+        modules, runs = qr_runs(item.reference)
+        size, blocks = qr_blocks(item.reference)
+        dark = {(row, col) for row, first, length in runs for col in range(first, first + length)}
+        covered = [
+            (row, col)
+            for top, left, width, height in blocks
+            for row in range(top, top + height)
+            for col in range(left, left + width)
+        ]
+        assert size == modules
+        assert len(covered) == len(set(covered)) == len(dark)
+        assert set(covered) == dark
