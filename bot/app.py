@@ -21,14 +21,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from telegram import Update
-from telegram.error import BadRequest, NetworkError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, TypeHandler
+from telegram.ext import Application, ApplicationBuilder, TypeHandler
 
 from bot.context import CONTEXT_TYPES, RequestLimiter, Services
 from bot.dispatcher import OutboxDispatcher
 from bot.handlers import admin, common, compose, delegate, fallback, family, links, review
 from bot.i18n.menus import menus
-from bot.polling import DurablePoller
+from bot.polling import DurablePoller, UpdateFeed
+from bot.ratelimit import PacingRetryingLimiter
+from bot.webhook import DurableWebhook, WebhookOptions
 from relay import roles
 from relay.clock import Clock
 from relay.crypto import KeyRing
@@ -43,47 +44,6 @@ from relay.store import Store
 log = logging.getLogger("bot.app")
 
 App = Application[Any, Any, Any, Any, Any, Any]
-
-TRANSIENT_RETRIES = 5
-
-
-class RetryingRateLimiter(AIORateLimiter):
-    """Pace requests, and retry the ones Telegram's own trouble failed (5xx, network).
-
-    AIORateLimiter itself retries a 429 after its retry_after. Without this a 500 or a
-    dropped connection on a handler's answer reaches the error handler, and the user reads
-    "something went wrong" for a fault that was never theirs. getUpdates is left alone: the
-    poller retries it. A retry after an answer was lost may repeat a message; that is the
-    lesser harm than a lost one.
-    """
-
-    async def process_request(
-        self,
-        callback: Any,
-        args: Any,
-        kwargs: dict[str, Any],
-        endpoint: str,
-        data: dict[str, Any],
-        rate_limit_args: int | None,
-    ) -> Any:
-        for attempt in range(TRANSIENT_RETRIES):
-            try:
-                return await super().process_request(
-                    callback, args, kwargs, endpoint, data, rate_limit_args
-                )
-            except BadRequest:
-                if attempt > 0 and endpoint == "answerCallbackQuery":
-                    return True  # our earlier try was taken; only its answer was lost
-                raise  # the request itself is wrong: asking again cannot help
-            except NetworkError as exc:
-                if endpoint == "getUpdates":
-                    raise
-                log.info("%s failed (%s); retry %d", endpoint, type(exc).__name__, attempt + 1)
-                await asyncio.sleep(min(4.0, 0.25 * 2**attempt))
-        return await super().process_request(
-            callback, args, kwargs, endpoint, data, rate_limit_args
-        )
-
 
 def quiet_libraries() -> None:
     """Keep the bot token and update contents out of the logs."""
@@ -134,11 +94,8 @@ def build_application(settings: Settings) -> App:
         .base_file_url(f"{root}/file/bot")
         .updater(None)
         .context_types(CONTEXT_TYPES)
-        # The limiter paces, and retries what failed on Telegram's side (see above); the
-        # outbox still sees a 429 that outlasts three retries and reschedules the row.
-        .rate_limiter(
-            RetryingRateLimiter(overall_max_rate=29, overall_time_period=1, max_retries=3)
-        )
+        # Paces chat requests overall, retries per request, never pauses the whole bot.
+        .rate_limiter(PacingRetryingLimiter(per_second=29.0))
         .connection_pool_size(64)
         .build()
     )
@@ -150,7 +107,7 @@ def build_application(settings: Settings) -> App:
 class RunningBot:
     app: App
     services: Services
-    poller: DurablePoller
+    poller: UpdateFeed
     dispatcher: OutboxDispatcher
 
     async def stop(self) -> None:
@@ -168,6 +125,7 @@ async def start_bot(
     clock: Clock | None = None,
     poll_timeout_s: int = 25,
     checker: Checker | None = None,
+    webhook: WebhookOptions | None = None,
 ) -> RunningBot:
     """Open everything and start polling and the outbox; return handles to stop it."""
     quiet_libraries()
@@ -181,15 +139,21 @@ async def start_bot(
     dispatcher = OutboxDispatcher(app.bot, svc.store)
     svc.dispatcher = dispatcher
     dispatcher.start()
-    poller = DurablePoller(app, svc.store, timeout_s=poll_timeout_s)
+    poller: UpdateFeed = (
+        DurableWebhook(app, svc.store, webhook)
+        if webhook is not None
+        else DurablePoller(app, svc.store, timeout_s=poll_timeout_s)
+    )
     poller.start()
+    # Return once updates can come in (the webhook is registered, the poller is polling).
+    await poller.wait_ready()
     log.info("bot started")
     return RunningBot(app, svc, poller, dispatcher)
 
 
-async def run_until_signalled(settings: Settings) -> None:
+async def run_until_signalled(settings: Settings, webhook: WebhookOptions | None = None) -> None:
     """Run the bot until SIGINT or SIGTERM (``rcm run``)."""
-    running = await start_bot(settings)
+    running = await start_bot(settings, webhook=webhook)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -30,10 +30,15 @@ async def _open_store(settings: Settings) -> Any:
 async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     """Run the bot (long polling) until interrupted."""
     from bot.app import run_until_signalled
+    from bot.webhook import WebhookOptions
     from relay.runlock import exclusive
 
+    webhook = None
+    if args.webhook_url:
+        host, _, port = args.listen.rpartition(":")
+        webhook = WebhookOptions(url=args.webhook_url, host=host or "127.0.0.1", port=int(port))
     with exclusive(settings.data_dir, "rcm run"):
-        await run_until_signalled(settings)
+        await run_until_signalled(settings, webhook)
     return 0
 
 
@@ -123,7 +128,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--env-file", type=Path, default=Path(".env"), help="KEY=value file to read")
     p.add_argument("-v", "--verbose", action="store_true", help="log at debug level")
     sub = p.add_subparsers(dest="verb", required=True)
-    sub.add_parser("run", help="run the bot (long polling)").set_defaults(func=cmd_run)
+    run = sub.add_parser("run", help="run the bot (long polling, or a webhook)")
+    run.add_argument("--webhook-url", help="public HTTPS URL for Telegram to call (webhook mode)")
+    run.add_argument(
+        "--listen", default="127.0.0.1:8443", help="HOST:PORT the webhook server listens on"
+    )
+    run.set_defaults(func=cmd_run)
     sb = sub.add_parser("sandbox", help="run the local Bot API server")
     sb.add_argument("--host", default="127.0.0.1")
     sb.add_argument("--port", type=int, default=8081)

@@ -12,12 +12,15 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable
+from typing import Any
 
-from telegram import Bot, Message
+from telegram import Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.ext import ExtBot
 
 from bot.i18n.catalog import translator
 from bot.notify import render
+from bot.ratelimit import retry_after_s
 from relay import messages, outbox
 from relay.outbox import OutboxItem
 from relay.store import Store
@@ -25,9 +28,11 @@ from relay.store import Store
 log = logging.getLogger("bot.dispatcher")
 
 MAX_BACKOFF_S = 300.0
-# Telegram allows about one message per second in one chat. A 429 for one chat makes the
-# Application's AIORateLimiter pause every request of the bot for retry_after, so the
-# dispatcher paces each chat itself rather than learn the limit from 429s.
+# The outbox retries by rescheduling the row (other chats go on meanwhile), so the request
+# limiter must not also retry in place.
+NO_RETRY = 0
+# Telegram allows about one message per second in one chat: the dispatcher paces each chat
+# itself rather than learn the limit from 429s (which would hold up the batch).
 CHAT_INTERVAL_S = 1.0
 # A row whose chat is booked further ahead than this goes back to the queue (as after a
 # 429) rather than hold up the batch it came in.
@@ -44,7 +49,7 @@ class OutboxDispatcher:
 
     def __init__(
         self,
-        bot: Bot,
+        bot: ExtBot[Any],
         store: Store,
         *,
         batch: int = 60,
@@ -100,10 +105,18 @@ class OutboxDispatcher:
             photo = await messages.photo_of(self.store, out.photo_of)
             if photo is not None:
                 return await self.bot.send_photo(
-                    item.chat_id, photo, caption=text[:1024], protect_content=True
+                    item.chat_id,
+                    photo,
+                    caption=text[:1024],
+                    protect_content=True,
+                    rate_limit_args=NO_RETRY,
                 )
         return await self.bot.send_message(
-            item.chat_id, text[:4096], reply_markup=out.markup, protect_content=True
+            item.chat_id,
+            text[:4096],
+            reply_markup=out.markup,
+            protect_content=True,
+            rate_limit_args=NO_RETRY,
         )
 
     def _book(self, chat_id: int) -> float:
@@ -130,10 +143,8 @@ class OutboxDispatcher:
         try:
             sent = await self._deliver(item)
         except RetryAfter as exc:
-            delay = exc.retry_after
-            seconds = delay if isinstance(delay, int | float) else delay.total_seconds()
             self.retried += 1
-            await outbox.retry_later(self.store, item.id, float(seconds))
+            await outbox.retry_later(self.store, item.id, retry_after_s(exc))
             return
         except Forbidden:
             log.info("outbox %d: chat unreachable (bot blocked)", item.id)

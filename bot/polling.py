@@ -14,12 +14,14 @@ import asyncio
 import contextlib
 import json
 import logging
+from abc import ABC, abstractmethod
 from typing import Any
 
 from telegram import Update
 from telegram.error import NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application
 
+from bot.ratelimit import retry_after_s
 from relay import inbox
 from relay.store import Store
 
@@ -34,29 +36,44 @@ def _user_key(update: Update) -> int:
     return 0
 
 
-class DurablePoller:
-    """Long-polls getUpdates and feeds the Application, durably."""
+class UpdateFeed(ABC):
+    """Feeds stored updates to the Application: in order per user, concurrently across users.
 
-    def __init__(
-        self,
-        app: Application[Any, Any, Any, Any, Any, Any],
-        store: Store,
-        *,
-        timeout_s: int = 25,
-    ) -> None:
+    Subclasses bring updates in (long polling, or a webhook) and store them in the inbox
+    before Telegram is told they arrived; this class handles them and marks them done.
+    """
+
+    def __init__(self, app: Application[Any, Any, Any, Any, Any, Any], store: Store) -> None:
         self.app = app
         self.store = store
-        self.timeout_s = timeout_s
         self._locks: dict[int, asyncio.Lock] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._runner: asyncio.Task[None] | None = None
         self.handled = 0
+        self.ready = asyncio.Event()  # set once updates can come in
 
     def start(self) -> None:
-        self._runner = asyncio.create_task(self.run(), name="durable-poller")
+        self._runner = asyncio.create_task(self.run(), name=type(self).__name__)
+
+    async def wait_ready(self, timeout_s: float = 60.0) -> None:
+        """Wait until updates can come in; raise what stopped the feed if it died first."""
+        assert self._runner is not None, "start() first"
+        ready = asyncio.create_task(self.ready.wait())
+        done, _ = await asyncio.wait(
+            {ready, self._runner}, timeout=timeout_s, return_when=asyncio.FIRST_COMPLETED
+        )
+        ready.cancel()
+        if self._runner in done:
+            raise self._runner.exception() or RuntimeError("the update feed stopped")
+        if ready not in done:
+            raise TimeoutError("the update feed did not start")
+
+    @abstractmethod
+    async def run(self) -> None:
+        """Bring updates in until cancelled."""
 
     async def stop(self) -> None:
-        """Stop fetching, and let the updates being handled finish."""
+        """Stop receiving, and let the updates being handled finish."""
         if self._runner is not None:
             self._runner.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -64,41 +81,11 @@ class DurablePoller:
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
 
-    async def run(self) -> None:
-        """Replay what is pending, then poll until cancelled."""
+    async def replay_pending(self) -> None:
+        """Handle what was stored but not handled before the last stop."""
         for update_id, raw in await inbox.pending(self.store):
             log.info("replaying update %d left from the last run", update_id)
             self._spawn(update_id, raw)
-        offset = await inbox.offset(self.store)
-        failures = 0
-        while True:
-            try:
-                updates = await self.app.bot.get_updates(
-                    offset=offset,
-                    timeout=self.timeout_s,
-                    allowed_updates=Update.ALL_TYPES,
-                    read_timeout=self.timeout_s + 10,
-                )
-                failures = 0
-            except RetryAfter as exc:
-                delay = exc.retry_after
-                await asyncio.sleep(
-                    delay if isinstance(delay, int | float) else delay.total_seconds()
-                )
-                continue
-            except (NetworkError, TelegramError) as exc:
-                failures += 1
-                log.warning("getUpdates failed (%s); retrying", type(exc).__name__)
-                await asyncio.sleep(min(30.0, 0.5 * 2 ** min(failures, 6)))
-                continue
-            if not updates:
-                continue
-            raws = [(u.update_id, json.dumps(u.to_dict()).encode()) for u in updates]
-            fresh = set(await inbox.store_updates(self.store, raws))
-            offset = max(u.update_id for u in updates) + 1
-            for update_id, raw in raws:
-                if update_id in fresh:
-                    self._spawn(update_id, raw)
 
     def _spawn(self, update_id: int, raw: bytes) -> None:
         task = asyncio.create_task(self._handle(update_id, raw))
@@ -121,3 +108,49 @@ class DurablePoller:
             await self.app.process_update(update)
             await inbox.mark_done(self.store, update_id)
             self.handled += 1
+
+
+class DurablePoller(UpdateFeed):
+    """Long-polls getUpdates and feeds the Application, durably."""
+
+    def __init__(
+        self,
+        app: Application[Any, Any, Any, Any, Any, Any],
+        store: Store,
+        *,
+        timeout_s: int = 25,
+    ) -> None:
+        super().__init__(app, store)
+        self.timeout_s = timeout_s
+
+    async def run(self) -> None:
+        """Replay what is pending, then poll until cancelled."""
+        await self.replay_pending()
+        self.ready.set()
+        offset = await inbox.offset(self.store)
+        failures = 0
+        while True:
+            try:
+                updates = await self.app.bot.get_updates(
+                    offset=offset,
+                    timeout=self.timeout_s,
+                    allowed_updates=Update.ALL_TYPES,
+                    read_timeout=self.timeout_s + 10,
+                )
+                failures = 0
+            except RetryAfter as exc:
+                await asyncio.sleep(retry_after_s(exc))
+                continue
+            except (NetworkError, TelegramError) as exc:
+                failures += 1
+                log.warning("getUpdates failed (%s); retrying", type(exc).__name__)
+                await asyncio.sleep(min(30.0, 0.5 * 2 ** min(failures, 6)))
+                continue
+            if not updates:
+                continue
+            raws = [(u.update_id, json.dumps(u.to_dict()).encode()) for u in updates]
+            fresh = set(await inbox.store_updates(self.store, raws))
+            offset = max(u.update_id for u in updates) + 1
+            for update_id, raw in raws:
+                if update_id in fresh:
+                    self._spawn(update_id, raw)

@@ -1,0 +1,68 @@
+"""Webhook mode: updates are stored before Telegram gets its 200, checked by secret, once each."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import aiohttp
+
+from bot.app import start_bot
+from bot.sandbox import SandboxClient, SandboxServer
+from bot.simulate import ScriptedUser
+from bot.webhook import SECRET_HEADER, WebhookOptions
+from relay import inbox
+from tests.e2e.conftest import e2e_settings
+
+USER = 8_300_001
+
+
+def status_update(update_id: int) -> dict[str, object]:
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": update_id,
+            "date": 1_790_000_000,
+            "text": "/start",
+            "chat": {"id": USER, "type": "private", "first_name": "Web"},
+            "from": {"id": USER, "is_bot": False, "first_name": "Web", "language_code": "fr"},
+            "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+        },
+    }
+
+
+async def test_webhook_stores_then_answers_once(
+    sandbox: SandboxServer, client: SandboxClient, tmp_path: Path, unused_tcp_port: int
+) -> None:
+    # Given the bot in webhook mode (Telegram is played by us posting updates)
+    # Telegram calls a public HTTPS URL; a reverse proxy forwards it to our local port.
+    options = WebhookOptions(url="https://rcm.example.org/tg", port=unused_tcp_port)
+    local = f"http://127.0.0.1:{unused_tcp_port}/tg"
+    running = await start_bot(e2e_settings(tmp_path / "data", sandbox.api_root), webhook=options)
+    try:
+        info = await running.app.bot.get_webhook_info()
+        assert info.url == options.url
+        user = ScriptedUser(client, USER, "Web", "fr")
+        await user.setup()
+        # (the sandbox, like Telegram, lets a bot write only to users who wrote to it first;
+        # in webhook mode the sandbox keeps this message instead of calling us with it)
+        opened = await user.say("bonjour")
+        async with aiohttp.ClientSession() as http:
+            # When a call comes without the secret, it is refused and nothing is stored
+            async with http.post(local, json=status_update(1)) as refused:
+                assert refused.status == 401
+            assert await inbox.pending(running.services.store) == []
+            # When Telegram delivers an update, and retries it (same id)
+            headers = {SECRET_HEADER: options.secret}
+            for _ in range(2):
+                async with http.post(local, json=status_update(2), headers=headers) as ok:
+                    assert ok.status == 200
+        # Then the family is answered once, in French
+        answer = await user.wait_reply(opened)
+        assert answer.text is not None
+        await asyncio.sleep(0.5)
+        bot_messages = [e for e in await user.transcript() if e.from_bot]
+        assert len(bot_messages) == 1
+        assert await inbox.pending(running.services.store) == []
+    finally:
+        await running.stop()
