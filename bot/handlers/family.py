@@ -80,7 +80,9 @@ async def start(update: Update, context: Ctx) -> None:
         await drafts.save(services(context).store, person.id, draft)
     user = update.effective_user
     if user is not None and user.language_code is None and not person.consented:
-        await say(update, tr, "Choose your language", keyboard(language_picker()))
+        # We do not know their language yet: ask in every language we speak.
+        ask = "\n".join(translator(code).gettext("Choose your language") for code in SUPPORTED)
+        await say(update, tr, ask, keyboard(language_picker()))
         return
     await _after_language(update, context, tr, person.consented)
 
@@ -136,6 +138,12 @@ async def on_consent(update: Update, context: Ctx) -> None:
     with contextlib.suppress(TelegramError):
         await query.edit_message_reply_markup(reply_markup=None)
     await compose.continue_after_consent(update, context)
+
+
+async def help_command(update: Update, context: Ctx) -> None:
+    """Say what the bot can do."""
+    _, tr = await person_of(update, context)
+    await say(update, tr, compose.menu_text(tr))
 
 
 async def privacy(update: Update, context: Ctx) -> None:
@@ -252,6 +260,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("start", start))
     app.add_handler(CommandHandler("language", language))
     app.add_handler(CommandHandler("privacy", privacy))
+    app.add_handler(CommandHandler("help", help_command))
     app.add_handler(CommandHandler("status", status))
     app.add_handler(CommandHandler("forget", forget))
     app.add_handler(CallbackQueryHandler(on_language, pattern=r"^lang:"))
