@@ -92,7 +92,7 @@ def input_error(tr: Translator, code: str) -> str:
         "too_long": _("This is too long. Please shorten it."),
         "not_a_name": _("Please type a name (letters only, on one line)."),
         "bad_date": _("Please type the date as day.month.year, for example 25.12.1980."),
-        "bad_reference": _("That reference is not valid. It looks like RCM-7K3F-9Q2D."),
+        "bad_reference": _("That reference is not valid. It looks like RCM-7K3F-9Q2V."),
         "photo_too_large": _("This photo is too large. Please send a smaller one."),
         "not_latin": _("Please use Latin letters (A-Z) for this spelling."),
         "bad_invitation": _("This invitation link is not valid any more. Ask for a new one."),

@@ -1,6 +1,6 @@
 """Message references: short, printable, typeable, with a check character.
 
-Format ``RCM-XXXX-XXXX``: seven random characters and one check character from a 31-symbol
+Format ``RCM-7K3F-9Q2V``: seven random characters and one check character from a 31-symbol
 alphabet (Crockford's base 32 without Z; no I, L, O, U, so nothing reads as 0/1/V). With a
 prime modulus and distinct position weights, the check catches every single mistyped
 character and every swap of two characters.

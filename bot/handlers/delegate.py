@@ -6,7 +6,7 @@ its rendering in a worker process, so the bot keeps answering families meanwhile
 
 Replies: a photo whose caption starts with "reply" (or any photo after /reply) is read for
 the QR code of the reply part; the rest of the caption is the transcription. When the code
-is unreadable the bot keeps the photo and asks for ``/reply RCM-XXXX-XXXX``. ``/reply REF
+is unreadable the bot keeps the photo and asks for ``/reply RCM-7K3F-9Q2V``. ``/reply REF
 text`` alone brings a transcription without a photo.
 """
 
@@ -244,7 +244,7 @@ async def on_photo(update: Update, context: Ctx) -> None:
             tr,
             tr.gettext(
                 "The code on the reply could not be read. Please type its reference like "
-                "this: /reply RCM-7K3F-9Q2D"
+                "this: /reply RCM-7K3F-9Q2V"
             ),
         )
     else:

@@ -12,7 +12,7 @@ PAGE_SIZES = ("A4", "A5")
 class PrintItem:
     """One approved message as it is printed on the form (names and text in clear)."""
 
-    reference: str  # "RCM-7K3F-9Q2D"
+    reference: str  # "RCM-7K3F-9Q2V"
     addressee_name: str  # in their script
     addressee_name_latin: str
     addressee_father_name: str | None

@@ -27,7 +27,7 @@ def finding(start: int, end: int, severity: str = "redact", category: str = "con
 def item(text: str, findings: list[dict[str, Any]]) -> ReviewItem:
     return ReviewItem(
         message_id=MID,
-        reference="RCM-7K3F-9Q2D",
+        reference="RCM-7K3F-9Q2V",
         kind=MessageKind.MESSAGE,
         state=MessageState.IN_REVIEW,
         site_code="ALP",

@@ -62,9 +62,9 @@ async def test_application_runs_unchanged_against_the_sandbox(
             await client.user(42, "Amal", language_code="ar")
 
             # Given a command with a deep-link payload, the CommandHandler sees its args.
-            first = await client.send_text(42, "/start RCM-7K3F-9Q2D")
+            first = await client.send_text(42, "/start RCM-7K3F-9Q2V")
             reply = await client.wait_for_bot_message(42, timeout=5)
-            assert (reply.message_id, reply.text, reply.from_bot) == (2, "start:RCM-7K3F-9Q2D",
+            assert (reply.message_id, reply.text, reply.from_bot) == (2, "start:RCM-7K3F-9Q2V",
                                                                        True)
             assert reply.buttons == [[
                 {"text": "Yes", "callback_data": "answer:yes"},
@@ -90,7 +90,7 @@ async def test_application_runs_unchanged_against_the_sandbox(
             transcript = await client.transcript(42)
             assert [(e.message_id, e.from_bot, e.kind, e.text, e.edit_count, e.buttons)
                     for e in transcript] == [
-                (first, False, "text", "/start RCM-7K3F-9Q2D", 0, None),
+                (first, False, "text", "/start RCM-7K3F-9Q2V", 0, None),
                 (2, True, "text", "chose:answer:yes", 1, None),
                 (3, False, "text", "مرحبا", 0, None),
                 (4, True, "text", "echo:مرحبا", 0, None),

@@ -28,7 +28,7 @@ def _span(text: str, part: str) -> tuple[tuple[int, int], ...]:
 
 
 FR_ITEM = PrintItem(
-    reference="RCM-7K3F-9Q2D",
+    reference="RCM-7K3F-9Q2V",
     addressee_name="Jean Dupré",
     addressee_name_latin="Jean Dupre",
     addressee_father_name="Pierre",
