@@ -350,11 +350,19 @@ async def list_for(store: Store, person_id: str, *, limit: int = 10) -> list[Mes
             "SELECT * FROM messages WHERE family_id = ? ORDER BY created_at DESC LIMIT ?",
             (person_id, limit),
         )
+        await tx.preload_keys([row["id"] for row in rows])
+        names: dict[str, str] = {}
+        readers: dict[str, int] = {}
         for row in rows:
             ref = await tx.open_for(person_id, "messages", "ref", row["id"], row["ref_enc"])
             name = ""
             if row["addressee_id"]:
-                name = (await addressee_in(tx, person_id, row["addressee_id"])).full_name
+                if row["addressee_id"] not in names:
+                    found = await addressee_in(tx, person_id, row["addressee_id"])
+                    names[row["addressee_id"]] = found.full_name
+                name = names[row["addressee_id"]]
+            if row["lang"] not in readers:
+                readers[row["lang"]] = await readers_of(tx, row["lang"])
             events = await tx.all(
                 "SELECT at, state, detail FROM events WHERE message_id = ? ORDER BY seq",
                 (row["id"],),
@@ -378,7 +386,7 @@ async def list_for(store: Store, person_id: str, *, limit: int = 10) -> list[Mes
                     channel=Channel(row["channel"]),
                     lang=row["lang"],
                     waiting_for_reader=state == MessageState.SUBMITTED
-                    and await readers_of(tx, row["lang"]) == 0,
+                    and readers[row["lang"]] == 0,
                 )
             )
     return views

@@ -204,6 +204,7 @@ async def _item(tx: Tx, message_id: str) -> ReviewItem:
         " ORDER BY created_at DESC LIMIT ?",
         (family, message_id, HISTORY),
     )
+    await tx.preload_keys([e["id"] for e in earlier])
     history = [
         (
             (await tx.open_for(family, "messages", "ref", e["id"], e["ref_enc"])).decode(),

@@ -120,6 +120,20 @@ class Tx:
         self._store.remember_key(owner_id, key)
         return key
 
+    async def preload_keys(self, owner_ids: list[str]) -> None:
+        """Unwrap several data keys with one query (a list of messages, each with its key)."""
+        missing = [o for o in dict.fromkeys(owner_ids) if o not in self._store.key_cache]
+        for start in range(0, len(missing), 500):
+            chunk = missing[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = await self.all(
+                f"SELECT owner_id, wrapped FROM vault.family_keys WHERE owner_id IN ({marks})",  # noqa: S608 - placeholders only
+                chunk,
+            )
+            for row in rows:
+                owner = row["owner_id"]
+                self._store.remember_key(owner, self.keys.unwrap(row["wrapped"], owner))
+
     async def destroy_family_key(self, owner_id: str) -> None:
         await self.execute("DELETE FROM vault.family_keys WHERE owner_id = ?", (owner_id,))
         self._store.key_cache.pop(owner_id, None)
