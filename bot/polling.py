@@ -82,7 +82,8 @@ class UpdateFeed(ABC):
             await asyncio.gather(*self._tasks, return_exceptions=True)
 
     async def replay_pending(self) -> None:
-        """Handle what was stored but not handled before the last stop."""
+        """Handle what was stored but not handled before the last stop (and forget old ids)."""
+        await inbox.prune(self.store)
         for update_id, raw in await inbox.pending(self.store):
             log.info("replaying update %d left from the last run", update_id)
             self._spawn(update_id, raw)
