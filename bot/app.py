@@ -60,10 +60,14 @@ async def open_services(
 ) -> Services:
     """Open keys, store, sites and rules once."""
     keys = KeyRing.load_or_create(settings.resolved_key_file)
-    store = await Store.open(settings.db_path, keys, clock=clock)
     sites: dict[str, Site] = load_sites(settings.sites_file)
     engine = checker or RuleEngine.load(settings.rules_file)
-    await roles.bootstrap_admins(store, settings.admin_ids)
+    store = await Store.open(settings.db_path, keys, clock=clock)
+    try:
+        await roles.bootstrap_admins(store, settings.admin_ids)
+    except BaseException:
+        await store.close()
+        raise
     return Services(
         settings=settings,
         store=store,
@@ -114,7 +118,8 @@ class RunningBot:
         """Stop receiving, finish what is being handled, then close everything."""
         await self.poller.stop()
         await self.dispatcher.stop()
-        await self.app.stop()
+        if self.app.running:
+            await self.app.stop()
         await self.app.shutdown()
         await self.services.store.close()
 
@@ -132,23 +137,29 @@ async def start_bot(
     app = build_application(settings)
     svc = await open_services(settings, clock=clock, checker=checker)
     app.bot_data.services = svc
-    await app.initialize()
-    for code, commands in menus():
-        await app.bot.set_my_commands(commands, language_code=code)
-    await app.start()
     dispatcher = OutboxDispatcher(app.bot, svc.store)
-    svc.dispatcher = dispatcher
-    dispatcher.start()
     poller: UpdateFeed = (
         DurableWebhook(app, svc.store, webhook)
         if webhook is not None
         else DurablePoller(app, svc.store, timeout_s=poll_timeout_s)
     )
-    poller.start()
-    # Return once updates can come in (the webhook is registered, the poller is polling).
-    await poller.wait_ready()
+    running = RunningBot(app, svc, poller, dispatcher)
+    try:
+        await app.initialize()
+        for code, commands in menus():
+            await app.bot.set_my_commands(commands, language_code=code)
+        await app.start()
+        svc.dispatcher = dispatcher
+        dispatcher.start()
+        poller.start()
+        # Return once updates can come in (the webhook is registered, the poller polls).
+        await poller.wait_ready()
+    except BaseException:
+        # Close what was opened: a store left open keeps the process from exiting.
+        await running.stop()
+        raise
     log.info("bot started")
-    return RunningBot(app, svc, poller, dispatcher)
+    return running
 
 
 async def run_until_signalled(settings: Settings, webhook: WebhookOptions | None = None) -> None:

@@ -11,6 +11,8 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
+from telegram.error import InvalidToken, NetworkError, TelegramError
+
 from relay.errors import RelayError
 from relay.settings import Settings, load_settings
 
@@ -169,6 +171,14 @@ def _extra_verbs() -> list[Callable[[Any], None]]:
     return [cli_demo.add_verbs, cli_delegate.add_verbs]
 
 
+def _why(error: TelegramError) -> str:
+    if isinstance(error, InvalidToken):
+        return "the bot token was rejected: check RCM_BOT_TOKEN"
+    if isinstance(error, NetworkError):
+        return "network error: check RCM_TELEGRAM_API_URL and the connection"
+    return type(error).__name__
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one ``rcm`` verb; exit 2 with a clear sentence on a configuration error."""
     args = parser().parse_args(argv)
@@ -186,6 +196,10 @@ def main(argv: list[str] | None = None) -> int:
     except RelayError as exc:
         print(f"rcm: {exc}", file=sys.stderr)
         return 2
+    except TelegramError as exc:
+        # Never print the exception's text: PTB puts the token in some of them.
+        print(f"rcm: the Bot API refused or could not be reached ({_why(exc)})", file=sys.stderr)
+        return 3
     except KeyboardInterrupt:
         return 130
 

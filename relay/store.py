@@ -216,6 +216,21 @@ class Store:
             if not own.exists():
                 own.touch(mode=0o600)
         conn = await aiosqlite.connect(path, isolation_level=None)
+        try:
+            return await cls._prepare(conn, path, keys, vault_path, clock)
+        except BaseException:
+            await conn.close()  # an open connection's thread keeps the process alive
+            raise
+
+    @classmethod
+    async def _prepare(
+        cls,
+        conn: aiosqlite.Connection,
+        path: Path,
+        keys: KeyRing,
+        vault_path: Path,
+        clock: Clock | None,
+    ) -> Store:
         conn.row_factory = sqlite3.Row
         for pragma in (
             "PRAGMA journal_mode=WAL",

@@ -65,3 +65,27 @@ def test_a_bad_setting_is_named(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert result.stderr.strip() == "rcm: RCM_ADMIN_IDS: 'abc' is not a Telegram user id"
+
+
+def test_run_against_an_unreachable_api_says_so_and_exits(tmp_path: Path) -> None:
+    # Regression: a failed start left the database connection open and the process hung.
+    env = {
+        **os.environ,
+        "RCM_DATA_DIR": str(tmp_path),
+        "RCM_BOT_TOKEN": "123:abc",
+        "RCM_TELEGRAM_API_URL": "http://127.0.0.1:1",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "--env-file", "/nonexistent", "run"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=90,
+        check=False,
+    )
+    assert result.returncode == 3
+    assert result.stderr.strip().splitlines()[-1] == (
+        "rcm: the Bot API refused or could not be reached"
+        " (network error: check RCM_TELEGRAM_API_URL and the connection)"
+    )
+    assert "123:abc" not in result.stderr
