@@ -171,6 +171,13 @@ class ScriptedUser:
         if not is_latin(full_name):  # the Latin spelling is asked for
             await self.answer(latin_name)
 
+    async def begin_new_addressee(self) -> None:
+        """/new, then "someone new": return when the addressee's name is asked for."""
+        mark = await self.say("/new")
+        pick = await self.wait_button("new:to:", mark)
+        mark = await self.press(pick, "new:to:new")
+        await self.wait_button("new:cancel", mark)
+
     async def write(
         self, form: AddresseeForm | str, text: str, *, photo: bytes | None = None
     ) -> str:

@@ -53,10 +53,7 @@ async def test_double_tapped_send_makes_one_message(
     family = ScriptedUser(client, 6001, "Ana", "es")
     await family.onboard("Ana Ruiz")
     # Walk to the preview, then press Send twice without waiting
-    mark = await family.say("/new")
-    pick = await family.wait_button("new:to:", mark)
-    mark = await family.press(pick, "new:to:new")
-    await family.wait_button("new:cancel", mark)
+    await family.begin_new_addressee()
     for answer in ("Juan Ruiz", None, None, None):
         await family.answer(answer)
     rel = await family.wait_button("new:rel:", 0)
@@ -178,10 +175,7 @@ async def test_unexpected_input_is_answered_and_stores_nothing(
     await family.onboard("Mia Durand")
     store = running.services.store
     # At the text step, and outside any step
-    mark = await family.say("/new")
-    pick = await family.wait_button("new:to:", mark)
-    mark = await family.press(pick, "new:to:new")
-    await family.wait_button("new:cancel", mark)
+    await family.begin_new_addressee()
     for kind, text in ODD_INPUTS:
         if kind == "sticker":
             mark = await client.send_sticker(6301)
@@ -252,10 +246,7 @@ async def test_a_replayed_step_is_asked_again_not_applied_twice(
     running = await bot()
     family = ScriptedUser(client, 6501, "Ana", "en")
     await family.onboard("Ana Ruiz")
-    mark = await family.say("/new")
-    pick = await family.wait_button("new:to:", mark)
-    mark = await family.press(pick, "new:to:new")
-    await family.wait_button("new:cancel", mark)
+    await family.begin_new_addressee()
     await family.answer("Juan Ruiz")
     store = running.services.store
     person = await people.find(store, 6501)
