@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from relay import audit, people
 from relay.errors import InvalidInput, NotAllowed
 from relay.models import Role
-from relay.store import Store, Tx
+from relay.store import Row, Store, Tx
 
 # A senior reviewer may do all a reviewer does.
 _IMPLIED = {Role.REVIEWER: {Role.REVIEWER, Role.SENIOR}}
@@ -26,17 +26,14 @@ class Grant:
     languages: tuple[str, ...]
 
 
+def _grant(row: Row) -> Grant:
+    languages = tuple(x for x in row["languages"].split(",") if x)
+    return Grant(row["person_id"], Role(row["role"]), row["site_code"], languages)
+
+
 async def grants_in(tx: Tx, person_id: str) -> list[Grant]:
     rows = await tx.all("SELECT * FROM roles WHERE person_id = ?", (person_id,))
-    return [
-        Grant(
-            r["person_id"],
-            Role(r["role"]),
-            r["site_code"],
-            tuple(x for x in r["languages"].split(",") if x),
-        )
-        for r in rows
-    ]
+    return [_grant(r) for r in rows]
 
 
 async def grants(store: Store, person_id: str) -> list[Grant]:
@@ -170,15 +167,7 @@ async def all_grants(store: Store, *, actor_id: str | None) -> list[Grant]:
     async with store.tx() as tx:
         await require_in(tx, actor_id, Role.ADMIN, action="staff")
         rows = await tx.all("SELECT * FROM roles ORDER BY person_id, role, site_code")
-    return [
-        Grant(
-            r["person_id"],
-            Role(r["role"]),
-            r["site_code"],
-            tuple(x for x in r["languages"].split(",") if x),
-        )
-        for r in rows
-    ]
+    return [_grant(r) for r in rows]
 
 
 async def note_staff_chat(store: Store, person_id: str, chat_id: int) -> bool:
