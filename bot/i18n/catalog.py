@@ -1,4 +1,4 @@
-"""Locale negotiation and gettext catalogs (Babel), loaded from ``locales/*.po`` at start.
+"""Locale negotiation and gettext catalogs (Babel), loaded from ``bot/i18n/locales/*.po`` at start.
 
 Catalogs are read from the .po files and compiled in memory, so a fresh checkout needs no
 build step; ``scripts/check`` still compiles each one with ``pybabel compile`` to prove it is
@@ -22,7 +22,8 @@ from babel.messages.pofile import read_po
 SUPPORTED = ("en", "fr", "es", "ar", "fa", "ru", "uk")
 RTL = frozenset({"ar", "fa"})
 DEFAULT = "en"
-LOCALES_DIR = Path(__file__).resolve().parents[2] / "locales"
+# Inside the package, so that a wheel ships them (package-data in pyproject.toml).
+LOCALES_DIR = Path(__file__).resolve().parent / "locales"
 # Language names in their own language, for the picker.
 NATIVE_NAMES = {
     "en": "English",

@@ -1,7 +1,7 @@
 """Catalog checks run by the test command: template current, catalogs complete and valid.
 
 ``python -m bot.i18n.check`` exits non-zero (and says why) when
-- ``locales/messages.pot`` differs from a fresh extraction (someone added a string),
+- ``bot/i18n/locales/messages.pot`` differs from a fresh extraction (someone added a string),
 - a catalog misses a message, has an empty or fuzzy translation, or a placeholder
   (``{name}``) that differs from its msgid,
 - ``pybabel compile`` reports an error (checked by its exit code: it still writes a .mo).
@@ -22,7 +22,7 @@ from babel.messages.pofile import read_po
 
 from bot.i18n.catalog import LOCALES_DIR, SUPPORTED
 
-ROOT = LOCALES_DIR.parent
+ROOT = Path(__file__).resolve().parents[2]  # the source tree: babel.cfg, bot/, relay/
 TEMPLATE = LOCALES_DIR / "messages.pot"
 PLACEHOLDER = re.compile(r"\{[a-z_]*\}")
 KEYWORDS = ["-k", "N_", "-k", "ngettext:1,2"]
