@@ -26,6 +26,7 @@ from telegram.ext import Application, ApplicationBuilder, TypeHandler
 from bot.context import CONTEXT_TYPES, RequestLimiter, Services
 from bot.dispatcher import OutboxDispatcher
 from bot.handlers import admin, common, compose, delegate, fallback, family, links, review
+from bot.i18n.catalog import LOCALES_DIR, missing_catalogs
 from bot.i18n.menus import menus
 from bot.polling import DurablePoller, UpdateFeed
 from bot.ratelimit import PacingRetryingLimiter
@@ -90,6 +91,12 @@ def build_application(settings: Settings) -> App:
     """Build the Application for the configured Bot API server (no Updater)."""
     if settings.bot_token is None:
         raise ConfigError("RCM_BOT_TOKEN: not set (the bot needs its token from @BotFather)")
+    # A missing catalog would answer an Arabic family in English without a word: refuse.
+    missing = missing_catalogs()
+    if missing:
+        raise ConfigError(
+            f"translations missing for {', '.join(missing)} in {LOCALES_DIR}: reinstall rcm-relay"
+        )
     root = settings.telegram_api_url
     app = (
         ApplicationBuilder()

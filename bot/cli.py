@@ -39,6 +39,12 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     if args.webhook_url:
         host, _, port = args.listen.rpartition(":")
         webhook = WebhookOptions(url=args.webhook_url, host=host or "127.0.0.1", port=int(port))
+    if settings.key_in_data_dir:
+        log.warning(
+            "the master key (%s) is inside the data folder: whoever copies the folder can read"
+            " everything; set RCM_KEY_FILE to a path elsewhere (see README, Deployment)",
+            settings.resolved_key_file,
+        )
     with exclusive(settings.data_dir, "rcm run"):
         await run_until_signalled(settings, webhook)
     return 0

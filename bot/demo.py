@@ -34,6 +34,7 @@ from bot.sandbox import SandboxClient, SandboxServer, TranscriptEntry
 from bot.simulate import REF, ScriptedUser, Transcript, button_with
 from bot.texts import state_name
 from relay import audit, messages, people
+from relay.files import write_private
 from relay.settings import Settings
 
 BOT_ID = 100_000
@@ -157,8 +158,7 @@ class Story:
         assert doc.file_name is not None
         pdf = await self.client.file_bytes(doc.file_id)
         path = out_dir / doc.file_name
-        path.write_bytes(pdf)
-        path.chmod(0o600)
+        write_private(path, pdf)
         self.say("Dan, delegate", f"/export ALP: received {doc.file_name} ({len(pdf) // 1024} KB)")
         batch_id = doc.file_name.removeprefix("batch-ALP-").removesuffix(".pdf")
         mark = await delegate.say(f"/handover {batch_id}")
@@ -270,10 +270,11 @@ async def run_demo(out_dir: Path, data_dir: Path, *, interactive: bool = False) 
                 await client.ensure_bot(BOT_ID)
                 summary = await run_story(Story(client, running, say), out_dir)
                 summary["seconds"] = round(time.monotonic() - say.started, 1)
-                (out_dir / "summary.json").write_text(
-                    json.dumps(summary, indent=2, ensure_ascii=False)
+                # Summaries name people and quote messages: private like any export.
+                write_private(
+                    out_dir / "summary.json", json.dumps(summary, indent=2, ensure_ascii=False)
                 )
-                (out_dir / "summary.txt").write_text("\n".join(say.lines) + "\n")
+                write_private(out_dir / "summary.txt", "\n".join(say.lines) + "\n")
                 say("system", f"wrote {summary['pdf']} and {out_dir / 'summary.txt'}")
                 if interactive:
                     from bot.demo_repl import repl

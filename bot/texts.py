@@ -91,6 +91,7 @@ def input_error(tr: Translator, code: str) -> str:
         "empty": _("The text is empty. Please type something."),
         "too_long": _("This is too long. Please shorten it."),
         "not_a_name": _("Please type a name (letters only, on one line)."),
+        "name_start": _("A name cannot start with =, +, - or @. Please type it again."),
         "bad_date": _("Please type the date as day.month.year, for example 25.12.1980."),
         "bad_reference": _("That reference is not valid. It looks like RCM-7K3F-9Q2V."),
         "photo_too_large": _("This photo is too large. Please send a smaller one."),

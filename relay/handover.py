@@ -22,6 +22,7 @@ from relay.lifecycle import Action, transition
 from relay.models import MessageState, Site, Undeliverable
 from relay.reference import parse_reference
 from relay.store import Store, Tx
+from relay.text_input import spreadsheet_safe
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,7 +225,12 @@ MANIFEST_HEAD = ("reference", "detainee_number", "addressee_latin_name", "outcom
 def manifest_rows(lines: Sequence[ChecklistLine]) -> list[list[str]]:
     """Rows of the delegate's manifest CSV (personal data: write it 0600, only when asked)."""
     return [list(MANIFEST_HEAD)] + [
-        [line.reference, line.detainee_number or "", line.latin_name, "", ""] for line in lines
+        [
+            *map(spreadsheet_safe, (line.reference, line.detainee_number or "", line.latin_name)),
+            "",
+            "",
+        ]
+        for line in lines
     ]
 
 

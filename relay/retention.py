@@ -8,6 +8,11 @@ still being reviewed is kept until the reply is through. Then a family with noth
 message, no staff role, no open claim) and older than the longest retention is erased like
 /forget: its data key is destroyed, so nothing comes back from a backup. Batches stay (no
 personal data: a site, a date, a count and a hash).
+
+Every message in the store is covered, whatever its site code: messages between linked
+families (site ``CHAT``) follow that pseudo-site's retention, and a message whose site was
+removed from the sites file keeps ``DEFAULT_RETENTION_DAYS``, so that the consent notice's
+promise of a limit holds for all of them.
 """
 
 from __future__ import annotations
@@ -18,11 +23,23 @@ from dataclasses import dataclass
 
 from relay import audit
 from relay.clock import iso
+from relay.links import CHAT_SITE
 from relay.models import Site
 from relay.store import Store
 
 FINISHED = ("delivered", "undeliverable", "cancelled", "returned")
 REPLY_OPEN = ("draft", "submitted", "in_review", "escalated", "approved")
+# For a site code that is no longer in the sites file (the site was closed or renamed).
+DEFAULT_RETENTION_DAYS = 180
+
+
+def retention_days(site_code: str, sites: Mapping[str, Site]) -> int:
+    """Return how long a finished message of ``site_code`` is kept."""
+    if site_code in sites:
+        return sites[site_code].retention_days
+    if site_code == CHAT_SITE.code:
+        return CHAT_SITE.retention_days
+    return DEFAULT_RETENTION_DAYS
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,20 +55,27 @@ async def purge(
     """Delete finished messages past their site's retention, then empty old families."""
     by_site: dict[str, int] = {}
     now = store.clock.now()
-    longest = max((s.retention_days for s in sites.values()), default=180)
     marks = ",".join("?" * len(FINISHED))
     open_marks = ",".join("?" * len(REPLY_OPEN))
     async with store.tx() as tx:
-        for site in sites.values():
-            cutoff = iso(now - dt.timedelta(days=site.retention_days))
+        # Every site code found in the store, not only the configured ones (CHAT, closed sites).
+        found = await tx.all(
+            f"SELECT DISTINCT site_code FROM messages WHERE kind = 'message'"  # noqa: S608 - placeholders only
+            f" AND state IN ({marks})",
+            FINISHED,
+        )
+        codes = sorted({*sites, *(str(r["site_code"]) for r in found)})
+        longest = max((retention_days(c, sites) for c in codes), default=DEFAULT_RETENTION_DAYS)
+        for code in codes:
+            cutoff = iso(now - dt.timedelta(days=retention_days(code, sites)))
             rows = await tx.all(
                 f"SELECT id FROM messages m WHERE kind = 'message' AND site_code = ?"  # noqa: S608 - placeholders only
                 f" AND state IN ({marks}) AND updated_at < ? AND NOT EXISTS"
                 f" (SELECT 1 FROM messages r WHERE r.parent_id = m.id AND r.state IN"
                 f" ({open_marks}))",
-                (site.code, *FINISHED, cutoff, *REPLY_OPEN),
+                (code, *FINISHED, cutoff, *REPLY_OPEN),
             )
-            by_site[site.code] = len(rows)
+            by_site[code] = len(rows)
             if not dry_run:
                 for row in rows:
                     # Destroy the message's key (and its replies'): a backup taken before

@@ -6,11 +6,13 @@ when given; the real environment wins over it.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from relay.errors import ConfigError
 
@@ -44,6 +46,11 @@ class Settings:
         return (
             self.key_file if self.key_file is not None else self.data_dir / "keys" / "master.json"
         )
+
+    @property
+    def key_in_data_dir(self) -> bool:
+        """Whether the master key sits inside the data folder (a copy of it holds everything)."""
+        return self.resolved_key_file.resolve().is_relative_to(self.data_dir.resolve())
 
     @property
     def exports_dir(self) -> Path:
@@ -94,6 +101,19 @@ def _admin_ids(raw: str) -> tuple[int, ...]:
     return tuple(ids)
 
 
+def _loopback(url: str) -> bool:
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def _existing_file(name: str, raw: str) -> Path:
     path = Path(raw).expanduser()
     if not path.is_file():
@@ -116,6 +136,12 @@ def load_settings(
     api_url = (env.get("RCM_TELEGRAM_API_URL") or DEFAULT_API_URL).rstrip("/")
     if not re.match(r"^https?://[^\s/]+", api_url):
         raise ConfigError(f"RCM_TELEGRAM_API_URL: {api_url!r} is not an http(s) URL")
+    if api_url.startswith("http://") and not _loopback(api_url):
+        # The URL carries the bot token and every update: in clear only on this machine.
+        raise ConfigError(
+            f"RCM_TELEGRAM_API_URL: {api_url!r} uses plain http to another machine;"
+            " use https (plain http is allowed to 127.0.0.1, ::1 or localhost only)"
+        )
     data_dir = Path(env.get("RCM_DATA_DIR") or "rcm-data").expanduser()
     key_file = Path(env["RCM_KEY_FILE"]).expanduser() if env.get("RCM_KEY_FILE") else None
     sites_file = (

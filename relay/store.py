@@ -33,6 +33,7 @@ from relay.crypto import (
     seal,
 )
 from relay.errors import CryptoError
+from relay.files import private_file
 from relay.migrations import MIGRATIONS, VAULT_AUDIT_HEAD, VAULT_SCHEMA
 
 log = logging.getLogger("relay.store")
@@ -288,7 +289,8 @@ class Store:
 
     async def backup(self, dest: Path) -> None:
         """Copy the database with SQLite's online backup (the vault is not included)."""
-        dest.parent.mkdir(parents=True, exist_ok=True)
+        # A backup holds everything but the keys: nobody else's business (0600, not umask).
+        private_file(dest)
         async with self._lock:
             target = await aiosqlite.connect(dest)
             try:

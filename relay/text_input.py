@@ -17,6 +17,9 @@ MAX_MESSAGE_CHARS = 4000
 MAX_NAME_CHARS = 120
 _ALLOWED_FORMAT = {"\u200c", "\u200d", "\u200e", "\u200f"}
 _ALLOWED_CONTROL = {"\n", "\t", "\r"}
+# A cell starting with one of these is a formula to a spreadsheet (CSV injection); no name
+# starts with one, so a name that does is refused (and manifests neutralise them anyway).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def bad_characters(text: str) -> str:
@@ -56,7 +59,15 @@ def clean_name(text: str, *, field: str = "name") -> str:
         raise InvalidInput("not_a_name", field)
     if "\n" in text.strip():
         raise InvalidInput("not_a_name", field)
+    if cleaned.startswith(FORMULA_STARTS):
+        raise InvalidInput("name_start", field)
     return cleaned
+
+
+def spreadsheet_safe(cell: str) -> str:
+    """Return ``cell`` so that a spreadsheet shows it as text, never runs it as a formula."""
+    # OWASP's advice: a leading apostrophe makes the cell text in Excel and LibreOffice.
+    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
 
 
 def is_latin(text: str) -> bool:

@@ -89,6 +89,16 @@ def _load(path: Path) -> gettext.NullTranslations:
     return gettext.GNUTranslations(buffer)
 
 
+def missing_catalogs(locales_dir: Path | None = None) -> list[str]:
+    """Return the supported languages whose catalog is not installed (English needs none)."""
+    root = LOCALES_DIR if locales_dir is None else locales_dir
+    return [
+        code
+        for code in SUPPORTED
+        if code != DEFAULT and not (root / code / "LC_MESSAGES" / "messages.po").is_file()
+    ]
+
+
 @functools.cache
 def translator(lang: str | None) -> Translator:
     """Return the translator for a supported language (English otherwise)."""

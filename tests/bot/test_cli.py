@@ -89,3 +89,54 @@ def test_run_against_an_unreachable_api_says_so_and_exits(tmp_path: Path) -> Non
         " (network error: check RCM_TELEGRAM_API_URL and the connection)"
     )
     assert "123:abc" not in result.stderr
+
+
+def test_run_warns_once_when_the_master_key_sits_in_the_data_folder(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "RCM_BOT_TOKEN": "123:abc",
+        "RCM_TELEGRAM_API_URL": "http://127.0.0.1:1",
+    }
+    warning = "the master key ({}) is inside the data folder"
+    inside = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "--env-file", "/nonexistent", "run"],
+        env={**env, "RCM_DATA_DIR": str(tmp_path / "a")},
+        capture_output=True,
+        text=True,
+        timeout=90,
+        check=False,
+    )
+    key = tmp_path / "a" / "keys" / "master.json"
+    lines = [line for line in inside.stderr.splitlines() if warning.format(key) in line]
+    assert len(lines) == 1, inside.stderr
+    assert lines[0].endswith(
+        "whoever copies the folder can read everything; set RCM_KEY_FILE to a path elsewhere"
+        " (see README, Deployment)"
+    )
+    apart = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "--env-file", "/nonexistent", "run"],
+        env={**env, "RCM_DATA_DIR": str(tmp_path / "b"), "RCM_KEY_FILE": str(tmp_path / "k.json")},
+        capture_output=True,
+        text=True,
+        timeout=90,
+        check=False,
+    )
+    assert apart.returncode == 3
+    assert "master key" not in apart.stderr
+
+
+def test_plain_http_to_another_machine_stops_rcm_with_a_clear_sentence(tmp_path: Path) -> None:
+    env = {**os.environ, "RCM_DATA_DIR": str(tmp_path), "RCM_TELEGRAM_API_URL": "http://10.1.2.3"}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "--env-file", "/nonexistent", "sites"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "rcm: RCM_TELEGRAM_API_URL: 'http://10.1.2.3' uses plain http to another machine;"
+        " use https (plain http is allowed to 127.0.0.1, ::1 or localhost only)"
+    )

@@ -144,3 +144,11 @@ def test_nothing_personal_in_the_logs_even_at_debug_level(demo: DemoRun) -> None
     assert len(_hits(demo.stdout.encode(), personal_strings())) >= 5
     assert _hits(ours.encode(), personal_strings()) == []
     assert "100000:DEMO" not in ours  # the bot token
+
+
+def test_what_the_demo_and_backup_write_is_private(demo: DemoRun) -> None:
+    # Regression: summary.txt/json and `rcm backup` followed the umask (0644, world-readable).
+    written = sorted(p for p in demo.out.iterdir() if p.is_file())
+    assert {p.name for p in written} >= {"summary.json", "summary.txt"}
+    modes = {p.name: oct(p.stat().st_mode & 0o777) for p in [*written, demo.backup]}
+    assert modes == dict.fromkeys(modes, "0o600")
