@@ -36,6 +36,21 @@ def _user_key(update: Update) -> int:
     return 0
 
 
+def sender_of(raw: bytes) -> int | None:
+    """Return the user id an update came from (the ``from`` of its one payload), if any."""
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    for value in data.values():
+        who = value.get("from") if isinstance(value, dict) else None
+        if isinstance(who, dict) and isinstance(who.get("id"), int):
+            return int(who["id"])
+    return None
+
+
 class UpdateFeed(ABC):
     """Feeds stored updates to the Application: in order per user, concurrently across users.
 
@@ -150,7 +165,8 @@ class DurablePoller(UpdateFeed):
             if not updates:
                 continue
             raws = [(u.update_id, json.dumps(u.to_dict()).encode()) for u in updates]
-            fresh = set(await inbox.store_updates(self.store, raws))
+            senders = {u: who for u, raw in raws if (who := sender_of(raw)) is not None}
+            fresh = set(await inbox.store_updates(self.store, raws, senders))
             offset = max(u.update_id for u in updates) + 1
             for update_id, raw in raws:
                 if update_id in fresh:

@@ -19,7 +19,7 @@ from typing import Any
 from aiohttp import web
 from telegram.ext import Application
 
-from bot.polling import UpdateFeed
+from bot.polling import UpdateFeed, sender_of
 from relay import inbox
 from relay.store import Store
 
@@ -84,7 +84,9 @@ class DurableWebhook(UpdateFeed):
             update_id = int(json.loads(raw)["update_id"])
         except (ValueError, KeyError, TypeError):
             return web.Response(status=400)
-        fresh = await inbox.store_updates(self.store, [(update_id, raw)])
+        who = sender_of(raw)
+        senders = {update_id: who} if who is not None else None
+        fresh = await inbox.store_updates(self.store, [(update_id, raw)], senders)
         if fresh:
             self._spawn(update_id, raw)
         return web.Response(status=200)

@@ -4,11 +4,42 @@ python-telegram-bot confirms updates to Telegram before any handler has run, so 
 must be on disk before the next getUpdates call confirms it: the raw update and the new
 offset are written in one transaction, processed, then marked done (and their payload
 dropped). At start, whatever is not done is replayed.
+
+Each waiting update is sealed under a key of its own, kept in the vault and destroyed when the
+update is handled, or when the family it came from is erased (``/forget``): a backup taken
+while an update waits cannot be read afterwards. The sender is kept as a blind index only
+(the one ``people`` uses), to find a family's waiting updates.
 """
 
 from __future__ import annotations
 
-from relay.store import Store
+import logging
+from collections.abc import Mapping
+
+from relay.crypto import blob_key_id, field_ad, open_sealed, seal
+from relay.errors import CryptoError
+from relay.people import tg_index
+from relay.store import Store, Tx
+
+log = logging.getLogger("relay.inbox")
+
+
+def _key_owner(update_id: int) -> str:
+    return f"inbox:{update_id}"
+
+
+async def _seal(tx: Tx, update_id: int, raw: bytes) -> bytes:
+    owner = _key_owner(update_id)
+    key = await tx.family_key(owner, create=True)
+    return seal(key, f"f:{owner}", raw, field_ad("inbox", "payload", str(update_id)))
+
+
+async def _open(tx: Tx, update_id: int, blob: bytes) -> bytes:
+    if not blob_key_id(blob).startswith("f:"):
+        # Sealed under the system key before updates had keys of their own.
+        return tx.open_system("inbox", "payload", str(update_id), blob)
+    key = await tx.family_key(_key_owner(update_id))
+    return open_sealed(key, blob, field_ad("inbox", "payload", str(update_id)))
 
 
 async def offset(store: Store) -> int:
@@ -18,8 +49,13 @@ async def offset(store: Store) -> int:
     return int(row["value"]) if row else 0
 
 
-async def store_updates(store: Store, updates: list[tuple[int, bytes]]) -> list[int]:
-    """Persist raw updates and the next offset at once; return the ids that were new."""
+async def store_updates(
+    store: Store, updates: list[tuple[int, bytes]], senders: Mapping[int, int] | None = None
+) -> list[int]:
+    """Persist raw updates and the next offset at once; return the ids that were new.
+
+    ``senders`` maps an update id to the user id it came from, when it has one.
+    """
     if not updates:
         return []
     fresh: list[int] = []
@@ -28,10 +64,12 @@ async def store_updates(store: Store, updates: list[tuple[int, bytes]]) -> list[
             exists = await tx.one("SELECT 1 FROM inbox WHERE update_id = ?", (update_id,))
             if exists:
                 continue  # Telegram resent one we already hold (offset not confirmed yet)
-            blob = tx.seal_system("inbox", "payload", str(update_id), raw)
+            blob = await _seal(tx, update_id, raw)
+            sender = (senders or {}).get(update_id)
             await tx.execute(
-                "INSERT INTO inbox(update_id, payload_enc, received_at) VALUES (?, ?, ?)",
-                (update_id, blob, tx.now()),
+                "INSERT INTO inbox(update_id, payload_enc, received_at, sender_index)"
+                " VALUES (?, ?, ?, ?)",
+                (update_id, blob, tx.now(), tg_index(tx, sender) if sender else None),
             )
             fresh.append(update_id)
         next_offset = max(u for u, _ in updates) + 1
@@ -50,13 +88,15 @@ async def pending(store: Store) -> list[tuple[int, bytes]]:
         rows = await tx.all(
             "SELECT update_id, payload_enc FROM inbox WHERE state = 'pending' ORDER BY update_id"
         )
-        return [
-            (
-                r["update_id"],
-                tx.open_system("inbox", "payload", str(r["update_id"]), r["payload_enc"]),
-            )
-            for r in rows
-        ]
+        out: list[tuple[int, bytes]] = []
+        for r in rows:
+            try:
+                out.append((r["update_id"], await _open(tx, r["update_id"], r["payload_enc"])))
+            except CryptoError:
+                # Its key is gone (an old master key retired since): it can never be handled.
+                log.warning("update %d cannot be opened; dropped", r["update_id"])
+                await _drop(tx, r["update_id"])
+        return out
 
 
 async def load(store: Store, update_id: int) -> bytes | None:
@@ -68,16 +108,31 @@ async def load(store: Store, update_id: int) -> bytes | None:
         )
         if row is None:
             return None
-        return tx.open_system("inbox", "payload", str(update_id), row["payload_enc"])
+        return await _open(tx, update_id, row["payload_enc"])
 
 
 async def mark_done(store: Store, update_id: int) -> None:
     """Mark an update handled and drop its content."""
     async with store.tx() as tx:
-        await tx.execute(
-            "UPDATE inbox SET state = 'done', payload_enc = NULL WHERE update_id = ?",
-            (update_id,),
-        )
+        await _drop(tx, update_id)
+
+
+async def _drop(tx: Tx, update_id: int) -> None:
+    await tx.execute(
+        "UPDATE inbox SET state = 'done', payload_enc = NULL WHERE update_id = ?", (update_id,)
+    )
+    await tx.destroy_family_key(_key_owner(update_id))
+
+
+async def erase_sender(tx: Tx, sender_index: bytes) -> int:
+    """Erase the waiting updates of one sender (a family being forgotten); return how many."""
+    rows = await tx.all(
+        "SELECT update_id FROM inbox WHERE sender_index = ? AND state = 'pending'",
+        (sender_index,),
+    )
+    for row in rows:
+        await _drop(tx, row["update_id"])
+    return len(rows)
 
 
 async def prune(store: Store, keep: int = 1000) -> int:

@@ -49,8 +49,9 @@ from relay.store import Store
 log = logging.getLogger("relay.keyrotation")
 
 # Every (table, column, key column) whose blobs are made by ``Tx.seal_system``; a new
-# system-sealed field must be listed here or it would not open after a rotation.
-SYSTEM_FIELDS: tuple[tuple[str, str, str], ...] = (("inbox", "payload", "update_id"),)
+# system-sealed field must be listed here or it would not open after a rotation. (The inbox
+# was the only one: its updates now have keys of their own, erased with their family.)
+SYSTEM_FIELDS: tuple[tuple[str, str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from relay import audit, links
+from relay import audit, inbox, links
 from relay.clock import iso, parse_iso
 from relay.errors import InvalidInput, NotFound, RateLimited
 from relay.findings import Checker, as_dicts, count_blocking
@@ -403,6 +403,9 @@ async def forget(store: Store, person_id: str) -> int:
         printed = int(row["n"]) if row else 0
         for message in await tx.all("SELECT id FROM messages WHERE family_id = ?", (person_id,)):
             await tx.destroy_family_key(message["id"])
+        person = await tx.one("SELECT tg_index FROM people WHERE id = ?", (person_id,))
+        if person is not None:  # its updates still waiting in the inbox go with it
+            await inbox.erase_sender(tx, person["tg_index"])
         await tx.destroy_family_key(person_id)
         await tx.execute("DELETE FROM people WHERE id = ?", (person_id,))
         await audit.append(

@@ -183,6 +183,12 @@ MIGRATIONS: list[str] = [
     CREATE INDEX messages_leased ON messages(lease_until) WHERE claimed_by IS NOT NULL;
     CREATE INDEX messages_waiting ON messages(state, lang, submitted_at, due_at);
     """,
+    # The sender of a waiting update (a blind index, as people.tg_index), so that /forget
+    # erases the family's updates still waiting in the inbox (issue 14).
+    """
+    ALTER TABLE inbox ADD COLUMN sender_index BLOB;
+    CREATE INDEX inbox_sender ON inbox(sender_index);
+    """,
 ]
 
 VAULT_SCHEMA = """
