@@ -4,7 +4,10 @@
   one and retire the old), the blind-index key and the audit key. It lives outside the
   database; a process refuses to start when others can read it.
 - A field is sealed with AES-GCM; the associated data binds it to ``table.column.row`` so a
-  ciphertext moved to another row or column fails to open.
+  ciphertext moved to another row or column fails to open, and for a message also to its
+  family (the owner), so a message or reply moved to another family does not open. Each write
+  to a message gives it a fresh key (see ``relay.store``): an older ciphertext of the same
+  field (a body from before a redaction) does not open either.
 - System data (the inbox, staff chat ids) is sealed with a key derived from the current
   master key. Each family's data is sealed with the family's own random data key, wrapped
   by the master key and stored in the key vault (see ``relay.store``), not in the database:
@@ -45,9 +48,11 @@ def _unb64(text: str) -> bytes:
     return base64.b64decode(text.encode("ascii"), validate=True)
 
 
-def field_ad(table: str, column: str, row_id: str) -> bytes:
-    """Return the associated data that binds a sealed field to its place."""
-    return f"{table}.{column}.{row_id}".encode()
+def field_ad(table: str, column: str, row_id: str, owner: str | None = None) -> bytes:
+    """Return the associated data that binds a sealed field to its place (and owner)."""
+    if owner is None:
+        return f"{table}.{column}.{row_id}".encode()
+    return f"{table}.{column}.{row_id}\x00owner={owner}".encode()
 
 
 def seal(key: bytes, key_id: str, plaintext: bytes, ad: bytes) -> bytes:

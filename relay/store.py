@@ -35,11 +35,13 @@ from relay.crypto import (
 from relay.errors import CryptoError
 from relay.files import private_file
 from relay.migrations import MIGRATIONS, VAULT_AUDIT_HEAD, VAULT_SCHEMA
+from relay.sealing import SEALED_COLUMNS, upgrade_sealed_rows
 
 log = logging.getLogger("relay.store")
 
 Row = sqlite3.Row
-# Tables whose sealed fields use a key of their own row (see Tx.key_owner).
+# Tables whose sealed fields use a key of their own row (see Tx.key_owner), and their sealed
+# columns: each write gives the row a fresh key and re-seals them all under it (Tx.seal_for).
 PER_ROW_KEYS = frozenset({"messages"})
 KEY_CACHE_SIZE = 20_000
 Params = Sequence[Any] | dict[str, Any]
@@ -68,6 +70,10 @@ class Tx:
         self._conn = store.conn
         self.keys = store.keys
         self.clock = store.clock
+        # Rows given a fresh key by this transaction: their new key, and the one it replaced
+        # (a blob read earlier in this same transaction was sealed under that one).
+        self._fresh: dict[str, bytes] = {}
+        self._replaced: dict[str, bytes] = {}
 
     # -- SQL ------------------------------------------------------------------------------
     async def execute(self, sql: str, params: Params = ()) -> int:
@@ -140,6 +146,12 @@ class Tx:
         self._store.key_cache.pop(owner_id, None)
 
     # -- sealing --------------------------------------------------------------------------
+    # A message's fields are bound to the message and to its family (the owner): moved to
+    # another row, or the row moved to another family (family_id changed), they do not open.
+    # Every write to a message gives it a fresh key and re-seals its other fields under it, so
+    # no older ciphertext of the message opens (the body from before an approved redaction,
+    # written back): the version that each write increments is the key itself, kept in the
+    # vault, out of reach of whoever can write to the database.
     @staticmethod
     def key_owner(owner_id: str, table: str, row_id: str) -> str:
         """Return whose key seals a field: the message's own for the messages table."""
@@ -149,20 +161,75 @@ class Tx:
         self, owner_id: str, table: str, column: str, row_id: str, value: object
     ) -> bytes:
         """Seal ``value`` (str, bytes or JSON-able) under the owner's (or the row's) key."""
-        key_owner = self.key_owner(owner_id, table, row_id)
-        key = await self.family_key(key_owner, create=table in PER_ROW_KEYS)
-        return seal(key, f"f:{key_owner}", _to_bytes(value), field_ad(table, column, row_id))
+        if table in PER_ROW_KEYS:
+            key = await self._key_for_write(owner_id, table, row_id)
+            ad = field_ad(table, column, row_id, owner_id)
+            return seal(key, f"f:{row_id}", _to_bytes(value), ad)
+        key = await self.family_key(owner_id)
+        return seal(key, f"f:{owner_id}", _to_bytes(value), field_ad(table, column, row_id))
 
     async def open_for(
         self, owner_id: str, table: str, column: str, row_id: str, blob: bytes
     ) -> bytes:
-        key = await self.family_key(self.key_owner(owner_id, table, row_id))
-        return open_sealed(key, blob, field_ad(table, column, row_id))
+        if table not in PER_ROW_KEYS:
+            key = await self.family_key(owner_id)
+            return open_sealed(key, blob, field_ad(table, column, row_id))
+        ad = field_ad(table, column, row_id, owner_id)
+        try:
+            return open_sealed(await self.family_key(row_id), blob, ad)
+        except CryptoError:
+            if row_id in self._replaced:  # read before this transaction gave the row a new key
+                return open_sealed(self._replaced[row_id], blob, ad)
+            if row_id not in self._store.key_cache:
+                raise
+        # Another process (a CLI verb) may have given the row a new key since we cached it.
+        self._store.key_cache.pop(row_id, None)
+        return open_sealed(await self.family_key(row_id), blob, ad)
 
     async def open_json_for(
         self, owner_id: str, table: str, column: str, row_id: str, blob: bytes
     ) -> Any:
         return json.loads(await self.open_for(owner_id, table, column, row_id, blob))
+
+    async def _key_for_write(self, owner_id: str, table: str, row_id: str) -> bytes:
+        """Return the key to seal a row's field with, giving the row a fresh one once per tx."""
+        if row_id in self._fresh:
+            return self._fresh[row_id]
+        row = await self.one("SELECT wrapped FROM vault.family_keys WHERE owner_id = ?", (row_id,))
+        if row is None:
+            await self.create_family_key(row_id)
+            self._fresh[row_id] = self._store.key_cache[row_id]
+            return self._fresh[row_id]
+        old, new = self.keys.unwrap(row["wrapped"], row_id), new_data_key()
+        await self._reseal_row(owner_id, table, row_id, old, new)
+        await self.execute(
+            "UPDATE vault.family_keys SET wrapped = ? WHERE owner_id = ?",
+            (self.keys.wrap(new, row_id), row_id),
+        )
+        self._store.remember_key(row_id, new)
+        self._fresh[row_id], self._replaced[row_id] = new, old
+        return new
+
+    async def _reseal_row(
+        self, owner_id: str, table: str, row_id: str, old: bytes, new: bytes
+    ) -> None:
+        columns = SEALED_COLUMNS[table]
+        names = ", ".join(f"{c}_enc" for c in columns)
+        row = await self.one(f"SELECT {names} FROM {table} WHERE id = ?", (row_id,))  # noqa: S608 - names are ours
+        if row is None:
+            return
+        changed: dict[str, bytes] = {}
+        for column in columns:
+            blob = row[f"{column}_enc"]
+            if blob:  # NULL, or the empty placeholder of a row being created
+                ad = field_ad(table, column, row_id, owner_id)
+                changed[column] = seal(new, f"f:{row_id}", open_sealed(old, blob, ad), ad)
+        if changed:
+            sets = ", ".join(f"{c}_enc = ?" for c in changed)
+            await self.execute(
+                f"UPDATE {table} SET {sets} WHERE id = ?",  # noqa: S608 - names are ours
+                (*changed.values(), row_id),
+            )
 
     def seal_system(self, table: str, column: str, row_id: str, value: object) -> bytes:
         """Seal ``value`` under the current system key (derived from the master key)."""
@@ -250,6 +317,7 @@ class Store:
         await conn.execute(VAULT_AUDIT_HEAD)
         store = cls(conn, keys, path, clock or Clock())
         await store.migrate()
+        await store.upgrade_seals()
         return store
 
     async def migrate(self, target: int | None = None) -> int:
@@ -271,6 +339,16 @@ class Store:
                 version += 1
                 log.info("schema migrated to version %d", version)
             return version
+
+    async def upgrade_seals(self) -> None:
+        """Bind the fields sealed by an older version to their owner, once (see Tx.seal_for)."""
+        async with self.tx() as tx:
+            if await tx.one("SELECT 1 FROM meta WHERE key = 'sealed_owner'") is not None:
+                return
+            rows = await upgrade_sealed_rows(tx)
+            await tx.execute("INSERT INTO meta(key, value) VALUES ('sealed_owner', '1')")
+        if rows:
+            log.info("bound the sealed fields of %d rows to their owner", rows)
 
     async def close(self) -> None:
         await self.conn.close()
