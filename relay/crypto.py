@@ -9,9 +9,10 @@
   to a message gives it a fresh key (see ``relay.store``): an older ciphertext of the same
   field (a body from before a redaction) does not open either.
 - System data is sealed with a key derived from the current master key (inbox updates were,
-  before each got a key of its own that ``/forget`` can destroy; see ``relay.inbox``). Each family's data is sealed with the family's own random data key, wrapped
-  by the master key and stored in the key vault (see ``relay.store``), not in the database:
-  destroying the wrapped key erases the family, from backups too.
+  before each got a key of its own that ``/forget`` can destroy; see ``relay.inbox``). Each
+  family's data is sealed with the family's own random data key, wrapped by the master key
+  and stored in the key vault (see ``relay.store``), not in the database: destroying the
+  wrapped key erases the family, from backups too.
 - Blind indexes (HMAC-SHA256, truncated) let us look up by Telegram user id, detainee
   number or reference without storing them.
 """
