@@ -331,8 +331,8 @@ async def cmd_confirm_claim(update: Update, context: Ctx) -> None:
     svc.wake_outbox()
     if result.state == "confirmed":
         text = tr.ngettext(
-            "Confirmed. {n} kept message was delivered.",
-            "Confirmed. {n} kept messages were delivered.",
+            "Confirmed. {n} message held for this person was delivered.",
+            "Confirmed. {n} messages held for this person were delivered.",
             result.delivered,
         ).format(n=result.delivered)
     else:

@@ -32,8 +32,13 @@ _LANG_NAMES = {
     "es": N_("Spanish"),
     "ar": N_("Arabic"),
     "fa": N_("Persian"),
+    "ps": N_("Pashto"),
     "ru": N_("Russian"),
     "uk": N_("Ukrainian"),
+    "sw": N_("Swahili"),
+    "am": N_("Amharic"),
+    "ti": N_("Tigrinya"),
+    "so": N_("Somali"),
 }
 
 
@@ -154,16 +159,17 @@ async def privacy(update: Update, context: Ctx) -> None:
 
 def _timeline(tr: Translator, view: MessageView) -> str:
     _ = tr.gettext
-    lines = [_("{ref} to {name}").format(ref=view.reference, name=view.addressee_name)]
+    lines = [_("{ref} · to: {name}").format(ref=view.reference, name=view.addressee_name)]
     if view.kind == "reply":
         lines = [_("{ref}: reply received").format(ref=view.reference)]
     for event in view.timeline:
         lines.append(f"• {tr.date(event.at)}: {state_name(tr, event.state, view.kind)}")
     if view.waiting_for_reader:
         lines.append(
-            _("Waiting for a reviewer who reads {language}. It will not be dropped.").format(
-                language=_(_LANG_NAMES.get(view.lang, "?"))
-            )
+            _(
+                "Waiting for a reviewer who reads this language: {language}. "
+                "It will not be dropped."
+            ).format(language=_(_LANG_NAMES.get(view.lang, "?")))
         )
     return "\n".join(lines)
 

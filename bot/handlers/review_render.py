@@ -165,7 +165,7 @@ def card_buttons(
     if item.state != MessageState.ESCALATED:
         row.append((_("⬆ Escalate"), cb("rev", "esc", mid)))
     rows.append(row)
-    rows.append([(_("Release"), cb("rev", "rel", mid))])
+    rows.append([(_("Put back in the queue"), cb("rev", "rel", mid))])
     return rows
 
 
