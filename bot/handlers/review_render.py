@@ -221,7 +221,7 @@ def staff_error(tr: Translator, code: str) -> str | None:
         ),
         "four_eyes": _(
             "You escalated this message, so another senior reviewer must decide on it "
-            "(four eyes). Release it for them."
+            "(four eyes). Put it back in the queue for them."
         ),
         "note_required": _("Overriding a blocking finding needs a note. Type it now."),
         "already_escalated": _("This message is already with a senior reviewer."),
