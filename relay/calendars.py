@@ -131,13 +131,22 @@ def format_gregorian(day: dt.date, lang: str, country_code: str | None = None) -
 
 
 def format_birth_date(iso: str, lang: str, country_code: str | None = None) -> str:
-    """Write a stored (Gregorian ISO) date in the reader's calendar, with the ISO date beside.
+    """Write a stored (Gregorian ISO) date in the reader's calendar.
 
-    The Gregorian date stays beside the local one so that anyone who reads or prints the
-    message (a delegate, a prison officer) reads the same day.
+    A Solar Hijri reader sees the ISO date beside the local one, as on the printed form, so
+    that anyone who reads the message (a delegate, a prison officer) reads the same day.
     """
     try:
         day = dt.date.fromisoformat(iso)
     except ValueError:
         return iso  # written before dates were checked: show it as it was typed
+    if lang not in SOLAR_HIJRI_LANGUAGES:
+        return format_gregorian(day, lang, country_code)
     return f"{format_date(day, lang, country_code)} ({iso})"
+
+
+def printed_birth_date(iso: str | None, lang: str) -> str | None:
+    """Return the birth date as printed: ISO, with the Solar Hijri date before it for fa/ps."""
+    if iso is None or lang not in SOLAR_HIJRI_LANGUAGES:
+        return iso
+    return format_birth_date(iso, lang)

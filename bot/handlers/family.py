@@ -72,7 +72,9 @@ def notice(tr: Translator) -> str:
 
 
 def language_picker() -> list[list[tuple[str, str]]]:
-    return [[(NATIVE_NAMES[code], cb("lang", "set", code))] for code in SUPPORTED]
+    """Return the languages two to a row (twelve rows would push the question off screen)."""
+    buttons = [(NATIVE_NAMES[code], cb("lang", "set", code)) for code in SUPPORTED]
+    return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
 
 
 async def start(update: Update, context: Ctx) -> None:
