@@ -33,6 +33,7 @@ _PASHTO_MONTHS = (
 # Digits of the numbering systems CLDR names for our locales.
 _DIGITS = {"arab": "٠١٢٣٤٥٦٧٨٩", "arabext": "۰۱۲۳۴۵۶۷۸۹"}
 _EARLIEST = dt.date(1900, 1, 1)
+LRM = "\u200e"
 _SEP = r"[./\-\s\u060c\u066b\u066c,]+"  # dot, slash, dash, space, Arabic comma and separators
 _DAY_FIRST = re.compile(rf"(\d{{1,2}}){_SEP}(\d{{1,2}}){_SEP}(\d{{4}})")
 _YEAR_FIRST = re.compile(rf"(\d{{4}}){_SEP}(\d{{1,2}}){_SEP}(\d{{1,2}})")
@@ -142,7 +143,9 @@ def format_birth_date(iso: str, lang: str, country_code: str | None = None) -> s
         return iso  # written before dates were checked: show it as it was typed
     if lang not in SOLAR_HIJRI_LANGUAGES:
         return format_gregorian(day, lang, country_code)
-    return f"{format_date(day, lang, country_code)} ({iso})"
+    # Left-to-right marks keep the ISO date whole in a right-to-left line (the PDF's bidi
+    # otherwise prints it as 25-12-1980).
+    return f"{format_date(day, lang, country_code)} ({LRM}{iso}{LRM})"
 
 
 def printed_birth_date(iso: str | None, lang: str) -> str | None:

@@ -89,7 +89,7 @@ async def test_a_persian_family_types_a_solar_hijri_birth_date(
     photo = await family.wait_button("new:skip", mark)
     mark = await family.press(photo, "new:skip")
     preview = await family.wait_button("new:send", mark)
-    born = fa.gettext("Born: {date}").format(date="۴ دی ۱۳۵۹ (1980-12-25)")
+    born = fa.gettext("Born: {date}").format(date="۴ دی ۱۳۵۹ (\u200e1980-12-25\u200e)")
     assert fa.directed(born) in (preview.text or "").split("\n")
 
 
