@@ -159,13 +159,14 @@ async def privacy(update: Update, context: Ctx) -> None:
     await say(update, tr, notice(tr).rsplit("\n\n", 1)[0])
 
 
-def _timeline(tr: Translator, view: MessageView) -> str:
+def _timeline(tr: Translator, view: MessageView, country_code: str | None = None) -> str:
     _ = tr.gettext
     lines = [_("{ref} · to: {name}").format(ref=view.reference, name=view.addressee_name)]
     if view.kind == "reply":
         lines = [_("{ref}: reply received").format(ref=view.reference)]
     for event in view.timeline:
-        lines.append(f"• {tr.date(event.at)}: {state_name(tr, event.state, view.kind)}")
+        day = tr.date(event.at, country_code)
+        lines.append(f"• {day}: {state_name(tr, event.state, view.kind)}")
     if view.waiting_for_reader:
         lines.append(
             _(
@@ -183,7 +184,8 @@ async def status(update: Update, context: Ctx) -> None:
     if not person.consented:
         await _after_language(update, context, tr, consented=False)
         return
-    views = await messages.list_for(services(context).store, person.id)
+    svc = services(context)
+    views = await messages.list_for(svc.store, person.id)
     if not views:
         await say(update, tr, _("You have not sent any message yet. Write one with /new."))
         return
@@ -193,7 +195,9 @@ async def status(update: Update, context: Ctx) -> None:
             rows.append([(_("Cancel this message"), cb("msg", "cancel", view.id))])
         if view.state == MessageState.RETURNED:
             rows.insert(0, [(_("Edit and send again"), cb("msg", "edit", view.id))])
-        await say(update, tr, _timeline(tr, view), keyboard(rows) if rows else None, protect=True)
+        site = svc.sites.get(view.site_code)
+        text = _timeline(tr, view, site.country_code if site else None)
+        await say(update, tr, text, keyboard(rows) if rows else None, protect=True)
 
 
 async def on_message_action(update: Update, context: Ctx) -> None:

@@ -4,11 +4,15 @@ searched in the family's own script."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 
 from bot.handlers.family import notice
 from bot.i18n.catalog import RTL, SUPPORTED, translator
 from bot.sandbox import SandboxClient
 from bot.simulate import ScriptedUser, button_with
+from relay.calendars import format_date
+from relay.roles import LANG_CODES
+from relay.rules.lexicon import LANGUAGES
 from relay.text_input import is_latin
 from tests.e2e.conftest import BotStarter
 
@@ -134,3 +138,10 @@ async def test_places_are_found_in_arabic_and_ukrainian(
     await _to_birth_date(ukrainian, "Тарас Шевченко", "Taras Shevchenko")
     text = await _search_place(ukrainian, "ізолятор «браво")
     assert text == uk.gettext(question).format(site="Слідчий ізолятор «Браво» (BRV)")
+
+
+def test_every_language_is_known_to_roles_lexicons_and_calendars() -> None:
+    assert set(SUPPORTED) == LANG_CODES == set(LANGUAGES)
+    # Each has a catalog, a lexicon and a Babel locale for its dates
+    for lang in SUPPORTED:
+        assert format_date(dt.date(2026, 3, 1), lang) != ""
