@@ -46,7 +46,8 @@ from relay.export.worker import set_label_translator_factory
 from relay.reference import PATTERN
 
 _CAPTION = re.compile(r"^\s*(reply|/reply)\b[:\s]*", re.IGNORECASE)
-_DATE = re.compile(r"^\d{1,2}\.\d{1,2}\.\d{4}$|^\d{4}-\d{2}-\d{2}$")
+# A date in any digits and order (25.12.1980, 1980-12-25, ۱۳۵۹/۱۰/۰۴); relay reads it.
+_DATE = re.compile(r"^\d{1,4}[./\-]\d{1,2}[./\-]\d{1,4}$")
 
 
 async def _fail(update: Update, tr: Translator, exc: RelayError) -> None:
