@@ -42,6 +42,9 @@ NATIVE_NAMES = {
     "so": "Soomaali",
 }
 RLM = "\u200f"
+# Three-letter codes some phones send for languages we speak under a two-letter code: Dari
+# is written Persian, Pashto and Swahili have regional codes.
+ALIASES = {"prs": "fa", "pbt": "ps", "pbu": "ps", "pst": "ps", "swh": "sw", "swc": "sw"}
 
 
 def negotiate(language_code: str | None) -> str | None:
@@ -49,6 +52,7 @@ def negotiate(language_code: str | None) -> str | None:
     if not language_code:
         return None
     base = language_code.replace("_", "-").split("-", maxsplit=1)[0].lower()
+    base = ALIASES.get(base, base)
     return base if base in SUPPORTED else None
 
 

@@ -6,8 +6,10 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 
+import pytest
+
 from bot.handlers.family import notice
-from bot.i18n.catalog import RTL, SUPPORTED, translator
+from bot.i18n.catalog import RTL, SUPPORTED, negotiate, translator
 from bot.sandbox import SandboxClient
 from bot.simulate import ScriptedUser, button_with
 from relay.calendars import format_date
@@ -145,3 +147,22 @@ def test_every_language_is_known_to_roles_lexicons_and_calendars() -> None:
     # Each has a catalog, a lexicon and a Babel locale for its dates
     for lang in SUPPORTED:
         assert format_date(dt.date(2026, 3, 1), lang) != ""
+
+
+@pytest.mark.parametrize(
+    ("code", "lang"),
+    [
+        ("ps", "ps"),
+        ("am-ET", "am"),
+        ("ti_ER", "ti"),
+        ("so", "so"),
+        ("sw-KE", "sw"),
+        ("fa-AF", "fa"),
+        ("prs", "fa"),
+        ("pbt", "ps"),
+        ("om", None),
+        ("", None),
+    ],
+)
+def test_telegram_language_codes_are_negotiated(code: str, lang: str | None) -> None:
+    assert negotiate(code) == lang
