@@ -110,7 +110,7 @@ def render(tr: Translator, payload: dict[str, Any], when: dt.datetime) -> Outgoi
         return Outgoing(text, photo_of=photo)
     if kind == "digital":
         sender = str(payload.get("sender") or "")
-        head = _("A Red Cross message from {name} ({ref}):").format(
+        head = _("Red Cross message {ref}. From: {name}").format(
             name=sender, ref=payload.get("reference")
         )
         return Outgoing(head + "\n\n" + str(payload.get("text", "")))

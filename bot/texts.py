@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.i18n.catalog import Translator
+from bot.i18n.catalog import SUPPORTED, Translator
 from relay.delivery import relationship_label
 
 
@@ -92,15 +92,26 @@ def input_error(tr: Translator, code: str) -> str:
         "too_long": _("This is too long. Please shorten it."),
         "not_a_name": _("Please type a name (letters only, on one line)."),
         "name_start": _("A name cannot start with =, +, - or @. Please type it again."),
-        "bad_date": _("Please type the date as day.month.year, for example 25.12.1980."),
-        "bad_reference": _("That reference is not valid. It looks like RCM-7K3F-9Q2V."),
+        "bad_date": _(
+            "Please type the date as day.month.year (25.12.1980) or year/month/day "
+            "(1980/12/25 or 1359/10/04)."
+        ),
+        "impossible_date": _(
+            "This day does not exist in the calendar. Please check the day and the month."
+        ),
+        "date_out_of_range": _(
+            "Please check the year: the date must be after 1900 and not in the future."
+        ),
+        "bad_reference": _("That reference is not valid. A reference looks like RCM-7K3F-9Q2V."),
         "photo_too_large": _("This photo is too large. Please send a smaller one."),
         "not_latin": _("Please use Latin letters (A-Z) for this spelling."),
         "bad_invitation": _("This invitation link is not valid any more. Ask for a new one."),
         "own_invitation": _("This is your own invitation link: send it to your relative."),
         "profile_needed": _("Please give your name first: send /start."),
         "use_buttons": _("Please use the buttons."),
-        "unknown_language": _("Unknown language code. Use: en, fr, es, ar, fa, ru, uk."),
+        "unknown_language": _("Unknown language code. Use one of: {codes}.").format(
+            codes=", ".join(SUPPORTED)
+        ),
         "bad_span": _("That passage is not in the message."),
         "note_required": _("Please add a note explaining the decision."),
         "already_escalated": _("This message is already with a senior reviewer."),

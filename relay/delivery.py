@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from relay import audit, people, roles
+from relay.calendars import printed_birth_date
 from relay.clock import parse_iso
 from relay.errors import (
     Conflict,
@@ -187,7 +188,7 @@ async def _print_item(tx: Tx, row: Any, _: Translate) -> PrintItem:
         addressee_name=addressee["full_name"],
         addressee_name_latin=addressee.get("latin_name") or addressee["full_name"],
         addressee_father_name=addressee.get("father_name"),
-        addressee_birth_date=addressee.get("birth_date"),
+        addressee_birth_date=printed_birth_date(addressee.get("birth_date"), row["lang"]),
         detainee_number=addressee.get("detainee_number"),
         sender_name=profile.full_name if profile else "",
         sender_name_latin=profile.latin_name if profile else "",

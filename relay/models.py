@@ -70,6 +70,14 @@ class Site:
         14  # the deadline for a decision; the Conventions ask "as quickly as possible"
     )
     retention_days: int = 180
+    # The place's name in the languages of the families who write there, by language code.
+    names: tuple[tuple[str, str], ...] = ()
+    # ISO 3166 code of the country, when known: it picks regional month names and digits.
+    country_code: str = ""
+
+    def local_name(self, lang: str) -> str:
+        """Return the name a reader of ``lang`` knows the place by (the official one else)."""
+        return dict(self.names).get(lang, self.name)
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from relay import audit, outbox, people, roles
+from relay.calendars import parse_date
 from relay.chat_delivery import redacted
 from relay.clock import iso
 from relay.delivery import require_delegate
@@ -215,6 +216,10 @@ async def open_claim(
     name = clean_name(full_name, field="claim_name")
     if not (detainee_number and detainee_number.strip()) and not (birth_date or "").strip():
         raise InvalidInput("claim_needs_number_or_birth_date")
+    if birth_date and birth_date.strip():
+        # Stored birth dates are ISO: read the claimant's as the family's was read (any
+        # calendar or digits), so that 25.12.1980 and ۱۳۵۹/۱۰/۰۴ find 1980-12-25.
+        birth_date = parse_date(birth_date, store.clock.now().date()).iso
     claim_id = "c_" + secrets.token_hex(4)
     async with store.tx() as tx:
         index = _claim_index(tx, detainee_number, birth_date)

@@ -15,7 +15,8 @@ from relay.store import Row, Store, Tx
 
 # A senior reviewer may do all a reviewer does.
 _IMPLIED = {Role.REVIEWER: {Role.REVIEWER, Role.SENIOR}}
-LANG_CODES = {"en", "fr", "es", "ar", "fa", "ru", "uk"}
+# The languages a reviewer may be granted: every language families write in (the UI languages).
+LANG_CODES = {"en", "fr", "es", "ar", "fa", "ps", "ru", "uk", "sw", "am", "ti", "so"}
 
 
 @dataclass(frozen=True, slots=True)

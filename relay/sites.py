@@ -1,16 +1,32 @@
-"""Detention sites: loaded from a TOML file (``[[site]]`` tables)."""
+"""Detention sites: loaded from a TOML file (``[[site]]`` tables), searched in any script.
+
+A site may carry its name in the families' languages (``[site.names]`` with ``ar = "..."``)
+and an ISO country code (``country_code = "IQ"``) that picks regional month names.
+"""
 
 from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 
 from relay.errors import ConfigError
 from relay.models import Site
+from relay.rules.normalize import normalize
 
 _CODE = re.compile(r"^[A-Z0-9]{2,10}$")
+_COUNTRY = re.compile(r"^[A-Z]{2}$")
+
+
+def _names(entry: dict[str, object], where: str, code: str) -> tuple[tuple[str, str], ...]:
+    names = entry.get("names", {})
+    if not isinstance(names, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in names.items()
+    ):
+        raise ConfigError(f"{where}: site {code}: names must be a table of language = name")
+    return tuple((str(k), str(v).strip()) for k, v in names.items())
 
 
 def _site(entry: dict[str, object], where: str) -> Site:
@@ -29,11 +45,16 @@ def _site(entry: dict[str, object], where: str) -> Site:
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
             raise ConfigError(f"{where}: site {code}: {key} must be a positive whole number")
         numbers[key] = value
+    country_code = str(entry.get("country_code", "")).strip().upper()
+    if country_code and not _COUNTRY.match(country_code):
+        raise ConfigError(f"{where}: site {code}: country_code must be two letters (ISO 3166)")
     return Site(
         code=code,
         name=name,
         country=str(entry.get("country", "")),
         languages=tuple(languages),
+        names=_names(entry, where, code),
+        country_code=country_code,
         **numbers,
     )
 
@@ -62,3 +83,23 @@ def load_sites(path: Path | None) -> dict[str, Site]:
         text = resources.files("relay.data").joinpath("sites.toml").read_text(encoding="utf-8")
         return parse_sites(text, "default sites")
     return parse_sites(path.read_text(encoding="utf-8"), str(path))
+
+
+def _folded(text: str) -> str:
+    """Fold case, Arabic and Persian letter forms, digits and spacing for matching."""
+    return normalize(" ".join(text.split())).text
+
+
+def search_sites(sites: Mapping[str, Site], typed: str) -> list[Site]:
+    """Return the sites whose code, country or name in any language contains the typed text."""
+    needle = _folded(typed)
+    if not needle:
+        return list(sites.values())
+    return [
+        s
+        for s in sites.values()
+        if any(
+            needle in _folded(hay)
+            for hay in (s.code, s.country, s.name, *(name for _, name in s.names))
+        )
+    ]

@@ -292,7 +292,9 @@ async def _choice(
         await _advance(update, context, tr, person_id, draft, "ad_site")
     elif verb == "site" and step == "ad_site" and arg in svc.sites:
         draft.setdefault("ad", {})["site_code"] = arg
-        await _advance(update, context, tr, person_id, draft, "text")
+        await _advance(update, context, tr, person_id, draft, "ad_site_ok")
+    elif verb == "ok" and step in steps.CONFIRM_STEPS:
+        await _advance(update, context, tr, person_id, draft, steps.CONFIRM_STEPS[step])
     elif verb == "edit" and step in ("preview", "edit_preview"):
         await _advance(
             update, context, tr, person_id, draft, "text" if step == "preview" else "edit_text"

@@ -46,7 +46,8 @@ from relay.export.worker import set_label_translator_factory
 from relay.reference import PATTERN
 
 _CAPTION = re.compile(r"^\s*(reply|/reply)\b[:\s]*", re.IGNORECASE)
-_DATE = re.compile(r"^\d{1,2}\.\d{1,2}\.\d{4}$|^\d{4}-\d{2}-\d{2}$")
+# A date in any digits and order (25.12.1980, 1980-12-25, ۱۳۵۹/۱۰/۰۴); relay reads it.
+_DATE = re.compile(r"^\d{1,4}[./\-]\d{1,2}[./\-]\d{1,4}$")
 
 
 async def _fail(update: Update, tr: Translator, exc: RelayError) -> None:
@@ -331,8 +332,8 @@ async def cmd_confirm_claim(update: Update, context: Ctx) -> None:
     svc.wake_outbox()
     if result.state == "confirmed":
         text = tr.ngettext(
-            "Confirmed. {n} kept message was delivered.",
-            "Confirmed. {n} kept messages were delivered.",
+            "Confirmed. {n} message held for this person was delivered.",
+            "Confirmed. {n} messages held for this person were delivered.",
             result.delivered,
         ).format(n=result.delivered)
     else:

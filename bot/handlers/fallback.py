@@ -15,7 +15,11 @@ async def unsupported(update: Update, context: Ctx) -> None:
     _ = tr.gettext
     message = update.effective_message
     if update.edited_message is not None:
-        await say(update, tr, _("Edited messages are not read. Please send the text again."))
+        await say(
+            update,
+            tr,
+            _("I don't see edits to messages already sent. Please send the text again."),
+        )
     elif message is not None and message.text and message.text.startswith("/"):
         await say(update, tr, _("Unknown command. Use /new to write a message or /status."))
     else:

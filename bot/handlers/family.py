@@ -32,8 +32,13 @@ _LANG_NAMES = {
     "es": N_("Spanish"),
     "ar": N_("Arabic"),
     "fa": N_("Persian"),
+    "ps": N_("Pashto"),
     "ru": N_("Russian"),
     "uk": N_("Ukrainian"),
+    "sw": N_("Swahili"),
+    "am": N_("Amharic"),
+    "ti": N_("Tigrinya"),
+    "so": N_("Somali"),
 }
 
 
@@ -67,7 +72,9 @@ def notice(tr: Translator) -> str:
 
 
 def language_picker() -> list[list[tuple[str, str]]]:
-    return [[(NATIVE_NAMES[code], cb("lang", "set", code))] for code in SUPPORTED]
+    """Return the languages two to a row (twelve rows would push the question off screen)."""
+    buttons = [(NATIVE_NAMES[code], cb("lang", "set", code)) for code in SUPPORTED]
+    return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
 
 
 async def start(update: Update, context: Ctx) -> None:
@@ -152,18 +159,20 @@ async def privacy(update: Update, context: Ctx) -> None:
     await say(update, tr, notice(tr).rsplit("\n\n", 1)[0])
 
 
-def _timeline(tr: Translator, view: MessageView) -> str:
+def _timeline(tr: Translator, view: MessageView, country_code: str | None = None) -> str:
     _ = tr.gettext
-    lines = [_("{ref} to {name}").format(ref=view.reference, name=view.addressee_name)]
+    lines = [_("{ref} · to: {name}").format(ref=view.reference, name=view.addressee_name)]
     if view.kind == "reply":
         lines = [_("{ref}: reply received").format(ref=view.reference)]
     for event in view.timeline:
-        lines.append(f"• {tr.date(event.at)}: {state_name(tr, event.state, view.kind)}")
+        day = tr.date(event.at, country_code)
+        lines.append(f"• {day}: {state_name(tr, event.state, view.kind)}")
     if view.waiting_for_reader:
         lines.append(
-            _("Waiting for a reviewer who reads {language}. It will not be dropped.").format(
-                language=_(_LANG_NAMES.get(view.lang, "?"))
-            )
+            _(
+                "Waiting for a reviewer who reads this language: {language}. "
+                "It will not be dropped."
+            ).format(language=_(_LANG_NAMES.get(view.lang, "?")))
         )
     return "\n".join(lines)
 
@@ -175,7 +184,8 @@ async def status(update: Update, context: Ctx) -> None:
     if not person.consented:
         await _after_language(update, context, tr, consented=False)
         return
-    views = await messages.list_for(services(context).store, person.id)
+    svc = services(context)
+    views = await messages.list_for(svc.store, person.id)
     if not views:
         await say(update, tr, _("You have not sent any message yet. Write one with /new."))
         return
@@ -185,7 +195,9 @@ async def status(update: Update, context: Ctx) -> None:
             rows.append([(_("Cancel this message"), cb("msg", "cancel", view.id))])
         if view.state == MessageState.RETURNED:
             rows.insert(0, [(_("Edit and send again"), cb("msg", "edit", view.id))])
-        await say(update, tr, _timeline(tr, view), keyboard(rows) if rows else None, protect=True)
+        site = svc.sites.get(view.site_code)
+        text = _timeline(tr, view, site.country_code if site else None)
+        await say(update, tr, text, keyboard(rows) if rows else None, protect=True)
 
 
 async def on_message_action(update: Update, context: Ctx) -> None:

@@ -71,18 +71,22 @@ async def render_preview(
         if ad.get("father_name"):
             lines.append(_("Father's name: {name}").format(name=ad["father_name"]))
         if ad.get("birth_date"):
-            lines.append(_("Born: {date}").format(date=ad["birth_date"]))
+            lines.append(
+                _("Born: {date}").format(
+                    date=tr.birth_date(ad["birth_date"], site.country_code if site else None)
+                )
+            )
         if ad.get("detainee_number"):
             lines.append(_("Detainee number: {number}").format(number=ad["detainee_number"]))
     if site is not None:
-        lines.append(_("Place: {site}").format(site=site.name))
+        lines.append(_("Place: {site}").format(site=site.local_name(tr.lang)))
     if profile is not None:
         lines.append(
             _("From: {name} ({latin})").format(name=profile.full_name, latin=profile.latin_name)
         )
     if ad.get("relationship"):
         lines.append(
-            _("You are their: {relationship}").format(
+            _("Your relationship to them: {relationship}").format(
                 relationship=relationship_name(tr, ad["relationship"])
             )
         )

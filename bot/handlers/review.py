@@ -332,7 +332,7 @@ def outcome(tr: Translator, ref: str, state: MessageState, removed: int) -> str:
         MessageState.RETURNED: _("{ref}: returned to the sender."),
         MessageState.ESCALATED: _("{ref}: escalated to a senior reviewer."),
     }
-    return texts.get(state, _("{ref}: released to the queue.")).format(ref=ref)
+    return texts.get(state, _("{ref}: put back in the queue.")).format(ref=ref)
 
 
 # -- typed text: a passage to remove, or a note --------------------------------------------------

@@ -165,7 +165,7 @@ def card_buttons(
     if item.state != MessageState.ESCALATED:
         row.append((_("⬆ Escalate"), cb("rev", "esc", mid)))
     rows.append(row)
-    rows.append([(_("Release"), cb("rev", "rel", mid))])
+    rows.append([(_("Put back in the queue"), cb("rev", "rel", mid))])
     return rows
 
 
@@ -221,7 +221,7 @@ def staff_error(tr: Translator, code: str) -> str | None:
         ),
         "four_eyes": _(
             "You escalated this message, so another senior reviewer must decide on it "
-            "(four eyes). Release it for them."
+            "(four eyes). Put it back in the queue for them."
         ),
         "note_required": _("Overriding a blocking finding needs a note. Type it now."),
         "already_escalated": _("This message is already with a senior reviewer."),

@@ -7,8 +7,6 @@ typed text into draft fields (raising InvalidInput) and names the next step.
 from __future__ import annotations
 
 import datetime as dt
-import re
-import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,38 +14,18 @@ from bot.callbacks import cb
 from bot.handlers.common import Buttons, nav_row
 from bot.i18n.catalog import Translator
 from bot.texts import RELATIONSHIPS, relationship_name
+from relay.calendars import format_gregorian, parse_date
 from relay.errors import InvalidInput
 from relay.models import Addressee, Site
+from relay.sites import search_sites
 from relay.text_input import clean_name, clean_text, is_latin
 
 # Steps that only take a button press.
-BUTTON_STEPS = frozenset({"pick", "ad_rel", "preview", "edit_preview"})
+BUTTON_STEPS = frozenset({"pick", "ad_rel", "ad_dob_ok", "ad_site_ok", "preview", "edit_preview"})
+# Steps that ask "is this right?" and where a yes leads; a no is the Back button.
+CONFIRM_STEPS = {"ad_dob_ok": "ad_number", "ad_site_ok": "text"}
 SKIPPABLE = frozenset({"profile_latin", "ad_latin", "ad_father", "ad_dob", "ad_number", "photo"})
 SITE_PAGE = 8
-
-
-def parse_date(text: str, today: dt.date) -> str:
-    """Parse a typed date (d.m.yyyy, d/m/yyyy, yyyy-m-d; any digit system) to ISO."""
-    digits = "".join(
-        str(unicodedata.decimal(ch)) if unicodedata.decimal(ch, None) is not None else ch
-        for ch in text.strip()
-    )
-    match = re.fullmatch(r"(\d{1,2})[./\- ](\d{1,2})[./\- ](\d{4})", digits)
-    iso = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", digits)
-    try:
-        if match:
-            day, month, year = (int(x) for x in match.groups())
-            value = dt.date(year, month, day)
-        elif iso:
-            year, month, day = (int(x) for x in iso.groups())
-            value = dt.date(year, month, day)
-        else:
-            raise InvalidInput("bad_date")
-    except ValueError:
-        raise InvalidInput("bad_date") from None
-    if not dt.date(1900, 1, 1) <= value <= today:
-        raise InvalidInput("bad_date")
-    return value.isoformat()
 
 
 def _detainee_number(text: str) -> str:
@@ -92,8 +70,10 @@ def accept_text(
         ad["father_name"] = clean_name(text, field="father_name")
         return "ad_dob"
     if step == "ad_dob":
-        ad["birth_date"] = parse_date(text, today)
-        return "ad_number"
+        typed = parse_date(text, today)
+        ad["birth_date"] = typed.iso
+        # A Solar Hijri date is shown back in both calendars before it is kept.
+        return "ad_dob_ok" if typed.solar_hijri else "ad_number"
     if step == "ad_number":
         ad["detainee_number"] = _detainee_number(text)
         return "ad_rel"
@@ -101,7 +81,7 @@ def accept_text(
         matches = search_sites(sites, text)
         if len(matches) == 1:
             ad["site_code"] = matches[0].code
-            return "text"
+            return "ad_site_ok"
         draft["site_filter"] = text.strip()[:40]
         return "ad_site"
     if step in ("text", "edit_text"):
@@ -126,19 +106,6 @@ def skip(step: str, draft: dict[str, Any]) -> str:
     if step == "ad_latin":
         ad["latin_name"] = ad.get("full_name", "")
     return following[step]
-
-
-def search_sites(sites: Mapping[str, Site], typed: str) -> list[Site]:
-    """Return the sites whose code, name or country contains the typed text."""
-    needle = typed.strip().casefold()
-    return [
-        s
-        for s in sites.values()
-        if not needle
-        or needle in s.code.casefold()
-        or needle in s.name.casefold()
-        or needle in s.country.casefold()
-    ]
 
 
 def prompt(  # noqa: PLR0912 - one branch per step
@@ -181,10 +148,15 @@ def prompt(  # noqa: PLR0912 - one branch per step
     if step == "ad_rel":
         rows = [[(relationship_name(tr, code), cb("new", "rel", code))] for code in RELATIONSHIPS]
         rows.append(nav_row(tr))
-        return _("You are their:"), rows
+        return _("How are you related to this person?"), rows
+    if step in CONFIRM_STEPS:
+        return _confirm(step, tr, draft, sites)
     if step == "ad_site":
         found = search_sites(sites, draft.get("site_filter", ""))
-        rows = [[(f"{s.name} ({s.code})", cb("new", "site", s.code))] for s in found[:SITE_PAGE]]
+        rows = [
+            [(f"{s.local_name(tr.lang)} ({s.code})", cb("new", "site", s.code))]
+            for s in found[:SITE_PAGE]
+        ]
         rows.append(nav_row(tr))
         text = _("Where are they held? Choose below, or type part of the name to search.")
         if not found:
@@ -209,3 +181,29 @@ def prompt(  # noqa: PLR0912 - one branch per step
             [skip_row, nav_row(tr)],
         )
     return _("Please use the buttons."), [nav_row(tr)]
+
+
+def _confirm(
+    step: str, tr: Translator, draft: dict[str, Any], sites: Mapping[str, Site]
+) -> tuple[str, Buttons]:
+    """Ask whether a birth date or a place was understood right (no goes back one step)."""
+    _ = tr.gettext
+    ad = draft.get("ad", {})
+    rows: Buttons = [
+        [(_("Yes, that is right"), cb("new", "ok"))],
+        [(_("No, change it"), cb("new", "back"))],
+    ]
+    if step == "ad_dob_ok":
+        iso = str(ad.get("birth_date", ""))
+        return (
+            _(
+                "Date of birth: {local}. In the Gregorian calendar: {gregorian}. Is that right?"
+            ).format(
+                local=tr.date(dt.date.fromisoformat(iso)),
+                gregorian=format_gregorian(dt.date.fromisoformat(iso), tr.lang),
+            ),
+            rows,
+        )
+    site = sites.get(str(ad.get("site_code", "")))
+    name = f"{site.local_name(tr.lang)} ({site.code})" if site else "?"
+    return _("Place of detention: {site}. Is this the right place?").format(site=name), rows

@@ -15,12 +15,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from babel import Locale
-from babel.dates import format_date, format_datetime
+from babel.dates import format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-SUPPORTED = ("en", "fr", "es", "ar", "fa", "ru", "uk")
-RTL = frozenset({"ar", "fa"})
+from relay import calendars
+
+SUPPORTED = ("en", "fr", "es", "ar", "fa", "ps", "ru", "uk", "sw", "am", "ti", "so")
+# Languages whose script runs right to left (Arabic script: Arabic, Persian/Dari, Pashto).
+RTL = frozenset({"ar", "fa", "ps"})
 DEFAULT = "en"
 # Inside the package, so that a wheel ships them (package-data in pyproject.toml).
 LOCALES_DIR = Path(__file__).resolve().parent / "locales"
@@ -30,11 +33,19 @@ NATIVE_NAMES = {
     "fr": "Français",
     "es": "Español",
     "ar": "العربية",
-    "fa": "فارسی",
+    "fa": "فارسی / دری",
+    "ps": "پښتو",
     "ru": "Русский",
     "uk": "Українська",
+    "sw": "Kiswahili",
+    "am": "አማርኛ",
+    "ti": "ትግርኛ",
+    "so": "Soomaali",
 }
 RLM = "\u200f"
+# Three-letter codes some phones send for languages we speak under a two-letter code: Dari
+# is written Persian, Pashto and Swahili have regional codes.
+ALIASES = {"prs": "fa", "pbt": "ps", "pbu": "ps", "pst": "ps", "swh": "sw", "swc": "sw"}
 
 
 def negotiate(language_code: str | None) -> str | None:
@@ -42,6 +53,7 @@ def negotiate(language_code: str | None) -> str | None:
     if not language_code:
         return None
     base = language_code.replace("_", "-").split("-", maxsplit=1)[0].lower()
+    base = ALIASES.get(base, base)
     return base if base in SUPPORTED else None
 
 
@@ -62,12 +74,17 @@ class Translator:
     def rtl(self) -> bool:
         return self.lang in RTL
 
-    def date(self, moment: dt.datetime | dt.date) -> str:
-        """Format a date the way this language writes it."""
-        return format_date(moment, format="long", locale=Locale.parse(self.lang))
+    def date(self, moment: dt.datetime | dt.date, country_code: str | None = None) -> str:
+        """Write a date in this reader's calendar, month names and digits."""
+        return calendars.format_date(moment, self.lang, country_code)
+
+    def birth_date(self, iso: str, country_code: str | None = None) -> str:
+        """Write a stored birth date in the reader's calendar, the Gregorian date beside it."""
+        return calendars.format_birth_date(iso, self.lang, country_code)
 
     def datetime(self, moment: dt.datetime) -> str:
-        return format_datetime(moment, format="medium", locale=Locale.parse(self.lang))
+        text = format_datetime(moment, format="medium", locale=Locale.parse(self.lang))
+        return calendars.native_digits(text, self.lang)
 
     def directed(self, text: str) -> str:
         """Start every line with a right-to-left mark in RTL languages.

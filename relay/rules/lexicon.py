@@ -38,7 +38,7 @@ from relay.rules.normalize import normalize
 LEXICON_CATEGORIES = ("military", "political", "money", "hate")
 TIERS = ("strong", "weak")
 ALLOW = "allow"
-LANGUAGES = ("en", "fr", "es", "ar", "fa", "ru", "uk")
+LANGUAGES = ("en", "fr", "es", "ar", "fa", "ps", "ru", "uk", "sw", "am", "ti", "so")
 
 # Letter-spaced words ("w a r", "w.e.a.p.o.n"): at least three single letters separated by
 # one or two separator characters.

@@ -50,6 +50,17 @@ _ARABIC_FOLD = {
     "\u066c": ",",  # Arabic thousands separator
 }
 
+# Ethiopic letters that sound alike in Amharic and are spelled either way by families
+# (ሠራዊት/ሰራዊት, ሐዋላ/ሀዋላ, ፀሐይ/ጸሀይ): folded to one series of seven orders each. Tigrinya
+# keeps ሐ/ሀ and ዐ/አ apart in speech; folding them only widens what a lexicon term matches.
+_ETHIOPIC_FOLD = {
+    chr(src + order): chr(dst + order)
+    for src, dst in ((0x1220, 0x1230), (0x1210, 0x1200), (0x1280, 0x1200), (0x12D0, 0x12A0),
+                     (0x1340, 0x1338))
+    for order in range(7)
+}
+_LETTER_FOLD = {**_ARABIC_FOLD, **_ETHIOPIC_FOLD}
+
 # Look-alikes between Latin, Cyrillic and Greek (lower case only: the text is case-folded).
 _CYR_TO_LAT = dict(zip("аеорсхукмтвнізјѕԁһѵ", "aeopcxykmtbhi3jsdhv", strict=True))
 _GRK_TO_LAT = dict(zip("οαειοκνρτυχβημζ", "oaeiokvptuxbhnz", strict=True))
@@ -114,7 +125,7 @@ def _compute(ch: str) -> CharInfo:
         elif c.isspace():
             parts.append(" ")
         else:
-            parts.append(_ARABIC_FOLD.get(c, c))
+            parts.append(_LETTER_FOLD.get(c, c))
     # NFC again so that Hangul syllables split by NFD come back together.
     out = unicodedata.normalize("NFC", "".join(parts))
     return CharInfo(out, attach=not out and cat.startswith("M"), invisible=False)

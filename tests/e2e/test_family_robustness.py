@@ -60,6 +60,8 @@ async def test_double_tapped_send_makes_one_message(
     mark = await family.press(rel, "new:rel:son")
     sites = await family.wait_button("new:site:", mark)
     mark = await family.press(sites, "new:site:CDR")
+    confirm = await family.wait_button("new:ok", mark)
+    mark = await family.press(confirm, "new:ok")
     await family.wait_button("new:cancel", mark)
     mark = await family.say("Estamos bien.")
     photo = await family.wait_button("new:skip", mark)

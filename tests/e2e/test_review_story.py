@@ -155,7 +155,9 @@ async def test_persian_message_waits_for_a_reader_then_is_handed_out(
     ]
     # And the family's /status says it waits for a reader of Persian
     tr = translator("fa")
-    waiting = tr.gettext("Waiting for a reviewer who reads {language}. It will not be dropped.")
+    waiting = tr.gettext(
+        "Waiting for a reviewer who reads this language: {language}. It will not be dropped."
+    )
     mark = await fam.say("/status")
     status = await fam.wait_text(ref, mark, edited_ok=False)
     assert tr.directed(waiting.format(language=tr.gettext("Persian"))) in (status.text or "")

@@ -103,6 +103,7 @@ def make_family(
         addressee_name: str = "Karim Haddad",
         detainee_number: str | None = None,
         site_code: str = "ALP",
+        birth_date: str | None = None,
     ) -> Family:
         tid = next(_telegram_ids) if telegram_id is None else telegram_id
         person = await people.ensure(store, tid, "en")
@@ -114,7 +115,7 @@ def make_family(
                 full_name=addressee_name,
                 latin_name="Karim Haddad",
                 father_name=None,
-                birth_date=None,
+                birth_date=birth_date,
                 detainee_number=detainee_number,
                 site_code=site_code,
                 relationship="brother",

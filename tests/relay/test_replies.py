@@ -176,6 +176,41 @@ async def test_released_detainee_claims_held_message_with_four_eyes(
         await replies.confirm_claim(store, staff_id=staff.admin, claim_id=claim_id)
 
 
+@pytest.mark.parametrize(
+    "typed", ["25.12.1980", "1980/12/25", "۱۳۵۹/۱۰/۰۴"], ids=["day-first", "year-first", "solar"]
+)
+async def test_claim_by_birth_date_reads_it_in_any_calendar(
+    store: Store, make_family: MakeFamily, send: Send, staff: Staff, sites: dict[str, Site],
+    typed: str,
+) -> None:
+    # Given a message held for a released addressee born on 1980-12-25 (stored ISO)
+    family = await make_family(birth_date="1980-12-25")
+    held = await _printed(store, family, send, staff, sites)
+    await record_outcome(store, actor_id=staff.delegate_alp, reference=held.reference,
+                         outcome="released")
+    # When they claim with their birth date written as they write it
+    released = await people.ensure(store, 555_000_333, "fa")
+    claim_id = await replies.open_claim(
+        store, person_id=released.id, full_name="Karim Haddad", birth_date=typed
+    )
+    await replies.confirm_claim(store, staff_id=staff.reviewer, claim_id=claim_id)
+    done = await replies.confirm_claim(store, staff_id=staff.admin, claim_id=claim_id)
+    # Then the held message is found and delivered
+    assert (done.state, done.delivered) == ("confirmed", 1)
+    assert (await state_of(store, held.message_id))[0] == "delivered"
+
+
+async def test_claim_with_an_impossible_birth_date_is_refused(
+    store: Store, make_family: MakeFamily
+) -> None:
+    someone = await people.ensure(store, 555_000_444, "en")
+    with pytest.raises(InvalidInput) as caught:
+        await replies.open_claim(
+            store, person_id=someone.id, full_name="Karim Haddad", birth_date="31.02.1990"
+        )
+    assert caught.value.code == "impossible_date"
+
+
 async def test_claim_with_a_wrong_name_delivers_nothing(
     store: Store, make_family: MakeFamily, send: Send, staff: Staff, sites: dict[str, Site]
 ) -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from relay.errors import ConfigError
 from relay.models import Site
-from relay.sites import load_sites, parse_sites
+from relay.sites import load_sites, parse_sites, search_sites
 
 
 def test_default_sites(sites: dict[str, Site]) -> None:
@@ -22,6 +22,14 @@ def test_default_sites(sites: dict[str, Site]) -> None:
         word_limit=200,
         review_days=14,
         retention_days=180,
+        names=(
+            ("ar", "سجن ألفا المركزي"),
+            ("fr", "Prison centrale Alpha"),
+            ("es", "Prisión Central Alfa"),
+            ("fa", "زندان مرکزی آلفا"),
+            ("so", "Xabsiga Dhexe ee Alfa"),
+            ("sw", "Gereza Kuu la Alfa"),
+        ),
     )
     assert sites["CDR"].word_limit == 25
     assert sites["BRV"].languages == ("uk", "ru")
@@ -61,6 +69,18 @@ def test_sites_file(tmp_path: Path) -> None:
             "[[site]]\ncode='AB'\nname='x'\n[[site]]\ncode='ab'\nname='y'",
             "t: site AB is listed twice",
         ),
+        (
+            "[[site]]\ncode='AB'\nname='x'\nnames={ar=''}",
+            "t: site AB: names must be a table of language = name",
+        ),
+        (
+            "[[site]]\ncode='AB'\nname='x'\nnames=['x']",
+            "t: site AB: names must be a table of language = name",
+        ),
+        (
+            "[[site]]\ncode='AB'\nname='x'\ncountry_code='SYR'",
+            "t: site AB: country_code must be two letters (ISO 3166)",
+        ),
     ],
 )
 def test_bad_sites_file(text: str, error: str) -> None:
@@ -71,3 +91,41 @@ def test_bad_sites_file(text: str, error: str) -> None:
 def test_toml_syntax_error_names_the_file() -> None:
     with pytest.raises(ConfigError, match=r"^t: "):
         parse_sites("[[site]\n", "t")
+
+
+def test_names_and_country_code_are_read() -> None:
+    text = (
+        "[[site]]\ncode='ADR'\nname='Adra Prison'\ncountry_code='sy'\n"
+        "[site.names]\nar='سجن عدرا'\n"
+    )
+    site = parse_sites(text, "t")["ADR"]
+    assert (site.country_code, site.local_name("ar"), site.local_name("uk")) == (
+        "SY",
+        "سجن عدرا",
+        "Adra Prison",
+    )
+
+
+@pytest.mark.parametrize(
+    ("typed", "codes"),
+    [
+        pytest.param("سجن", ["ALP"], id="arabic-prison"),
+        pytest.param("سجن الفا", ["ALP"], id="arabic-without-hamza"),
+        pytest.param("سجن ألفا", ["ALP"], id="arabic-with-hamza"),
+        pytest.param("دلتا", ["DLT"], id="persian-and-arabic-script"),
+        pytest.param("زندان مركزي", ["ALP"], id="persian-typed-with-arabic-kaf-and-yeh"),
+        pytest.param("ізолятор", ["BRV"], id="ukrainian"),
+        pytest.param("СЛІДЧИЙ  ІЗОЛЯТОР", ["BRV"], id="ukrainian-upper-case-and-spaces"),
+        pytest.param("изолятор", ["BRV"], id="russian"),
+        pytest.param("ሴዳር", ["CDR"], id="amharic"),
+        pytest.param("gereza", ["ALP"], id="swahili"),
+        pytest.param("cedar", ["CDR"], id="english"),
+        pytest.param("alp", ["ALP"], id="code"),
+        pytest.param("", ["ALP", "BRV", "CDR", "DLT"], id="empty-lists-all"),
+        pytest.param("نیست", [], id="nothing"),
+    ],
+)
+def test_places_are_found_in_any_script(
+    sites: dict[str, Site], typed: str, codes: list[str]
+) -> None:
+    assert [s.code for s in search_sites(sites, typed)] == codes

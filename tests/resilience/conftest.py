@@ -264,6 +264,8 @@ class PatientFamily:
             mark = await self._press(rel, "new:rel:son")
             site = await self._latest(("new:site:",), mark)
             mark = await self._press(site, "new:site:ALP")
+            confirm = await self._latest(("new:ok",), mark)
+            mark = await self._press(confirm, "new:ok")
         await self._latest(("new:cancel",), mark)
         mark = await self.client.send_text(self.user_id, text)
         photo = await self._latest(("new:skip",), mark)

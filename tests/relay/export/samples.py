@@ -83,7 +83,46 @@ AR_ITEM = PrintItem(
     redactions=(),
     lang="ar",
 )
+AMHARIC = (
+    "ሰላም አባዬ፣ ሁላችንም ደህና ነን። እህትህ ሴት ልጅ ወለደች፣ ስሟ ማርታ ነው። "
+    "ልጆቹ ትምህርት ቤት በደንብ እየተማሩ ነው። እናትህ ሰላምታ ትልካለች።"
+)
+PASHTO = (
+    "ګرانه پلاره، سلامونه. موږ ټول روغ یو. ستا لور ښوونځي ته ځي او ډېر ښه زده کړه کوي. "
+    "مور دې ستا لپاره دعا کوي."
+)
+AM_ITEM = PrintItem(
+    reference="RCM-AM12-ET34",
+    addressee_name="ተስፋዬ በቀለ",
+    addressee_name_latin="Tesfaye Bekele",
+    addressee_father_name="በቀለ",
+    addressee_birth_date="1975-09-11",
+    detainee_number="ET-5521",
+    sender_name="ማርታ ተስፋዬ",
+    sender_name_latin="Marta Tesfaye",
+    relationship="ሴት ልጅ",
+    text=AMHARIC,
+    redactions=(),
+    lang="am",
+)
+PS_ITEM = PrintItem(
+    reference="RCM-PS56-AF78",
+    addressee_name="احمد ګل",
+    addressee_name_latin="Ahmad Gul",
+    addressee_father_name="محمد ګل",
+    addressee_birth_date="۴ مرغومی ۱۳۵۹ (\u200e1980-12-25\u200e)",
+    detainee_number="AF-301",
+    sender_name="ښکلا",
+    sender_name_latin="Shkula",
+    relationship="لور",
+    text=PASHTO,
+    redactions=(),
+    lang="ps",
+)
 ITEMS = (FR_ITEM, UK_ITEM, FA_ITEM, AR_ITEM)
+# Letters in the scripts of the languages added later, printed as a batch of their own.
+NEW_SCRIPT_ITEMS = (AM_ITEM, PS_ITEM)
+NEW_SCRIPT_PAGES = {"am": 2, "ps": 3}
 # Cover and manifest come first; message forms follow in item order.
 FIRST_FORM_PAGE = 2
 REFERENCE_PAGES = {"uk": 3, "fa": 4, "ar": 5}

@@ -16,7 +16,7 @@ from PIL import Image, ImageChops, ImageStat
 
 from relay.errors import UnprintableCharacters
 from relay.export import render_batch
-from relay.export.fonts import ARABIC, LATIN, missing_chars
+from relay.export.fonts import ARABIC, ETHIOPIC, LATIN, missing_chars
 from relay.export.layout import needs_shaping, prepare, redact, text_style
 from relay.export.qr import qr_blocks, qr_runs
 from relay.export.worker import render_batch_async
@@ -26,6 +26,8 @@ from tests.relay.export.samples import (
     FR_ITEM,
     HEADER,
     ITEMS,
+    NEW_SCRIPT_ITEMS,
+    NEW_SCRIPT_PAGES,
     PHONE,
     PHONE_FA,
     REFERENCE_PAGES,
@@ -82,6 +84,10 @@ def test_latin_and_cyrillic_text_is_extractable(batch: bytes) -> None:
         pytest.param("سلام", "en", "rtl", ARABIC, id="arabic-script-wrong-lang"),
         pytest.param("Привіт, тату", "uk", "ltr", LATIN, id="ukrainian"),
         pytest.param("Bonjour", "fr", "ltr", LATIN, id="french"),
+        pytest.param("ሰላም አባዬ", "am", "ltr", ETHIOPIC, id="amharic"),
+        pytest.param("ሰላም ኣቦይ", "ti", "ltr", ETHIOPIC, id="tigrinya"),
+        pytest.param("ګرانه پلاره", "ps", "rtl", ARABIC, id="pashto"),
+        pytest.param("Habari baba", "sw", "ltr", LATIN, id="swahili"),
     ],
 )
 def test_text_style_decides_direction_and_font(
@@ -107,6 +113,37 @@ def test_page_matches_reference_image(batch: bytes, name: str) -> None:
     width, height = fresh.size
     box = fresh.crop((0, int(height * 0.25), width, int(height * 0.55)))
     assert _ink(box) > 400
+
+
+@pytest.fixture(scope="module")
+def new_script_batch() -> bytes:
+    return render_batch(HEADER, NEW_SCRIPT_ITEMS)
+
+
+def test_amharic_and_pashto_letters_are_covered_by_the_chain() -> None:
+    strings = [s for item in NEW_SCRIPT_ITEMS for s in prepare(item).printed_strings()]
+    assert missing_chars(strings) == ""
+
+
+@pytest.mark.parametrize("name", sorted(NEW_SCRIPT_PAGES))
+def test_amharic_and_pashto_pages_match_their_reference_images(
+    new_script_batch: bytes, name: str
+) -> None:
+    fresh = _page(new_script_batch, NEW_SCRIPT_PAGES[name]).convert("L")
+    reference = Image.open(REFERENCE_DIR / f"{name}.png").convert("L")
+    assert fresh.size == reference.size
+    diff = ImageStat.Stat(ImageChops.difference(fresh, reference)).mean[0]
+    assert diff < 3.0
+    width, height = fresh.size
+    box = fresh.crop((0, int(height * 0.25), width, int(height * 0.55)))
+    assert _ink(box) > 400
+
+
+def test_amharic_and_pashto_text_is_in_the_file(new_script_batch: bytes) -> None:
+    text = _text(new_script_batch)
+    for item in NEW_SCRIPT_ITEMS:
+        assert item.reference in text
+        assert item.addressee_name_latin in text
 
 
 def test_redacted_phone_is_absent_from_file_and_text(batch: bytes) -> None:

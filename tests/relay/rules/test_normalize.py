@@ -118,3 +118,17 @@ def test_normalize_is_idempotent(text: str) -> None:
     once = normalize(text).text
     assert normalize(once).text == once
     assert "\u200b" not in once
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        pytest.param("ሠራዊት", "ሰራዊት", id="se-series"),
+        pytest.param("ሐዋላ", "ሀዋላ", id="hha-series"),
+        pytest.param("ኀይል", "ሀይል", id="xa-series"),
+        pytest.param("ዐይን", "አይን", id="ayin-series"),
+        pytest.param("ፀሐይ", "ጸሀይ", id="tsa-series"),
+    ],
+)
+def test_ethiopic_letters_that_sound_alike_match(one: str, other: str) -> None:
+    assert normalize(one).text == normalize(other).text == other
