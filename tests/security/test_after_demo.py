@@ -49,7 +49,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
             "-m",
             "bot.cli",
             "--env-file",
-            "/nonexistent",
+            "/dev/null",
             "-v",
             "demo",
             "--out",
@@ -64,7 +64,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
     assert run.returncode == 0, run.stderr[-3000:]
     backup = root / "backup.sqlite3"
     done = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "--env-file", "/nonexistent", "backup", str(backup)],
+        [sys.executable, "-m", "bot.cli", "--env-file", "/dev/null", "backup", str(backup)],
         env=env,
         capture_output=True,
         text=True,
