@@ -6,7 +6,6 @@ import argparse
 import asyncio
 import json
 import logging
-import os
 import sys
 from collections.abc import Callable, Coroutine
 from pathlib import Path
@@ -18,6 +17,7 @@ from bot.cli_args import (
     CliError,
     OneLineParser,
     add_verb,
+    check_writable,
     env_file,
     host_port,
     language,
@@ -93,16 +93,10 @@ async def cmd_rules_check(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _check_writable(target: Path) -> None:
-    """Refuse a file that cannot be written before any work starts."""
-    if target.is_dir() or not os.access(target.parent, os.W_OK):
-        raise CliError(f"{target}: cannot write there; give a file in a folder you can write to")
-
-
 async def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
     """Copy the database with SQLite's online backup."""
     target = Path(args.file)
-    _check_writable(target)
+    check_writable(target)
     store = await _open_store(settings)
     try:
         await store.backup(target)
@@ -154,6 +148,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--env-file",
         type=env_file,
+        metavar="FILE",
         help="KEY=value file to read before the environment (default: ./.env when it exists)",
     )
     p.add_argument("-v", "--verbose", action="store_true", help="log at debug level")
@@ -183,7 +178,10 @@ def parser() -> argparse.ArgumentParser:
     sb.set_defaults(func=cmd_sandbox)
     add_verb(sub, "sites", "list the detention sites", "rcm sites").set_defaults(func=cmd_sites)
     rules = add_verb(
-        sub, "rules", "content rules", "echo 'call me on 0944 123 456' | rcm rules check"
+        sub,
+        "rules",
+        "check texts against the content rules",
+        "echo 'call me on 0944 123 456' | rcm rules check",
     )
     rules_sub = rules.add_subparsers(dest="rules_verb", required=True, metavar="VERB")
     check = add_verb(
@@ -205,12 +203,12 @@ def parser() -> argparse.ArgumentParser:
     )
     backup.add_argument("file", metavar="FILE", help="where to write the copy of the database")
     backup.set_defaults(func=cmd_backup)
-    audit = add_verb(sub, "audit", "audit log", "rcm audit verify")
+    audit = add_verb(sub, "audit", "the audit log of every decision", "rcm audit verify")
     audit_sub = audit.add_subparsers(dest="audit_verb", required=True, metavar="VERB")
     add_verb(
         audit_sub, "verify", "walk the audit log's hash chain", "rcm audit verify"
     ).set_defaults(func=cmd_audit_verify)
-    keys = add_verb(sub, "keys", "encryption keys", "rcm keys rotate")
+    keys = add_verb(sub, "keys", "the master encryption key", "rcm keys rotate")
     keys_sub = keys.add_subparsers(dest="keys_verb", required=True, metavar="VERB")
     add_verb(
         keys_sub,

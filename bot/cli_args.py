@@ -8,6 +8,7 @@ is wrong and what would be right, and a non-zero exit (never a traceback for a u
 from __future__ import annotations
 
 import argparse
+import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, NoReturn
@@ -89,3 +90,20 @@ def env_file(text: str) -> Path:
             f"{text}: no such file (leave --env-file out to read ./.env when there is one)"
         )
     return path
+
+
+def check_writable(path: Path, option: str = "") -> None:
+    """Refuse, before any work, a file that could not be written (tried, not guessed)."""
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent  # the missing folders would be created there
+    try:
+        if path.is_dir():
+            raise IsADirectoryError(path)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError:
+        where = f"{option} {path}" if option else str(path)
+        raise CliError(
+            f"{where}: cannot write there; give a file in a folder you can write to"
+        ) from None

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bot.cli_args import CliError, add_verb, one_of, readable_file
+from bot.cli_args import CliError, add_verb, check_writable, one_of, readable_file
 from relay.errors import NotFound
 from relay.settings import Settings
 
@@ -51,6 +51,8 @@ async def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     if code not in sites:
         raise CliError(f"unknown site {code}; valid codes: {one_of(sites)}")
     lang = print_language(sites[code])
+    if args.out:
+        check_writable(Path(args.out), "--out")  # before the batch marks messages printed
     store = await _open(settings)
     try:
         if args.batch:
@@ -175,7 +177,9 @@ def add_verbs(sub: Any) -> None:
     export.add_argument(
         "--site", required=True, metavar="CODE", help="the detention site (see `rcm sites`)"
     )
-    export.add_argument("--out", help="PDF file (default: <data dir>/exports/batch-...pdf)")
+    export.add_argument(
+        "--out", metavar="FILE", help="PDF file (default: <data dir>/exports/batch-...pdf)"
+    )
     export.add_argument("--a5", action="store_true", help="A5 pages instead of A4")
     export.add_argument(
         "--batch", metavar="ID", help="render this existing batch again (same bytes)"

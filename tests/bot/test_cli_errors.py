@@ -96,6 +96,18 @@ def one_line(err: str) -> str:
             id="demo-out-unwritable",
         ),
         pytest.param(
+            ["export", "--site", "ALP", "--out", "/proc/batch.pdf"],
+            "rcm: --out /proc/batch.pdf: cannot write there; give a file in a folder"
+            " you can write to",
+            id="export-out-unwritable",
+        ),
+        pytest.param(
+            ["backup", "/proc/backup.sqlite3"],
+            "rcm: /proc/backup.sqlite3: cannot write there; give a file in a folder"
+            " you can write to",
+            id="backup-into-a-read-only-place",
+        ),
+        pytest.param(
             ["backup", "/proc/x/backup.sqlite3"],
             "rcm: /proc/x/backup.sqlite3: cannot write there; give a file in a folder"
             " you can write to",
