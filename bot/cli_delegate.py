@@ -121,7 +121,7 @@ async def cmd_handover_import(args: argparse.Namespace, settings: Settings) -> i
     finally:
         await store.close()
     for r in results:
-        tail = r.state if r.result == "recorded" else r.error
+        tail = r.state if r.result == "recorded" else _hint(r.error, sites)
         print(f"line {r.line}: {r.reference or '-'} {r.result} {tail}".rstrip())
     errors = sum(1 for r in results if r.result == "error")
     recorded = sum(1 for r in results if r.result == "recorded")
@@ -131,6 +131,19 @@ async def cmd_handover_import(args: argparse.Namespace, settings: Settings) -> i
         file=sys.stderr,
     )
     return 1 if errors else 0
+
+
+def _hint(code: str, sites: Any) -> str:
+    """Say what a refused manifest line should hold instead (codes stay first, for scripts)."""
+    hints = {
+        "bad_outcome": "outcome: use handed_over, released, transferred:SITE, unknown or refused",
+        "bad_site": f"transferred:SITE takes a site code: {one_of(sites)}",
+        "bad_date": "date: write YYYY-MM-DD or DD.MM.YYYY, or leave it empty for today",
+        "bad_reference": "reference: looks like RCM-7K3F-9Q2V",
+        "not_found": "no printed message has this reference",
+        "invalid_transition": "its outcome is already recorded, or it was never printed",
+    }
+    return f"{code} ({hints[code]})" if code in hints else code
 
 
 def _check_columns(path: Path, lines: list[str]) -> None:

@@ -158,6 +158,27 @@ def test_a_manifest_with_nothing_filled_in_says_so(
     assert err.splitlines()[-1] == "0 recorded, 0 refused, 1 without an outcome yet"
 
 
+def test_a_refused_manifest_line_says_what_it_should_hold(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    manifest = tmp_path / "m.csv"
+    manifest.write_text(
+        f"{MANIFEST_HEAD}\nRCM-7K3F-9Q2V,,A,lost,\nRCM-7K3F-9Q2V,,B,transferred:XYZ,\n"
+        "nonsense,,C,released,\n",
+        encoding="utf-8",
+    )
+    code, out, err = run(capsys, "handover", "import", str(manifest))
+    assert code == 1
+    assert out.splitlines() == [
+        "line 2: RCM-7K3F-9Q2V error bad_outcome"
+        " (outcome: use handed_over, released, transferred:SITE, unknown or refused)",
+        "line 3: RCM-7K3F-9Q2V error bad_site"
+        " (transferred:SITE takes a site code: ALP, BRV, CDR, DLT)",
+        "line 4: nonsense error bad_reference (reference: looks like RCM-7K3F-9Q2V)",
+    ]
+    assert err.splitlines()[-1] == "0 recorded, 3 refused, 0 without an outcome yet"
+
+
 def test_a_manifest_that_is_not_text_is_refused(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
