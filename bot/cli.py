@@ -86,6 +86,8 @@ async def cmd_rules_check(args: argparse.Namespace, settings: Settings) -> int:
         if args.site not in sites:
             raise CliError(f"unknown site {args.site}; valid codes: {one_of(sites)}")
         limit = sites[args.site].word_limit
+    if sys.stdin.isatty():  # otherwise it would wait silently for input
+        print("rcm: type or paste the text, then Ctrl-D", file=sys.stderr)
     text = sys.stdin.read()
     print(
         findings_to_json(engine.check(text, lang=args.lang, site_code=args.site, word_limit=limit))
