@@ -197,7 +197,7 @@ async def on_text(update: Update, context: Ctx) -> None:
             step, message.text or "", draft, today=svc.store.clock.now().date(), sites=svc.sites
         )
     except InvalidInput as exc:
-        await _refuse(update, context, tr, person.id, draft, exc)
+        await _refuse(update, context, tr, person.id, draft, input_error(tr, exc.code))
         return
     if nxt == "photo" and draft.pop("revising", False):
         nxt = "preview"  # the text was changed from the preview: the photo was answered
@@ -213,12 +213,12 @@ async def _refuse(
     tr: Translator,
     person_id: str,
     draft: dict[str, Any],
-    error: InvalidInput,
+    why: str,
 ) -> None:
-    """Say why typed text was refused, with the step's own buttons (Skip, Back, Cancel)."""
+    """Say why an answer was refused, with the step's own buttons (Skip, Back, Cancel)."""
     svc = services(context)
     _text, rows = steps.prompt(draft["step"], tr, draft, sites=svc.sites, addressees=[])
-    sent = await say(update, tr, input_error(tr, error.code), keyboard(rows), protect=True)
+    sent = await say(update, tr, why, keyboard(rows), protect=True)
     _remember(draft, sent)
     await drafts.save(svc.store, person_id, draft)
 
@@ -233,11 +233,11 @@ async def on_photo(update: Update, context: Ctx) -> None:
     if await _replayed(update, context, tr, person.id, draft):
         return
     if draft.get("step") != "photo" or not message.photo:
-        await say(
-            update,
-            tr,
-            tr.gettext("A photo can only be added while writing a message, after the text."),
-        )
+        text = tr.gettext("A photo can only be added while writing a message, after the text.")
+        if draft.get("step") and draft["step"] not in steps.BUTTON_STEPS:
+            await _refuse(update, context, tr, person.id, draft, text)
+        else:
+            await say(update, tr, text)
         return
     _remember(draft, message)
     draft["photo"] = message.photo[-1].file_id

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import io
+
+from PIL import Image
+
+from bot.i18n.catalog import translator
 from bot.sandbox import SandboxClient, TranscriptEntry
 from bot.simulate import AddresseeForm, ScriptedUser, Transcript, button_with
 from tests.e2e.conftest import BotStarter
@@ -105,3 +110,16 @@ async def test_a_refused_answer_keeps_the_steps_buttons(
     father = await family.wait_reply(mark)
     assert datas(father) == ["new:skip:", "new:back:", "new:cancel:"]
     assert father.text != latin_step.text
+    # And a photo sent too early is refused with the same buttons
+    mark = await client.send_photo(7104, png())
+    early = await family.wait_reply(mark)
+    assert early.text == translator("uk").gettext(
+        "A photo can only be added while writing a message, after the text."
+    )
+    assert datas(early) == ["new:skip:", "new:back:", "new:cancel:"]
+
+
+def png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 120, 40)).save(out, format="PNG")
+    return out.getvalue()
