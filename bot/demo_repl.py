@@ -153,5 +153,7 @@ async def _command(client: SandboxClient, chats: Chats, line: str) -> None:
     elif parts[0] == ":show":
         for entry in await client.transcript(chats.user):
             print(_show(entry), flush=True)
+    elif parts[0].startswith(":"):  # a mistyped command must not reach the bot as a message
+        print(f"{line}: not understood; :help lists the commands", flush=True)
     else:
         await client.send_text(chats.user, line)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from bot.demo_people import REVIEWER_ID
-from bot.demo_repl import Chats, who
+from bot.demo_repl import Chats, _command, who
 from bot.sandbox import SandboxClient
 from tests.e2e.conftest import BotStarter
 
@@ -47,3 +49,16 @@ async def test_each_chat_keeps_its_own_seen_messages(
 def test_the_prompt_names_staff_by_role() -> None:
     assert who(REVIEWER_ID, "en") == "Rana, reviewer"
     assert who(4242, "uk") == "user 4242, a family (uk)"
+
+
+async def test_a_mistyped_command_is_not_sent_to_the_bot(
+    bot: BotStarter, client: SandboxClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await bot()
+    chats = Chats()
+    await client.user(3001, "You", language_code="en")
+    await chats.switch(client, 3001, "en")
+    await _command(client, chats, ":user abc")
+    assert capsys.readouterr().out == ":user abc: not understood; :help lists the commands\n"
+    assert await client.transcript(3001) == []
+    assert chats.user == 3001
