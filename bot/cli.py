@@ -81,17 +81,16 @@ async def cmd_rules_check(args: argparse.Namespace, settings: Settings) -> int:
 
     engine = RuleEngine.load(settings.rules_file)
     limit = None
-    if args.site:
+    site = args.site.upper() if args.site else None
+    if site:
         sites = load_sites(settings.sites_file)
-        if args.site not in sites:
-            raise CliError(f"unknown site {args.site}; valid codes: {one_of(sites)}")
-        limit = sites[args.site].word_limit
+        if site not in sites:
+            raise CliError(f"unknown site {site}; valid codes: {one_of(sites)}")
+        limit = sites[site].word_limit
     if sys.stdin.isatty():  # otherwise it would wait silently for input
         print("rcm: type or paste the text, then Ctrl-D", file=sys.stderr)
     text = sys.stdin.read()
-    print(
-        findings_to_json(engine.check(text, lang=args.lang, site_code=args.site, word_limit=limit))
-    )
+    print(findings_to_json(engine.check(text, lang=args.lang, site_code=site, word_limit=limit)))
     return 0
 
 
@@ -159,7 +158,7 @@ def parser() -> argparse.ArgumentParser:
         sub,
         "run",
         "run the bot (long polling, or a webhook)",
-        "RCM_BOT_TOKEN=123:abc rcm run",
+        "RCM_BOT_TOKEN=<token from @BotFather> rcm run",
         "rcm run --webhook-url https://relay.example.org/tg --listen 127.0.0.1:8443",
     )
     run.add_argument("--webhook-url", help="public HTTPS URL for Telegram to call (webhook mode)")
