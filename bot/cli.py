@@ -13,7 +13,18 @@ from typing import Any
 
 from telegram.error import InvalidToken, NetworkError, TelegramError
 
-from relay.errors import RelayError
+from bot.cli_args import (
+    CliError,
+    OneLineParser,
+    add_verb,
+    check_writable,
+    env_file,
+    host_port,
+    language,
+    one_of,
+    port,
+)
+from relay.errors import NotFound, RelayError
 from relay.settings import Settings, load_settings
 
 log = logging.getLogger("rcm")
@@ -37,8 +48,8 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
     webhook = None
     if args.webhook_url:
-        host, _, port = args.listen.rpartition(":")
-        webhook = WebhookOptions(url=args.webhook_url, host=host or "127.0.0.1", port=int(port))
+        host, listen_port = args.listen
+        webhook = WebhookOptions(url=args.webhook_url, host=host, port=listen_port)
     if settings.key_in_data_dir:
         log.warning(
             "the master key (%s) is inside the data folder: whoever copies the folder can read"
@@ -76,24 +87,26 @@ async def cmd_rules_check(args: argparse.Namespace, settings: Settings) -> int:
 
     engine = RuleEngine.load(settings.rules_file)
     limit = None
-    if args.site:
+    site = args.site.upper() if args.site else None
+    if site:
         sites = load_sites(settings.sites_file)
-        if args.site not in sites:
-            print(f"unknown site {args.site}", file=sys.stderr)
-            return 2
-        limit = sites[args.site].word_limit
+        if site not in sites:
+            raise CliError(f"unknown site {site}; valid codes: {one_of(sites)}")
+        limit = sites[site].word_limit
+    if sys.stdin.isatty():  # otherwise it would wait silently for input
+        print("rcm: type or paste the text, then Ctrl-D", file=sys.stderr)
     text = sys.stdin.read()
-    print(
-        findings_to_json(engine.check(text, lang=args.lang, site_code=args.site, word_limit=limit))
-    )
+    print(findings_to_json(engine.check(text, lang=args.lang, site_code=site, word_limit=limit)))
     return 0
 
 
 async def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
     """Copy the database with SQLite's online backup."""
+    target = Path(args.file)
+    check_writable(target)
     store = await _open_store(settings)
     try:
-        await store.backup(Path(args.file))
+        await store.backup(target)
     finally:
         await store.close()
     print(f"backup written to {args.file} (keys are not in it: keep the key file safe apart)")
@@ -132,39 +145,84 @@ async def cmd_keys_rotate(args: argparse.Namespace, settings: Settings) -> int:
 
 def parser() -> argparse.ArgumentParser:
     """Return the argument parser of ``rcm``."""
-    p = argparse.ArgumentParser(prog="rcm", description="RCM Relay: Red Cross messages")
-    p.add_argument("--env-file", type=Path, default=Path(".env"), help="KEY=value file to read")
+    p = OneLineParser(
+        prog="rcm",
+        description="RCM Relay: Red Cross messages between detained people and their families.",
+        epilog="examples:\n  rcm demo\n  rcm sites\n  rcm export --site ALP --manifest\n"
+        "Run `rcm VERB --help` for the options and an example of each verb.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "--env-file",
+        type=env_file,
+        metavar="FILE",
+        help="KEY=value file to read before the environment (default: ./.env when it exists)",
+    )
     p.add_argument("-v", "--verbose", action="store_true", help="log at debug level")
-    sub = p.add_subparsers(dest="verb", required=True)
-    run = sub.add_parser("run", help="run the bot (long polling, or a webhook)")
+    sub = p.add_subparsers(dest="verb", required=True, metavar="VERB")
+    run = add_verb(
+        sub,
+        "run",
+        "run the bot (long polling, or a webhook)",
+        "RCM_BOT_TOKEN=<token from @BotFather> rcm run",
+        "rcm run --webhook-url https://relay.example.org/tg --listen 127.0.0.1:8443",
+    )
     run.add_argument("--webhook-url", help="public HTTPS URL for Telegram to call (webhook mode)")
     run.add_argument(
-        "--listen", default="127.0.0.1:8443", help="HOST:PORT the webhook server listens on"
+        "--listen",
+        type=host_port,
+        default=("127.0.0.1", 8443),
+        metavar="HOST:PORT",
+        help="where the webhook server listens (default: 127.0.0.1:8443)",
     )
     run.set_defaults(func=cmd_run)
-    sb = sub.add_parser("sandbox", help="run the local Bot API server")
-    sb.add_argument("--host", default="127.0.0.1")
-    sb.add_argument("--port", type=int, default=8081)
+    sb = add_verb(sub, "sandbox", "run the local Bot API server alone", "rcm sandbox --port 8081")
+    sb.add_argument("--host", default="127.0.0.1", help="address to listen on (default: loopback)")
+    sb.add_argument(
+        "--port", type=port, default=8081, help="port to listen on (default: 8081; 0: any free)"
+    )
     sb.add_argument("--rate-limits", action="store_true", help="enforce Telegram's rate limits")
     sb.set_defaults(func=cmd_sandbox)
-    sub.add_parser("sites", help="list detention sites").set_defaults(func=cmd_sites)
-    rules = sub.add_parser("rules", help="content rules")
-    rules_sub = rules.add_subparsers(dest="rules_verb", required=True)
-    check = rules_sub.add_parser("check", help="print findings for a text read on stdin")
-    check.add_argument("--site")
-    check.add_argument("--lang")
-    check.set_defaults(func=cmd_rules_check)
-    backup = sub.add_parser("backup", help="online backup of the database")
-    backup.add_argument("file")
-    backup.set_defaults(func=cmd_backup)
-    audit = sub.add_parser("audit", help="audit log")
-    audit_sub = audit.add_subparsers(dest="audit_verb", required=True)
-    audit_sub.add_parser("verify", help="verify the hash chain").set_defaults(
-        func=cmd_audit_verify
+    add_verb(sub, "sites", "list the detention sites", "rcm sites").set_defaults(func=cmd_sites)
+    rules = add_verb(
+        sub,
+        "rules",
+        "check texts against the content rules",
+        "echo 'call me on 0944 123 456' | rcm rules check",
     )
-    keys = sub.add_parser("keys", help="encryption keys")
-    keys_sub = keys.add_subparsers(dest="keys_verb", required=True)
-    keys_sub.add_parser("rotate", help="rotate the master key").set_defaults(func=cmd_keys_rotate)
+    rules_sub = rules.add_subparsers(dest="rules_verb", required=True, metavar="VERB")
+    check = add_verb(
+        rules_sub,
+        "check",
+        "print the findings for a text read on standard input, as JSON",
+        "echo 'Mi número es 0944 123 456' | rcm rules check --site ALP --lang es",
+    )
+    check.add_argument("--site", metavar="CODE", help="apply this site's rules and word limit")
+    check.add_argument(
+        "--lang", type=language, metavar="xx", help="language of the text (en fr es ar fa ru uk)"
+    )
+    check.set_defaults(func=cmd_rules_check)
+    backup = add_verb(
+        sub,
+        "backup",
+        "online backup of the database (keys are not in it)",
+        "rcm backup /media/usb/rcm-2026-11-30.sqlite3",
+    )
+    backup.add_argument("file", metavar="FILE", help="where to write the copy of the database")
+    backup.set_defaults(func=cmd_backup)
+    audit = add_verb(sub, "audit", "the audit log of every decision", "rcm audit verify")
+    audit_sub = audit.add_subparsers(dest="audit_verb", required=True, metavar="VERB")
+    add_verb(
+        audit_sub, "verify", "walk the audit log's hash chain", "rcm audit verify"
+    ).set_defaults(func=cmd_audit_verify)
+    keys = add_verb(sub, "keys", "the master encryption key", "rcm keys rotate")
+    keys_sub = keys.add_subparsers(dest="keys_verb", required=True, metavar="VERB")
+    add_verb(
+        keys_sub,
+        "rotate",
+        "new master key, everything re-encrypted, old key retired",
+        "rcm keys rotate",
+    ).set_defaults(func=cmd_keys_rotate)
     for extra in _extra_verbs():
         extra(sub)
     return p
@@ -185,27 +243,48 @@ def _why(error: TelegramError) -> str:
     return type(error).__name__
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run one ``rcm`` verb; exit 2 with a clear sentence on a configuration error."""
-    args = parser().parse_args(argv)
+def _logging(args: argparse.Namespace) -> None:
+    # A verb may ask for quieter logs (the demo narrates on stdout; INFO lines would mix in).
+    quiet = getattr(args, "log_level", logging.INFO)
     logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
+        level=logging.DEBUG if args.verbose else quiet,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     from bot.app import quiet_libraries
 
     quiet_libraries()
+
+
+def _refusal(exc: RelayError) -> str:
+    if isinstance(exc, NotFound):
+        return f"not found: {exc}"
+    return str(exc)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one ``rcm`` verb; a refusal is one line on stderr and a non-zero exit."""
+    args = parser().parse_args(argv)
+    _logging(args)
     try:
-        settings = load_settings(env_file=args.env_file)
+        settings = load_settings(env_file=args.env_file or Path(".env"))
         func: Verb = args.func
         return asyncio.run(func(args, settings))
-    except RelayError as exc:
+    except CliError as exc:
         print(f"rcm: {exc}", file=sys.stderr)
+        return 2
+    except RelayError as exc:
+        print(f"rcm: {_refusal(exc)}", file=sys.stderr)
         return 2
     except TelegramError as exc:
         # Never print the exception's text: PTB puts the token in some of them.
         print(f"rcm: the Bot API refused or could not be reached ({_why(exc)})", file=sys.stderr)
         return 3
+    except OSError as exc:
+        if exc.filename is None:
+            raise
+        # A path the user gave that cannot be read or written: say which and why, no traceback.
+        print(f"rcm: {exc.filename}: {exc.strerror or type(exc).__name__}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
 

@@ -13,6 +13,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from bot.cli_args import CliError, add_verb, check_writable, one_of, readable_file
+from relay.errors import NotFound
 from relay.settings import Settings
 
 
@@ -47,15 +49,14 @@ async def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     sites = load_sites(settings.sites_file)
     code = args.site.upper()
     if code not in sites:
-        print(f"rcm: unknown site {code}", file=sys.stderr)
-        return 2
+        raise CliError(f"unknown site {code}; valid codes: {one_of(sites)}")
     lang = print_language(sites[code])
+    if args.out:
+        check_writable(Path(args.out), "--out")  # before the batch marks messages printed
     store = await _open(settings)
     try:
         if args.batch:
-            batch = await delivery.export_again(
-                store, args.batch, sites=sites, _=label_gettext(lang)
-            )
+            batch = await _again(store, args.batch, code, sites=sites, _=label_gettext(lang))
         else:
             batch = await delivery.export_batch(
                 store,
@@ -86,6 +87,22 @@ async def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def _again(store: Any, batch_id: str, code: str, **kwargs: Any) -> Any:
+    """Render ``batch_id`` again; an unknown id is refused with the batches that exist."""
+    from relay import delivery
+
+    try:
+        return await delivery.export_again(store, batch_id, **kwargs)
+    except NotFound:
+        known = [
+            b.id
+            for b in await delivery.recent_batches(store, actor_id=delivery.CLI_ACTOR)
+            if b.site_code == code
+        ]
+        hint = f"recent batches of {code}: {one_of(known)}" if known else f"{code} has none yet"
+        raise CliError(f"no batch {batch_id!r}; {hint} (ids look like B56626413)") from None
+
+
 async def cmd_handover_import(args: argparse.Namespace, settings: Settings) -> int:
     """Apply a filled-in manifest; report each line; exit 1 if any line was refused."""
     from relay import handover
@@ -93,19 +110,54 @@ async def cmd_handover_import(args: argparse.Namespace, settings: Settings) -> i
 
     sites = load_sites(settings.sites_file)
     # A manifest is a few hundred lines: reading it at once is fine for a CLI verb.
-    lines = Path(args.file).read_text(encoding="utf-8").splitlines()  # noqa: ASYNC240
+    try:
+        lines = args.file.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError:
+        raise CliError(f"{args.file}: not a UTF-8 text file (expected a manifest CSV)") from None
+    _check_columns(args.file, lines)
     store = await _open(settings)
     try:
         results = await handover.import_outcomes(store, lines, sites=sites)
     finally:
         await store.close()
     for r in results:
-        tail = r.state if r.result == "recorded" else r.error
+        tail = r.state if r.result == "recorded" else _hint(r.error, sites)
         print(f"line {r.line}: {r.reference or '-'} {r.result} {tail}".rstrip())
     errors = sum(1 for r in results if r.result == "error")
     recorded = sum(1 for r in results if r.result == "recorded")
-    print(f"{recorded} recorded, {errors} refused", file=sys.stderr)
+    skipped = sum(1 for r in results if r.result == "skipped")
+    print(
+        f"{recorded} recorded, {errors} refused, {skipped} without an outcome yet",
+        file=sys.stderr,
+    )
     return 1 if errors else 0
+
+
+def _hint(code: str, sites: Any) -> str:
+    """Say what a refused manifest line should hold instead (codes stay first, for scripts)."""
+    hints = {
+        "bad_outcome": "outcome: use handed_over, released, transferred:SITE, unknown or refused",
+        "bad_site": f"transferred:SITE takes a site code: {one_of(sites)}",
+        "bad_date": "date: write YYYY-MM-DD or DD.MM.YYYY, or leave it empty for today",
+        "bad_reference": "reference: looks like RCM-7K3F-9Q2V",
+        "not_found": "no printed message has this reference",
+        "invalid_transition": "its outcome is already recorded, or it was never printed",
+    }
+    return f"{code} ({hints[code]})" if code in hints else code
+
+
+def _check_columns(path: Path, lines: list[str]) -> None:
+    """Refuse a CSV that is not a manifest, naming the columns expected."""
+    from relay.handover import MANIFEST_HEAD
+
+    head = next(csv.reader(lines[:1]), [])
+    missing = [c for c in ("reference", "outcome") if c not in (h.strip() for h in head)]
+    if missing:
+        found = one_of(head) if head else "nothing"
+        raise CliError(
+            f"{path}: not a manifest: expected the columns {','.join(MANIFEST_HEAD)}"
+            f" (found {found}); `rcm export --site CODE --manifest` writes one"
+        )
 
 
 async def cmd_purge(args: argparse.Namespace, settings: Settings) -> int:
@@ -128,22 +180,54 @@ async def cmd_purge(args: argparse.Namespace, settings: Settings) -> int:
 
 def add_verbs(sub: Any) -> None:
     """Add the delegate verbs to the ``rcm`` parser."""
-    export = sub.add_parser("export", help="write the PDF batch of a site")
-    export.add_argument("--site", required=True)
-    export.add_argument("--out", help="PDF file (default: <data dir>/exports/batch-...pdf)")
+    export = add_verb(
+        sub,
+        "export",
+        "write the PDF batch of a site's approved messages",
+        "rcm export --site ALP --manifest",
+        "rcm export --site ALP --batch B56626413 --out again.pdf",
+    )
+    export.add_argument(
+        "--site", required=True, metavar="CODE", help="the detention site (see `rcm sites`)"
+    )
+    export.add_argument(
+        "--out", metavar="FILE", help="PDF file (default: <data dir>/exports/batch-...pdf)"
+    )
     export.add_argument("--a5", action="store_true", help="A5 pages instead of A4")
-    export.add_argument("--batch", help="render this existing batch again (same bytes)")
+    export.add_argument(
+        "--batch", metavar="ID", help="render this existing batch again (same bytes)"
+    )
     export.add_argument(
         "--manifest",
         action="store_true",
         help="also write the manifest CSV next to the PDF (personal data, mode 0600)",
     )
     export.set_defaults(func=cmd_export)
-    hand = sub.add_parser("handover", help="hand-over records")
-    hand_sub = hand.add_subparsers(dest="handover_verb", required=True)
-    imp = hand_sub.add_parser("import", help="apply a manifest CSV with its outcome column")
-    imp.add_argument("file")
+    hand = add_verb(
+        sub, "handover", "hand-over records", "rcm handover import batch-ALP-B56626413.csv"
+    )
+    hand_sub = hand.add_subparsers(dest="handover_verb", required=True, metavar="VERB")
+    imp = add_verb(
+        hand_sub,
+        "import",
+        "record hand-over outcomes from a filled manifest CSV",
+        "rcm handover import rcm-data/exports/batch-ALP-B56626413.csv",
+    )
+    imp.add_argument(
+        "file",
+        type=readable_file,
+        metavar="FILE.csv",
+        help="the manifest written by `rcm export --manifest`, its outcome column filled "
+        "(handed_over, released, transferred:SITE, unknown, refused)",
+    )
     imp.set_defaults(func=cmd_handover_import)
-    purge = sub.add_parser("purge", help="apply the retention of each site")
-    purge.add_argument("--dry-run", action="store_true")
+    purge = add_verb(
+        sub,
+        "purge",
+        "erase what is finished past each site's retention",
+        "rcm purge --dry-run",
+    )
+    purge.add_argument(
+        "--dry-run", action="store_true", help="only count what would be erased; change nothing"
+    )
     purge.set_defaults(func=cmd_purge)

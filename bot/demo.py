@@ -32,9 +32,10 @@ from bot.demo_people import (
 from bot.i18n.catalog import translator
 from bot.sandbox import SandboxClient, SandboxServer, TranscriptEntry
 from bot.simulate import REF, ScriptedUser, Transcript, button_with
-from bot.texts import state_name
+from bot.texts import category_reason, state_name
 from relay import audit, messages, people
 from relay.files import write_private
+from relay.findings import FindingLike
 from relay.settings import Settings
 
 BOT_ID = 100_000
@@ -85,7 +86,7 @@ class Story:
         )
         ref = await user.write(family.to, family.text)
         self.refs[family.user_id] = ref
-        seen = ", ".join(f"{f.rule_id} «{f.matched}»" for f in findings) or "nothing"
+        seen = ", ".join(_flagged(f) for f in findings) or "nothing"
         self.say(
             family.who,
             f"sent {ref} to {family.to.latin_name or family.to.full_name} "
@@ -187,6 +188,23 @@ class Story:
         return path
 
 
+def _flagged(finding: FindingLike) -> str:
+    """Say a finding as the family's preview does: the English reason, then the passage."""
+    reason = category_reason(translator("en"), str(finding.category))
+    if str(finding.category) == "length":
+        return reason  # the passage is the whole overflow: the reason says it all
+    return f"«{clip(finding.matched, 40)}»: {reason}"
+
+
+def clip(text: str, limit: int) -> str:
+    """Shorten ``text`` to at most ``limit`` characters at a word boundary, marked with "…"."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > limit // 2 else cut).rstrip(" /,;") + "…"
+
+
 def _reply() -> str:
     from bot.demo_people import REPLY_TEXT
 
@@ -228,7 +246,8 @@ async def run_story(story: Story, out_dir: Path) -> dict[str, object]:
     await story.review(reviewer, plan)
     mother = story.user(MOTHER.user_id, "ar", "m")
     told = await mother.wait_text(re.escape(story.refs[MOTHER.user_id]), 0, edited_ok=False)
-    story.say(MOTHER.who, "was told in Arabic: " + (told.text or "").replace("\n", " / ")[:90])
+    told_text = (told.text or "").replace("\n", " / ")
+    story.say(MOTHER.who, "was told in Arabic: " + clip(told_text, 90))
     await story.sister_edits()
     await story.review(reviewer, {})
     pdf = await story.deliver(delegate, out_dir)
@@ -275,7 +294,11 @@ async def run_demo(out_dir: Path, data_dir: Path, *, interactive: bool = False) 
                     out_dir / "summary.json", json.dumps(summary, indent=2, ensure_ascii=False)
                 )
                 write_private(out_dir / "summary.txt", "\n".join(say.lines) + "\n")
-                say("system", f"wrote {summary['pdf']} and {out_dir / 'summary.txt'}")
+                say(
+                    "system",
+                    f"done in {summary['seconds']} s; wrote {summary['pdf']}, "
+                    f"{out_dir / 'summary.json'} and {out_dir / 'summary.txt'}",
+                )
                 if interactive:
                     from bot.demo_repl import repl
 

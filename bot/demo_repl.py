@@ -5,10 +5,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.demo_people import ADMIN_ID, DELEGATE_ID, REVIEWER_ID
+from bot.demo_people import ADMIN_ID, DELEGATE_ID, FATHER, MOTHER, REVIEWER_ID, SISTER
 from bot.sandbox import SandboxClient, TranscriptEntry
+
+FIRST_USER = 3001
+PEOPLE = {
+    ADMIN_ID: "Amina, admin",
+    REVIEWER_ID: "Rana, reviewer",
+    DELEGATE_ID: "Dan, delegate",
+    **{f.user_id: f.who for f in (MOTHER, FATHER, SISTER)},
+}
 
 HELP = f"""
 Interactive mode: the sandbox and the bot keep running. Type a message to send it.
@@ -32,34 +41,78 @@ def _show(entry: TranscriptEntry) -> str:
     return "\n".join(lines)
 
 
-async def _follow(client: SandboxClient, state: dict[str, int]) -> None:
-    """Print the bot's new messages to the current user as they arrive."""
-    seen: dict[int, int] = {}
-    while True:
-        user = state["user"]
+def who(user_id: int, lang: str) -> str:
+    """Name the person being played, for the prompt."""
+    return PEOPLE.get(user_id, f"user {user_id}, a family ({lang})")
+
+
+@dataclass
+class Chats:
+    """Which chat is played, and what was shown of each chat.
+
+    Message ids count per chat, so each chat keeps its own seen ids: one set for all chats
+    hid a new person's replies behind the ids already seen in another chat.
+    """
+
+    user: int = FIRST_USER
+    label: str = field(default_factory=lambda: who(FIRST_USER, "en"))
+    seen: dict[int, dict[int, int]] = field(default_factory=dict)
+
+    def prompt(self) -> str:
+        return f"[{self.label}] > "
+
+    async def switch(self, client: SandboxClient, user_id: int, lang: str) -> int:
+        """Play ``user_id`` from now on; return how many bot messages were already there."""
+        earlier = {
+            e.message_id: _version(e) for e in await client.transcript(user_id) if e.from_bot
+        }
+        # Mark what is there as seen before switching: only what comes next is printed.
+        self.seen[user_id] = {**earlier, **self.seen.get(user_id, {})}
+        self.user, self.label = user_id, who(user_id, lang)
+        return len(earlier)
+
+    async def fresh(self, client: SandboxClient) -> list[str]:
+        """Return the current chat's new or changed bot messages, rendered, once each."""
+        user = self.user
+        seen = self.seen.setdefault(user, {})
+        shown: list[str] = []
         for entry in await client.transcript(user):
-            version = entry.edit_count + (100 if entry.deleted else 0)
-            if entry.from_bot and seen.get(entry.message_id, -1) != version:
-                if entry.message_id in seen or entry.message_id > state.get("shown", 0):
-                    print(_show(entry), flush=True)
-                seen[entry.message_id] = version
-                state["shown"] = max(state.get("shown", 0), entry.message_id)
+            if entry.from_bot and seen.get(entry.message_id) != _version(entry):
+                seen[entry.message_id] = _version(entry)
+                shown.append(_show(entry))
+        return shown
+
+
+def _version(entry: TranscriptEntry) -> int:
+    return entry.edit_count + (100_000 if entry.deleted else 0)
+
+
+async def _follow(client: SandboxClient, chats: Chats) -> None:
+    """Print the bot's new messages to the current user as they arrive."""
+    while True:
+        shown = await chats.fresh(client)
+        if shown:
+            print("\n" + "\n".join(shown), flush=True)
+            print(chats.prompt(), end="", flush=True)
         await asyncio.sleep(0.2)
 
 
 async def repl(client: SandboxClient, api_root: str) -> None:
     """Read commands from standard input until :quit or end of input."""
     print(f"Sandbox Bot API: {api_root}\n{HELP}", flush=True)
-    state = {"user": 3001}
-    await client.user(3001, "You", language_code="en")
-    follower = asyncio.create_task(_follow(client, state))
+    chats = Chats()
+    await client.user(FIRST_USER, "You", language_code="en")
+    await chats.switch(client, FIRST_USER, "en")
+    print(f"You are playing {chats.label}.", flush=True)
+    follower = asyncio.create_task(_follow(client, chats))
     loop = asyncio.get_running_loop()
     try:
         while True:
+            print(chats.prompt(), end="", flush=True)
             line = await loop.run_in_executor(None, sys.stdin.readline)
             if not line:
                 return
-            await _command(client, state, line.rstrip("\n"))
+            await _command(client, chats, line.rstrip("\n"))
     except _Quit:
         return
     finally:
@@ -72,7 +125,7 @@ class _Quit(Exception):
     pass
 
 
-async def _command(client: SandboxClient, state: dict[str, int], line: str) -> None:
+async def _command(client: SandboxClient, chats: Chats, line: str) -> None:
     parts = line.split()
     if not parts:
         return
@@ -81,24 +134,26 @@ async def _command(client: SandboxClient, state: dict[str, int], line: str) -> N
     if parts[0] == ":help":
         print(HELP, flush=True)
     elif parts[0] == ":user" and len(parts) >= 2 and parts[1].isdigit():
-        state["user"] = int(parts[1])
-        state["shown"] = 0
         lang = parts[2] if len(parts) > 2 else "en"
-        await client.user(state["user"], f"User{parts[1]}", language_code=lang)
-        print(f"now playing user {parts[1]} ({lang})", flush=True)
+        await client.user(int(parts[1]), f"User{parts[1]}", language_code=lang)
+        earlier = await chats.switch(client, int(parts[1]), lang)
+        tail = f" ({earlier} earlier bot messages: :show lists them)" if earlier else ""
+        print(f"You are now playing {chats.label}.{tail}", flush=True)
     elif parts[0] == ":press" and len(parts) == 2 and parts[1].isdigit():
-        last = await client.last_bot_message(state["user"])
+        last = await client.last_bot_message(chats.user)
         buttons = [b for row in (last.buttons if last else None) or [] for b in row]
         index = int(parts[1]) - 1
         if last is None or not 0 <= index < len(buttons) or "callback_data" not in buttons[index]:
             print("no such button", flush=True)
             return
-        await client.press(state["user"], last.message_id, buttons[index]["callback_data"])
+        await client.press(chats.user, last.message_id, buttons[index]["callback_data"])
     elif parts[0] == ":photo" and len(parts) == 2:
         photo = await asyncio.to_thread(Path(parts[1]).read_bytes)
-        await client.send_photo(state["user"], photo, caption=None)
+        await client.send_photo(chats.user, photo, caption=None)
     elif parts[0] == ":show":
-        for entry in await client.transcript(state["user"]):
+        for entry in await client.transcript(chats.user):
             print(_show(entry), flush=True)
+    elif parts[0].startswith(":"):  # a mistyped command must not reach the bot as a message
+        print(f"{line}: not understood; :help lists the commands", flush=True)
     else:
-        await client.send_text(state["user"], line)
+        await client.send_text(chats.user, line)

@@ -33,8 +33,9 @@ class ChecklistLine:
     reference: str
     latin_name: str
     detainee_number: str | None
-    state: MessageState
+    state: MessageState  # its state as far as this batch goes (see ``_in_batch``)
     outcome: str  # last recorded reason code or "" while printed
+    moved_to: str = ""  # the site it was transferred to from this batch, if it was
 
 
 async def checklist(store: Store, *, actor_id: str, batch_id: str) -> list[ChecklistLine]:
@@ -62,22 +63,44 @@ async def checklist(store: Store, *, actor_id: str, batch_id: str) -> list[Check
                 data = await tx.open_json_for(
                     family, "addressees", "data", row["addressee_id"], ad["data_enc"]
                 )
-            last = await tx.one(
-                "SELECT detail FROM events WHERE message_id = ? ORDER BY seq DESC LIMIT 1",
-                (row["id"],),
+            events = await tx.all(
+                "SELECT state, detail FROM events WHERE message_id = ? ORDER BY seq", (row["id"],)
             )
-            detail = json.loads(last["detail"]) if last else {}
+            state, detail = _in_batch(batch_id, MessageState(row["state"]), events)
             lines.append(
                 ChecklistLine(
                     row["id"],
                     ref.decode(),
                     str(data.get("latin_name") or data.get("full_name") or ""),
                     data.get("detainee_number"),
-                    MessageState(row["state"]),
+                    state,
                     str(detail.get("reason", "")),
+                    str(detail.get("to", "")),
                 )
             )
     return lines
+
+
+def _in_batch(
+    batch_id: str, current: MessageState, events: Sequence[Any]
+) -> tuple[MessageState, dict[str, Any]]:
+    """Return what happened to a message in this batch: the outcome recorded after its print.
+
+    A message transferred from this batch is re-queued (and may be printed again elsewhere):
+    its current state says nothing of this batch, where it stays "transferred".
+    """
+    printed = [
+        n
+        for n, e in enumerate(events)
+        if e["state"] == MessageState.PRINTED and json.loads(e["detail"]).get("batch") == batch_id
+    ]
+    if not printed:
+        last = json.loads(events[-1]["detail"]) if events else {}
+        return current, last
+    after = events[printed[-1] + 1 : printed[-1] + 2]
+    if not after:
+        return MessageState.PRINTED, {}
+    return MessageState(after[0]["state"]), json.loads(after[0]["detail"])
 
 
 # -- hand-over records --------------------------------------------------------------------

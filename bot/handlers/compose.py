@@ -30,7 +30,7 @@ from bot.handlers.common import (
 )
 from bot.handlers.preview import render_preview
 from bot.i18n.catalog import Translator
-from bot.texts import RELATIONSHIPS
+from bot.texts import RELATIONSHIPS, input_error
 from relay import drafts, messages, people
 from relay.errors import InvalidInput, NotFound, RelayError
 from relay.messages import NewAddressee
@@ -46,9 +46,12 @@ def menu_text(tr: Translator) -> str:
             _("What would you like to do?"),
             _("/new: write a message"),
             _("/status: see your messages and replies"),
+            _("/link: write to a relative who also uses this bot"),
+            _("/claim: after your release, ask for the messages held for you"),
             _("/language: change the language"),
             _("/privacy: how your data is handled"),
             _("/forget: erase your data"),
+            _("/help: this list"),
         ]
     )
 
@@ -194,13 +197,30 @@ async def on_text(update: Update, context: Ctx) -> None:
             step, message.text or "", draft, today=svc.store.clock.now().date(), sites=svc.sites
         )
     except InvalidInput as exc:
-        await drafts.save(svc.store, person.id, draft)
-        await answer_error(update, tr, exc)
+        await _refuse(update, context, tr, person.id, draft, input_error(tr, exc.code))
         return
+    if nxt == "photo" and draft.pop("revising", False):
+        nxt = "preview"  # the text was changed from the preview: the photo was answered
     if nxt == step:  # a site search: show the filtered list
         await _show(update, context, tr, person.id, draft)
         return
     await _advance(update, context, tr, person.id, draft, nxt)
+
+
+async def _refuse(
+    update: Update,
+    context: Ctx,
+    tr: Translator,
+    person_id: str,
+    draft: dict[str, Any],
+    why: str,
+) -> None:
+    """Say why an answer was refused, with the step's own buttons (Skip, Back, Cancel)."""
+    svc = services(context)
+    _text, rows = steps.prompt(draft["step"], tr, draft, sites=svc.sites, addressees=[])
+    sent = await say(update, tr, why, keyboard(rows), protect=True)
+    _remember(draft, sent)
+    await drafts.save(svc.store, person_id, draft)
 
 
 async def on_photo(update: Update, context: Ctx) -> None:
@@ -213,11 +233,11 @@ async def on_photo(update: Update, context: Ctx) -> None:
     if await _replayed(update, context, tr, person.id, draft):
         return
     if draft.get("step") != "photo" or not message.photo:
-        await say(
-            update,
-            tr,
-            tr.gettext("A photo can only be added while writing a message, after the text."),
-        )
+        text = tr.gettext("A photo can only be added while writing a message, after the text.")
+        if draft.get("step") and draft["step"] not in steps.BUTTON_STEPS:
+            await _refuse(update, context, tr, person.id, draft, text)
+        else:
+            await say(update, tr, text)
         return
     _remember(draft, message)
     draft["photo"] = message.photo[-1].file_id
@@ -254,6 +274,7 @@ async def on_button(update: Update, context: Ctx) -> None:
         await edit_or_say(update, tr, tr.gettext("Cancelled. Nothing was sent."))
         return
     if data.verb == "back":
+        draft.pop("revising", None)  # the text step may lead to the photo step again
         history = draft.get("history", [])
         if history:
             draft["step"] = history.pop()
@@ -296,6 +317,7 @@ async def _choice(
     elif verb == "ok" and step in steps.CONFIRM_STEPS:
         await _advance(update, context, tr, person_id, draft, steps.CONFIRM_STEPS[step])
     elif verb == "edit" and step in ("preview", "edit_preview"):
+        draft["revising"] = True  # the photo step was answered: the new text goes to preview
         await _advance(
             update, context, tr, person_id, draft, "text" if step == "preview" else "edit_text"
         )

@@ -51,6 +51,9 @@ def _outcome_word(tr: Translator, line: ChecklistLine) -> str:
         return _("to record")
     if line.state == MessageState.DELIVERED:
         return _("handed over")
+    if line.moved_to:
+        # Translators: on the hand-over checklist; site is a site code such as BRV
+        return _("transferred to {site}").format(site=line.moved_to)
     if line.outcome:
         return undeliverable_reason(tr, line.outcome)
     return line.state.value

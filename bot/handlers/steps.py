@@ -132,7 +132,11 @@ def prompt(  # noqa: PLR0912 - one branch per step
         rows: list[list[tuple[str, str]]] = [
             [(f"{a.full_name} ({a.site_code})", cb("new", "to", a.id))] for a in addressees[-6:]
         ]
-        rows.append([(_("+ Someone new"), cb("new", "to", "new"))])
+        new = _("+ Someone new")
+        if not addressees:
+            # Translators: the only button when nobody was written to yet
+            new = _("Enter the person's details")
+        rows.append([(new, cb("new", "to", "new"))])
         rows.append(nav_row(tr, back=False))
         return _("Who is the message for?"), rows
     if step == "ad_name":

@@ -22,6 +22,19 @@ log = logging.getLogger("bot.sandbox")
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
 
+INDEX = """RCM Relay sandbox: a local stand-in for Telegram's Bot API (no chat window here).
+
+A bot talks to it at {root}/bot<token>/<method>, for example:
+  RCM_TELEGRAM_API_URL={root} RCM_BOT_TOKEN=123:abc .venv/bin/rcm run
+
+To talk to the bot yourself, as a family or a staff member, run:
+  .venv/bin/rcm demo --interactive
+(it starts its own sandbox and bot, plays the story, then lets you type as anyone).
+
+Scripts play users through the control API under {root}/_sandbox/ (GET /_sandbox/health).
+"""
+
+
 def _error(status: int, description: str, parameters: JSON | None = None) -> web.Response:
     body: JSON = {"ok": False, "error_code": status, "description": description}
     if parameters:
@@ -104,6 +117,7 @@ class SandboxServer:
         app.add_routes([
             web.route("*", "/bot{token}/{method}", self._bot_api),
             web.get("/file/bot{token}/{path:.+}", self._download),
+            web.get("/", self._index),
             web.route("*", "/{tail:.*}", self._not_found),
         ])
         return app
@@ -146,6 +160,10 @@ class SandboxServer:
         await self.stop()
 
     # -- handlers -------------------------------------------------------------------------
+
+    async def _index(self, request: web.Request) -> web.Response:
+        # People open the root in a browser after `rcm sandbox`: say what this is, not 404.
+        return web.Response(text=INDEX.format(root=self.api_root), content_type="text/plain")
 
     async def _not_found(self, request: web.Request) -> web.Response:
         if request.path.startswith(PREFIX + "/"):
@@ -218,6 +236,7 @@ async def serve_forever(host: str, port: int, *, rate_limits: bool) -> None:
     server = SandboxServer(host, port, rate_limits=rate_limits)
     await server.start()
     log.info("sandbox ready: RCM_TELEGRAM_API_URL=%s", server.api_root)
+    log.info("to talk to a bot by hand: .venv/bin/rcm demo --interactive")
     try:
         await asyncio.Event().wait()
     finally:

@@ -132,6 +132,17 @@ async def test_printed_handed_over_moved_and_answered(
     assert f"A reply to your message {kept} has arrived" in photo.caption
     assert "I am well. Kiss my sister for me." in photo.caption
     assert photo.protect_content is True
+    # And the batch's hand-over list shows the moved message as transferred, although it is
+    # approved again (for Bravo) by now: not by its state in another site's queue
+    mark = await delegate.say(f"/handover {batch_id}")
+    final = await delegate.wait_text(
+        "Every outcome of this batch is recorded", mark, edited_ok=False
+    )
+    assert (final.text or "").splitlines()[1:3] == [
+        f"1. {kept} · John Smith · handed over",
+        f"2. {moved} · John Smith · transferred to BRV",
+    ]
+    assert button_with(final, "del:") is None
 
 
 async def test_families_are_answered_while_a_batch_renders(

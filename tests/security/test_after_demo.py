@@ -49,7 +49,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
             "-m",
             "bot.cli",
             "--env-file",
-            "/nonexistent",
+            "/dev/null",
             "-v",
             "demo",
             "--out",
@@ -64,7 +64,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
     assert run.returncode == 0, run.stderr[-3000:]
     backup = root / "backup.sqlite3"
     done = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "--env-file", "/nonexistent", "backup", str(backup)],
+        [sys.executable, "-m", "bot.cli", "--env-file", "/dev/null", "backup", str(backup)],
         env=env,
         capture_output=True,
         text=True,
@@ -112,6 +112,13 @@ def test_the_demo_tells_the_whole_story(demo: DemoRun) -> None:
     assert sister["timeline"].count("returned") == 1
     assert summary["audit_entries"] > 20
     assert summary["seconds"] < 60
+    # The last line says how long it took and names every file written.
+    assert demo.stdout.splitlines()[-1].endswith(
+        f"done in {summary['seconds']} s; wrote {summary['pdf']}, "
+        f"{demo.out / 'summary.json'} and {demo.out / 'summary.txt'}"
+    )
+    assert "length.words" not in demo.stdout  # the narration gives reasons, not rule ids
+    assert "contact.phone" not in demo.stdout
 
 
 def test_the_batch_pdf_carries_the_letters_but_not_the_redacted_phone(demo: DemoRun) -> None:
