@@ -30,7 +30,7 @@ def _key_owner(update_id: int) -> str:
 
 async def _seal(tx: Tx, update_id: int, raw: bytes) -> bytes:
     owner = _key_owner(update_id)
-    key = await tx.family_key(owner, create=True)
+    key = await tx.family_key(owner)
     return seal(key, f"f:{owner}", raw, field_ad("inbox", "payload", str(update_id)))
 
 
@@ -59,6 +59,15 @@ async def store_updates(
     if not updates:
         return []
     fresh: list[int] = []
+    # The keys first, in a transaction of the vault alone: SQLite commits an attached file
+    # after the database, so rows and keys written together could, after a kill in between,
+    # leave a stored (and confirmed) update whose key was never written.
+    async with store.tx() as tx:
+        for update_id, _ in updates:
+            owner = _key_owner(update_id)
+            held = await tx.one("SELECT 1 FROM inbox WHERE update_id = ?", (update_id,))
+            if held is None and await _missing_key(tx, owner):
+                await tx.create_family_key(owner)
     async with store.tx() as tx:
         for update_id, raw in updates:
             exists = await tx.one("SELECT 1 FROM inbox WHERE update_id = ?", (update_id,))
@@ -135,9 +144,24 @@ async def erase_sender(tx: Tx, sender_index: bytes) -> int:
     return len(rows)
 
 
+async def _missing_key(tx: Tx, owner: str) -> bool:
+    row = await tx.one("SELECT 1 FROM vault.family_keys WHERE owner_id = ?", (owner,))
+    return row is None
+
+
 async def prune(store: Store, keep: int = 1000) -> int:
-    """Forget handled updates beyond the latest ``keep`` ids."""
+    """Forget handled updates beyond the latest ``keep`` ids, and keys left by a crash."""
     async with store.tx() as tx:
+        # A kill between the database's commit and the vault's (handled, forgotten) or before
+        # the rows (keys made first) leaves a key with no waiting update: destroy it.
+        keys = await tx.all("SELECT owner_id FROM vault.family_keys WHERE owner_id LIKE 'inbox:%'")
+        waiting = {
+            r["update_id"]
+            for r in await tx.all("SELECT update_id FROM inbox WHERE state = 'pending'")
+        }
+        for row in keys:
+            if int(row["owner_id"].removeprefix("inbox:")) not in waiting:
+                await tx.destroy_family_key(row["owner_id"])
         return await tx.execute(
             "DELETE FROM inbox WHERE state = 'done' AND update_id <"
             " (SELECT COALESCE(MAX(update_id), 0) - ? FROM inbox)",

@@ -94,3 +94,27 @@ def test_sender_of_reads_the_from_of_any_payload() -> None:
     assert sender_of(b'{"update_id": 8, "poll": {"id": "p"}}') is None
     assert sender_of(b"not json") is None
     assert sender_of(b"[1, 2]") is None
+
+
+async def _inbox_keys(store: Store) -> list[str]:
+    async with store.tx() as tx:
+        rows = await tx.all(
+            "SELECT owner_id FROM vault.family_keys WHERE owner_id LIKE 'inbox:%'"
+            " ORDER BY owner_id"
+        )
+    return [r["owner_id"] for r in rows]
+
+
+async def test_keys_are_written_before_the_updates_and_strays_are_pruned(store: Store) -> None:
+    # Given an update waiting, one handled, and the key of one that never reached the database
+    # (a kill between the vault's transaction and the database's)
+    await inbox.store_updates(store, [(701, _update(701, 1, "a")), (702, _update(702, 1, "b"))])
+    await inbox.mark_done(store, 702)
+    async with store.tx() as tx:
+        await tx.create_family_key("inbox:703")
+    assert await _inbox_keys(store) == ["inbox:701", "inbox:703"]
+    # When the bot starts again (it prunes first)
+    await inbox.prune(store)
+    # Then only the waiting update keeps a key, and it still opens
+    assert await _inbox_keys(store) == ["inbox:701"]
+    assert await inbox.pending(store) == [(701, _update(701, 1, "a"))]
