@@ -154,7 +154,10 @@ async def prune(store: Store, keep: int = 1000) -> int:
     async with store.tx() as tx:
         # A kill between the database's commit and the vault's (handled, forgotten) or before
         # the rows (keys made first) leaves a key with no waiting update: destroy it.
-        keys = await tx.all("SELECT owner_id FROM vault.family_keys WHERE owner_id LIKE 'inbox:%'")
+        keys = await tx.all(  # a range on the key, not LIKE: the vault holds a key per message
+            "SELECT owner_id FROM vault.family_keys WHERE owner_id >= 'inbox:'"
+            " AND owner_id < 'inbox;'"
+        )
         waiting = {
             r["update_id"]
             for r in await tx.all("SELECT update_id FROM inbox WHERE state = 'pending'")
