@@ -1,7 +1,8 @@
 """Updates waiting in the inbox are erased with their family (issue 14).
 
 Regression: waiting updates were sealed under the system key, so a backup taken while a
-family's update waited could still be read after /forget.
+family's update waited could still be read after /forget. They are now sealed under the
+family's key (destroyed by /forget) and dropped from the inbox with the family.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import pytest
 from bot.polling import sender_of
 from relay import inbox, messages
 from relay.clock import FakeClock
-from relay.crypto import KeyRing
+from relay.crypto import KeyRing, blob_key_id
 from relay.errors import CryptoError
 from relay.store import Store
 from tests.relay.conftest import Family
@@ -72,20 +73,19 @@ async def test_a_backup_cannot_read_a_forgotten_familys_waiting_update(
         await restored.close()
 
 
-async def test_a_handled_update_cannot_be_read_from_an_older_backup(
-    store: Store, keyring: KeyRing, clock: FakeClock, tmp_path: Path
+async def test_a_waiting_update_of_a_known_family_is_sealed_under_its_key(
+    store: Store, make_family: MakeFamily
 ) -> None:
-    raw = _update(601, 700_123_456, "Ma mère va bien")
-    await inbox.store_updates(store, [(601, raw)])
-    backup = tmp_path / "backup.sqlite3"
-    await store.backup(backup)
-    await inbox.mark_done(store, 601)
-    restored = await _restored(store, backup, tmp_path, keyring, clock)
-    try:
-        with pytest.raises(CryptoError):
-            await inbox.load(restored, 601)
-    finally:
-        await restored.close()
+    # A stranger's first /start has no family yet: the system key; a family's, its own key.
+    family = await make_family()
+    stranger = 700_999_999
+    raws = [(801, _update(801, family.telegram_id, "a")), (802, _update(802, stranger, "b"))]
+    await inbox.store_updates(store, raws, {801: family.telegram_id, 802: stranger})
+    async with store.tx() as tx:
+        rows = await tx.all("SELECT update_id, payload_enc FROM inbox ORDER BY update_id")
+    kinds = [blob_key_id(r["payload_enc"]) for r in rows]
+    assert kinds == [f"f:{family.person_id}", store.keys.current_id]
+    assert await inbox.pending(store) == raws
 
 
 def test_sender_of_reads_the_from_of_any_payload() -> None:
@@ -94,27 +94,3 @@ def test_sender_of_reads_the_from_of_any_payload() -> None:
     assert sender_of(b'{"update_id": 8, "poll": {"id": "p"}}') is None
     assert sender_of(b"not json") is None
     assert sender_of(b"[1, 2]") is None
-
-
-async def _inbox_keys(store: Store) -> list[str]:
-    async with store.tx() as tx:
-        rows = await tx.all(
-            "SELECT owner_id FROM vault.family_keys WHERE owner_id LIKE 'inbox:%'"
-            " ORDER BY owner_id"
-        )
-    return [r["owner_id"] for r in rows]
-
-
-async def test_keys_are_written_before_the_updates_and_strays_are_pruned(store: Store) -> None:
-    # Given an update waiting, one handled, and the key of one that never reached the database
-    # (a kill between the vault's transaction and the database's)
-    await inbox.store_updates(store, [(701, _update(701, 1, "a")), (702, _update(702, 1, "b"))])
-    await inbox.mark_done(store, 702)
-    async with store.tx() as tx:
-        await tx.create_family_key("inbox:703")
-    assert await _inbox_keys(store) == ["inbox:701", "inbox:703"]
-    # When the bot starts again (it prunes first)
-    await inbox.prune(store)
-    # Then only the waiting update keeps a key, and it still opens
-    assert await _inbox_keys(store) == ["inbox:701"]
-    assert await inbox.pending(store) == [(701, _update(701, 1, "a"))]
