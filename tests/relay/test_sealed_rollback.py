@@ -18,6 +18,7 @@ from relay import messages, outbox, replies, review
 from relay.crypto import KeyRing, field_ad, open_sealed, seal
 from relay.delivery import export_batch
 from relay.errors import CryptoError
+from relay.keyrotation import rotate
 from relay.models import Site
 from relay.store import Store
 from tests.relay.conftest import Family, NoFindings
@@ -236,3 +237,18 @@ async def test_a_crash_between_the_database_and_the_vault_loses_nothing(
         )
     store.key_cache.clear()
     assert await _text_of(store, sent.message_id) == (TEXT, [PHONE])
+
+
+async def test_key_rotation_keeps_a_written_message_readable(
+    store: Store, make_family: MakeFamily, send: Send, staff: Staff
+) -> None:
+    # Rotation re-wraps the key with its version: a message written since still opens.
+    family = await make_family()
+    sent = await send(family, TEXT)
+    await _redacted(store, staff, sent)
+    report = await rotate(store, actor="p_admin")
+    assert report.retired == ("m1",)
+    store.key_cache.clear()
+    assert await _text_of(store, sent.message_id) == (TEXT, [PHONE])
+    unwrapped = store.keys.unwrap(_vault_key(store, sent.message_id), sent.message_id)
+    assert int.from_bytes(unwrapped[32:], "big") == 1
