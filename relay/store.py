@@ -40,8 +40,8 @@ from relay.sealing import SEALED_COLUMNS, upgrade_sealed_rows
 log = logging.getLogger("relay.store")
 
 Row = sqlite3.Row
-# Tables whose sealed fields use a key of their own row (see Tx.key_owner), and their sealed
-# columns: each write gives the row a fresh key and re-seals them all under it (Tx.seal_for).
+# Tables whose sealed fields use a key of their own row (see Tx.key_owner); a write to such a
+# row moves its version on and re-seals all its SEALED_COLUMNS at it (see Tx.seal_for).
 PER_ROW_KEYS = frozenset({"messages"})
 KEY_CACHE_SIZE = 20_000
 Params = Sequence[Any] | dict[str, Any]
