@@ -5,11 +5,11 @@
   database; a process refuses to start when others can read it.
 - A field is sealed with AES-GCM; the associated data binds it to ``table.column.row`` so a
   ciphertext moved to another row or column fails to open, and for a message also to its
-  family (the owner), so a message or reply moved to another family does not open. Each write
-  to a message gives it a fresh key (see ``relay.store``): an older ciphertext of the same
-  field (a body from before a redaction) does not open either.
-- System data is sealed with a key derived from the current master key (inbox updates were,
-  before each got a key of its own that ``/forget`` can destroy; see ``relay.inbox``). Each
+  family (the owner) and its version, which every write increments (kept in the vault, see
+  ``relay.store``): a message moved to another family, or an older ciphertext of the same
+  field (a body from before a redaction), does not open.
+- System data (an inbox update from someone not known yet) is sealed with a key derived from
+  the current master key; a known family's waiting updates are under its own key. Each
   family's data is sealed with the family's own random data key, wrapped by the master key
   and stored in the key vault (see ``relay.store``), not in the database: destroying the
   wrapped key erases the family, from backups too.
@@ -49,11 +49,13 @@ def _unb64(text: str) -> bytes:
     return base64.b64decode(text.encode("ascii"), validate=True)
 
 
-def field_ad(table: str, column: str, row_id: str, owner: str | None = None) -> bytes:
-    """Return the associated data that binds a sealed field to its place (and owner)."""
+def field_ad(
+    table: str, column: str, row_id: str, owner: str | None = None, version: int = 0
+) -> bytes:
+    """Return the associated data that binds a sealed field to its place (owner, version)."""
     if owner is None:
         return f"{table}.{column}.{row_id}".encode()
-    return f"{table}.{column}.{row_id}\x00owner={owner}".encode()
+    return f"{table}.{column}.{row_id}\x00owner={owner}\x00v={version}".encode()
 
 
 def seal(key: bytes, key_id: str, plaintext: bytes, ad: bytes) -> bytes:

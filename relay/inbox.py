@@ -5,10 +5,12 @@ must be on disk before the next getUpdates call confirms it: the raw update and 
 offset are written in one transaction, processed, then marked done (and their payload
 dropped). At start, whatever is not done is replayed.
 
-Each waiting update is sealed under a key of its own, kept in the vault and destroyed when the
-update is handled, or when the family it came from is erased (``/forget``): a backup taken
-while an update waits cannot be read afterwards. The sender is kept as a blind index only
-(the one ``people`` uses), to find a family's waiting updates.
+A waiting update from someone the bot knows is sealed under that family's data key, so
+``/forget`` (which destroys the key) makes it unreadable, in backups taken while it waited
+too; an update from someone not known yet (a first /start) is sealed under the system key.
+The sender is kept as a blind index only (the one ``people`` uses), so that ``/forget`` also
+drops the family's updates from the inbox. Nothing here writes to the vault: an update costs
+one commit of the database, as before.
 """
 
 from __future__ import annotations
@@ -24,21 +26,25 @@ from relay.store import Store, Tx
 log = logging.getLogger("relay.inbox")
 
 
-def _key_owner(update_id: int) -> str:
-    return f"inbox:{update_id}"
-
-
-async def _seal(tx: Tx, update_id: int, raw: bytes) -> bytes:
-    owner = _key_owner(update_id)
-    key = await tx.family_key(owner, create=True)
-    return seal(key, f"f:{owner}", raw, field_ad("inbox", "payload", str(update_id)))
+async def _seal(tx: Tx, update_id: int, raw: bytes, sender: bytes | None) -> bytes:
+    ad = field_ad("inbox", "payload", str(update_id))
+    if sender is not None:
+        person = await tx.one("SELECT id FROM people WHERE tg_index = ?", (sender,))
+        if person is not None:
+            try:
+                key = await tx.family_key(person["id"])
+            except CryptoError:
+                pass  # no key (being erased): the system key, like a stranger's
+            else:
+                return seal(key, f"f:{person['id']}", raw, ad)
+    return tx.seal_system("inbox", "payload", str(update_id), raw)
 
 
 async def _open(tx: Tx, update_id: int, blob: bytes) -> bytes:
-    if not blob_key_id(blob).startswith("f:"):
-        # Sealed under the system key before updates had keys of their own.
+    kid = blob_key_id(blob)
+    if not kid.startswith("f:"):
         return tx.open_system("inbox", "payload", str(update_id), blob)
-    key = await tx.family_key(_key_owner(update_id))
+    key = await tx.family_key(kid.removeprefix("f:"))
     return open_sealed(key, blob, field_ad("inbox", "payload", str(update_id)))
 
 
@@ -64,12 +70,13 @@ async def store_updates(
             exists = await tx.one("SELECT 1 FROM inbox WHERE update_id = ?", (update_id,))
             if exists:
                 continue  # Telegram resent one we already hold (offset not confirmed yet)
-            blob = await _seal(tx, update_id, raw)
-            sender = (senders or {}).get(update_id)
+            who = (senders or {}).get(update_id)
+            sender = tg_index(tx, who) if who else None
+            blob = await _seal(tx, update_id, raw, sender)
             await tx.execute(
                 "INSERT INTO inbox(update_id, payload_enc, received_at, sender_index)"
                 " VALUES (?, ?, ?, ?)",
-                (update_id, blob, tx.now(), tg_index(tx, sender) if sender else None),
+                (update_id, blob, tx.now(), sender),
             )
             fresh.append(update_id)
         next_offset = max(u for u, _ in updates) + 1
@@ -93,7 +100,7 @@ async def pending(store: Store) -> list[tuple[int, bytes]]:
             try:
                 out.append((r["update_id"], await _open(tx, r["update_id"], r["payload_enc"])))
             except CryptoError:
-                # Its key is gone (an old master key retired since): it can never be handled.
+                # Its key is gone (its family erased meanwhile): it can never be handled.
                 log.warning("update %d cannot be opened; dropped", r["update_id"])
                 await _drop(tx, r["update_id"])
         return out
@@ -121,7 +128,6 @@ async def _drop(tx: Tx, update_id: int) -> None:
     await tx.execute(
         "UPDATE inbox SET state = 'done', payload_enc = NULL WHERE update_id = ?", (update_id,)
     )
-    await tx.destroy_family_key(_key_owner(update_id))
 
 
 async def erase_sender(tx: Tx, sender_index: bytes) -> int:

@@ -44,14 +44,14 @@ import logging
 from dataclasses import dataclass
 
 from relay import audit
+from relay.crypto import blob_key_id
 from relay.store import Store
 
 log = logging.getLogger("relay.keyrotation")
 
 # Every (table, column, key column) whose blobs are made by ``Tx.seal_system``; a new
-# system-sealed field must be listed here or it would not open after a rotation. (The inbox
-# was the only one: its updates now have keys of their own, erased with their family.)
-SYSTEM_FIELDS: tuple[tuple[str, str, str], ...] = ()
+# system-sealed field must be listed here or it would not open after a rotation.
+SYSTEM_FIELDS: tuple[tuple[str, str, str], ...] = (("inbox", "payload", "update_id"),)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +89,8 @@ async def rotate(store: Store, *, actor: str = "admin-cli", retire: bool = True)
                 f" WHERE {enc} IS NOT NULL AND length({enc}) > 0"
             )
             for row in rows:
+                if blob_key_id(row["blob"]).startswith("f:"):
+                    continue  # sealed under a family's key (a family's waiting update): re-wrapped
                 row_id = str(row["row_id"])
                 plain = tx.open_system(table, column, row_id, row["blob"])
                 await tx.execute(

@@ -1,8 +1,9 @@
 """Bring fields sealed by an older version up to today's binding (run once, at open).
 
 Message fields used to be bound to ``table.column.row`` only; they are now bound to their
-family too (see ``relay.store.Tx.seal_for``). A store opened for the first time by this version
-re-seals them, so that no field is left that opens under the older, weaker binding.
+family and version too (see ``relay.store.Tx.seal_for``). A store opened for the first time
+by this version re-seals them, so that no field is left that opens under the older, weaker
+binding.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ async def upgrade_sealed_rows(tx: Tx) -> int:
         names = ", ".join(f"{c}_enc" for c in columns)
         for row in await tx.all(f"SELECT id, family_id, {names} FROM {table}"):  # noqa: S608 - names are ours
             try:
-                key = await tx.family_key(row["id"])
+                key = (await tx.family_key(row["id"]))[:32]  # version 0: nothing was versioned
             except CryptoError:
                 continue  # erased: nothing can open it any more
             changed: dict[str, bytes] = {}

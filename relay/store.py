@@ -40,8 +40,8 @@ from relay.sealing import SEALED_COLUMNS, upgrade_sealed_rows
 log = logging.getLogger("relay.store")
 
 Row = sqlite3.Row
-# Tables whose sealed fields use a key of their own row (see Tx.key_owner), and their sealed
-# columns: each write gives the row a fresh key and re-seals them all under it (Tx.seal_for).
+# Tables whose sealed fields use a key of their own row (see Tx.key_owner); a write to such a
+# row moves its version on and re-seals all its SEALED_COLUMNS at it (see Tx.seal_for).
 PER_ROW_KEYS = frozenset({"messages"})
 KEY_CACHE_SIZE = 20_000
 Params = Sequence[Any] | dict[str, Any]
@@ -70,10 +70,8 @@ class Tx:
         self._conn = store.conn
         self.keys = store.keys
         self.clock = store.clock
-        # Rows given a fresh key by this transaction: their new key, and the one it replaced
-        # (a blob read earlier in this same transaction was sealed under that one).
-        self._fresh: dict[str, bytes] = {}
-        self._replaced: dict[str, bytes] = {}
+        # Rows whose version this transaction moved on (see seal_for): their new version.
+        self._bumped: dict[str, int] = {}
 
     # -- SQL ------------------------------------------------------------------------------
     async def execute(self, sql: str, params: Params = ()) -> int:
@@ -146,12 +144,14 @@ class Tx:
         self._store.key_cache.pop(owner_id, None)
 
     # -- sealing --------------------------------------------------------------------------
-    # A message's fields are bound to the message and to its family (the owner): moved to
-    # another row, or the row moved to another family (family_id changed), they do not open.
-    # Every write to a message gives it a fresh key and re-seals its other fields under it, so
-    # no older ciphertext of the message opens (the body from before an approved redaction,
-    # written back): the version that each write increments is the key itself, kept in the
-    # vault, out of reach of whoever can write to the database.
+    # A message's fields are bound to the message, to its family (the owner) and to the
+    # message's version, which every write increments (re-sealing the message's other fields
+    # at the new version). The version is kept in the vault, wrapped with the message's key,
+    # out of reach of whoever can write to the database: a field moved to another row, a row
+    # moved to another family (family_id changed) or an older ciphertext written back (the
+    # body from before an approved redaction) does not open. SQLite commits the database
+    # before the vault, so after a crash between the two the rows may be one version ahead of
+    # the vault: the next version is accepted too, never an older one.
     @staticmethod
     def key_owner(owner_id: str, table: str, row_id: str) -> str:
         """Return whose key seals a field: the message's own for the messages table."""
@@ -161,12 +161,12 @@ class Tx:
         self, owner_id: str, table: str, column: str, row_id: str, value: object
     ) -> bytes:
         """Seal ``value`` (str, bytes or JSON-able) under the owner's (or the row's) key."""
-        if table in PER_ROW_KEYS:
-            key = await self._key_for_write(owner_id, table, row_id)
-            ad = field_ad(table, column, row_id, owner_id)
-            return seal(key, f"f:{row_id}", _to_bytes(value), ad)
-        key = await self.family_key(owner_id)
-        return seal(key, f"f:{owner_id}", _to_bytes(value), field_ad(table, column, row_id))
+        if table not in PER_ROW_KEYS:
+            key = await self.family_key(owner_id)
+            return seal(key, f"f:{owner_id}", _to_bytes(value), field_ad(table, column, row_id))
+        key, version = await self._version_for_write(owner_id, table, row_id)
+        ad = field_ad(table, column, row_id, owner_id, version)
+        return seal(key, f"f:{row_id}", _to_bytes(value), ad)
 
     async def open_for(
         self, owner_id: str, table: str, column: str, row_id: str, blob: bytes
@@ -174,45 +174,67 @@ class Tx:
         if table not in PER_ROW_KEYS:
             key = await self.family_key(owner_id)
             return open_sealed(key, blob, field_ad(table, column, row_id))
-        ad = field_ad(table, column, row_id, owner_id)
         try:
-            return open_sealed(await self.family_key(row_id), blob, ad)
+            return await self._open_versioned(owner_id, table, column, row_id, blob)
         except CryptoError:
-            if row_id in self._replaced:  # read before this transaction gave the row a new key
-                return open_sealed(self._replaced[row_id], blob, ad)
             if row_id not in self._store.key_cache:
                 raise
-        # Another process (a CLI verb) may have given the row a new key since we cached it.
+        # Another process (a CLI verb) may have written the row since we cached its version.
         self._store.key_cache.pop(row_id, None)
-        return open_sealed(await self.family_key(row_id), blob, ad)
+        return await self._open_versioned(owner_id, table, column, row_id, blob)
 
     async def open_json_for(
         self, owner_id: str, table: str, column: str, row_id: str, blob: bytes
     ) -> Any:
         return json.loads(await self.open_for(owner_id, table, column, row_id, blob))
 
-    async def _key_for_write(self, owner_id: str, table: str, row_id: str) -> bytes:
-        """Return the key to seal a row's field with, giving the row a fresh one once per tx."""
-        if row_id in self._fresh:
-            return self._fresh[row_id]
+    async def _versioned_key(self, row_id: str) -> tuple[bytes, int]:
+        raw = await self.family_key(row_id)
+        return raw[:32], int.from_bytes(raw[32:], "big")  # a key from before versions: 0
+
+    async def _open_versioned(
+        self, owner_id: str, table: str, column: str, row_id: str, blob: bytes
+    ) -> bytes:
+        key, version = await self._versioned_key(row_id)
+        # This version, the next one (rows committed, vault not, before a crash) and, for a
+        # row this transaction moved on, the one it was read at earlier in the transaction.
+        tried = [version, version + 1]
+        if row_id in self._bumped:
+            tried.append(version - 1)
+        for candidate in tried:
+            try:
+                return open_sealed(key, blob, field_ad(table, column, row_id, owner_id, candidate))
+            except CryptoError:
+                continue
+        raise CryptoError("sealed field does not open (altered, moved, rolled back or erased)")
+
+    async def _version_for_write(
+        self, owner_id: str, table: str, row_id: str
+    ) -> tuple[bytes, int]:
+        """Return the key and version to seal a row's field at, moving it on once per tx."""
+        if row_id in self._bumped:
+            return (await self._versioned_key(row_id))[0], self._bumped[row_id]
         row = await self.one("SELECT wrapped FROM vault.family_keys WHERE owner_id = ?", (row_id,))
         if row is None:
             await self.create_family_key(row_id)
-            self._fresh[row_id] = self._store.key_cache[row_id]
-            return self._fresh[row_id]
-        old, new = self.keys.unwrap(row["wrapped"], row_id), new_data_key()
-        await self._reseal_row(owner_id, table, row_id, old, new)
+            self._bumped[row_id] = 0
+            return self._store.key_cache[row_id][:32], 0
+        self._store.key_cache.pop(row_id, None)  # read the version from the vault, not a cache
+        key, version = await self._versioned_key(row_id)
+        await self._reseal_row(owner_id, table, row_id, key, version)
+        raw = key + (version + 1).to_bytes(8, "big")
         await self.execute(
             "UPDATE vault.family_keys SET wrapped = ? WHERE owner_id = ?",
-            (self.keys.wrap(new, row_id), row_id),
+            (self.keys.wrap(raw, row_id), row_id),
         )
-        self._store.remember_key(row_id, new)
-        self._fresh[row_id], self._replaced[row_id] = new, old
-        return new
+        self._store.remember_key(row_id, raw)
+        self._bumped[row_id] = version + 1
+        return key, version + 1
 
     async def _reseal_row(
-        self, owner_id: str, table: str, row_id: str, old: bytes, new: bytes
+        self, owner_id: str, table: str, row_id: str, key: bytes, version: int
     ) -> None:
+        """Re-seal the row's sealed fields (at ``version``, or the next) at the next version."""
         columns = SEALED_COLUMNS[table]
         names = ", ".join(f"{c}_enc" for c in columns)
         row = await self.one(f"SELECT {names} FROM {table} WHERE id = ?", (row_id,))  # noqa: S608 - names are ours
@@ -221,9 +243,15 @@ class Tx:
         changed: dict[str, bytes] = {}
         for column in columns:
             blob = row[f"{column}_enc"]
-            if blob:  # NULL, or the empty placeholder of a row being created
-                ad = field_ad(table, column, row_id, owner_id)
-                changed[column] = seal(new, f"f:{row_id}", open_sealed(old, blob, ad), ad)
+            if not blob:  # NULL, or the empty placeholder of a row being created
+                continue
+            try:
+                plain = open_sealed(key, blob, field_ad(table, column, row_id, owner_id, version))
+            except CryptoError:  # already at the next version (a crash between the commits)
+                ahead = field_ad(table, column, row_id, owner_id, version + 1)
+                plain = open_sealed(key, blob, ahead)
+            ad = field_ad(table, column, row_id, owner_id, version + 1)
+            changed[column] = seal(key, f"f:{row_id}", plain, ad)
         if changed:
             sets = ", ".join(f"{c}_enc = ?" for c in changed)
             await self.execute(

@@ -1,7 +1,8 @@
 """Updates waiting in the inbox are erased with their family (issue 14).
 
 Regression: waiting updates were sealed under the system key, so a backup taken while a
-family's update waited could still be read after /forget.
+family's update waited could still be read after /forget. They are now sealed under the
+family's key (destroyed by /forget) and dropped from the inbox with the family.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import pytest
 from bot.polling import sender_of
 from relay import inbox, messages
 from relay.clock import FakeClock
-from relay.crypto import KeyRing
+from relay.crypto import KeyRing, blob_key_id
 from relay.errors import CryptoError
 from relay.store import Store
 from tests.relay.conftest import Family
@@ -72,20 +73,19 @@ async def test_a_backup_cannot_read_a_forgotten_familys_waiting_update(
         await restored.close()
 
 
-async def test_a_handled_update_cannot_be_read_from_an_older_backup(
-    store: Store, keyring: KeyRing, clock: FakeClock, tmp_path: Path
+async def test_a_waiting_update_of_a_known_family_is_sealed_under_its_key(
+    store: Store, make_family: MakeFamily
 ) -> None:
-    raw = _update(601, 700_123_456, "Ma mère va bien")
-    await inbox.store_updates(store, [(601, raw)])
-    backup = tmp_path / "backup.sqlite3"
-    await store.backup(backup)
-    await inbox.mark_done(store, 601)
-    restored = await _restored(store, backup, tmp_path, keyring, clock)
-    try:
-        with pytest.raises(CryptoError):
-            await inbox.load(restored, 601)
-    finally:
-        await restored.close()
+    # A stranger's first /start has no family yet: the system key; a family's, its own key.
+    family = await make_family()
+    stranger = 700_999_999
+    raws = [(801, _update(801, family.telegram_id, "a")), (802, _update(802, stranger, "b"))]
+    await inbox.store_updates(store, raws, {801: family.telegram_id, 802: stranger})
+    async with store.tx() as tx:
+        rows = await tx.all("SELECT update_id, payload_enc FROM inbox ORDER BY update_id")
+    kinds = [blob_key_id(r["payload_enc"]) for r in rows]
+    assert kinds == [f"f:{family.person_id}", store.keys.current_id]
+    assert await inbox.pending(store) == raws
 
 
 def test_sender_of_reads_the_from_of_any_payload() -> None:

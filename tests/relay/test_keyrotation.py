@@ -81,10 +81,9 @@ async def test_rotate_rewraps_reseals_and_retires(
     report = await rotate(store, actor="p_admin")
 
     # Then one new master is left in the key file and everything opens
-    # (three families, their three messages and the three waiting updates: each has a data
-    # key of its own, so no field is sealed under the master key any more)
+    # (three families and their three messages: each message has a data key of its own)
     assert report == RotationReport(
-        new_key_id="m2", family_keys_rewrapped=9, fields_resealed=0, retired=("m1",)
+        new_key_id="m2", family_keys_rewrapped=6, fields_resealed=3, retired=("m1",)
     )
     data = _key_file(key_path)
     assert data["current"] == "m2"
@@ -96,14 +95,14 @@ async def test_rotate_rewraps_reseals_and_retires(
         wrapped = await tx.all("SELECT wrapped FROM vault.family_keys")
         sealed = await tx.all("SELECT payload_enc FROM inbox WHERE payload_enc IS NOT NULL")
     assert {blob_key_id(r[0]) for r in wrapped} == {"m2"}
-    assert [blob_key_id(r[0]) for r in sealed] == ["f:inbox:100", "f:inbox:101", "f:inbox:102"]
+    assert [blob_key_id(r[0]) for r in sealed] == ["m2", "m2", "m2"]
     # And the rotation is in the audit chain
     assert await audit.verify(store) == audited + 1
     (entry,) = await audit.entries(store, obj="m2")
     assert (entry.actor, entry.action, json.loads(entry.detail)) == (
         "p_admin",
         "keys.rotate",
-        {"family_keys": 9, "fields": 0, "retire": ["m1"]},
+        {"family_keys": 6, "fields": 3, "retire": ["m1"]},
     )
 
 
