@@ -99,7 +99,7 @@ def test_run_warns_once_when_the_master_key_sits_in_the_data_folder(tmp_path: Pa
     }
     warning = "the master key ({}) is inside the data folder"
     inside = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "--env-file", "/nonexistent", "run"],
+        [sys.executable, "-m", "bot.cli", "--env-file", "/dev/null", "run"],
         env={**env, "RCM_DATA_DIR": str(tmp_path / "a")},
         capture_output=True,
         text=True,
@@ -114,7 +114,7 @@ def test_run_warns_once_when_the_master_key_sits_in_the_data_folder(tmp_path: Pa
         " (see README, Deployment)"
     )
     apart = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "--env-file", "/nonexistent", "run"],
+        [sys.executable, "-m", "bot.cli", "--env-file", "/dev/null", "run"],
         env={**env, "RCM_DATA_DIR": str(tmp_path / "b"), "RCM_KEY_FILE": str(tmp_path / "k.json")},
         capture_output=True,
         text=True,
@@ -128,7 +128,7 @@ def test_run_warns_once_when_the_master_key_sits_in_the_data_folder(tmp_path: Pa
 def test_plain_http_to_another_machine_stops_rcm_with_a_clear_sentence(tmp_path: Path) -> None:
     env = {**os.environ, "RCM_DATA_DIR": str(tmp_path), "RCM_TELEGRAM_API_URL": "http://10.1.2.3"}
     result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "--env-file", "/nonexistent", "sites"],
+        [sys.executable, "-m", "bot.cli", "--env-file", "/dev/null", "sites"],
         env=env,
         capture_output=True,
         text=True,
