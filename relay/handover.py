@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from relay import roles
 from relay.clock import iso
 from relay.delivery import CLI_ACTOR, require_delegate
 from relay.errors import InvalidInput, NotAllowed, NotFound, RelayError
@@ -36,6 +37,7 @@ class ChecklistLine:
     outcome: str  # last recorded reason code or "" while printed
 
 
+@roles.audits_refusals
 async def checklist(store: Store, *, actor_id: str, batch_id: str) -> list[ChecklistLine]:
     """Return the messages of a batch with their state, for the hand-over checklist."""
     async with store.tx() as tx:
@@ -125,6 +127,7 @@ async def _find_message(
     return row
 
 
+@roles.audits_refusals
 async def record_outcome(
     store: Store,
     *,

@@ -1,8 +1,15 @@
 """The review queue: claim with a lease, decide, escalate, four-eyes on blocking findings.
 
 Order: messages past their deadline first, then oldest first; a reviewer only gets messages
-in languages they read (a message nobody can read waits, visibly, and is never dropped).
-Seniors get escalated messages first.
+of the sites and languages their grants cover (a message nobody can read waits, visibly,
+and is never dropped), and every decision checks the grants again. Seniors get escalated
+messages first, never one they judged themselves. ``/next`` while holding a message hands
+back the one held.
+
+Four eyes: leaving a blocking finding in (an override) takes two different seniors. The
+first one's approval is recorded as a proposal (the message waits as escalated, seniors are
+alerted); a second senior, who made neither the escalation nor the proposal, approves it.
+Both are in the audit log. A photo has its own verdict, given before the text is approved.
 """
 
 from __future__ import annotations
@@ -12,16 +19,16 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from relay import roles
+from relay import alerts, audit, roles
 from relay.chat_delivery import deliver_in_chat
 from relay.clock import iso, parse_iso
 from relay.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from relay.lifecycle import Action, transition
 from relay.messages import message_text_in
 from relay.models import MessageKind, MessageState, ReturnReason, Role
+from relay.review_card import KEEP, CardDetails, PhotoReason, details_in, photo_removed
+from relay.roles import Grant
 from relay.store import Store, Tx
-
-HISTORY = 5
 
 
 class NeedsSenior(NotAllowed):
@@ -65,10 +72,16 @@ class ReviewItem:
     findings: list[dict[str, Any]]
     lease_until: dt.datetime
     overdue: bool
-    history: list[tuple[str, MessageState]] = field(default_factory=list)
     escalation_note: str = ""
     has_photo: bool = False
     due_at: dt.datetime | None = None
+    details: CardDetails = field(default_factory=CardDetails)
+    photo_verdict: str | None = None  # None: not judged; "keep"; or a PhotoReason
+    override_note: str = ""  # a first senior's proposal to leave a blocking finding in
+
+    @property
+    def photo_judged(self) -> bool:
+        return not self.has_photo or self.photo_verdict is not None
 
     @property
     def proposed(self) -> list[tuple[int, int]]:
@@ -115,10 +128,43 @@ async def expire_leases(tx: Tx) -> int:
     return len(rows)
 
 
+def _reviewing(grants: list[Grant]) -> list[Grant]:
+    return [g for g in grants if g.role in roles.REVIEWING]
+
+
+def _site_scope(grants: list[Grant]) -> set[str] | None:
+    """Return the sites a reviewer's grants are limited to; None for every site."""
+    sites = {g.site_code for g in _reviewing(grants)}
+    return None if "" in sites else sites
+
+
+def _scope_sql(grants: list[Grant]) -> tuple[str, list[str]]:
+    """Return a WHERE clause (and its parameters) for the site/language pairs covered."""
+    parts: list[str] = []
+    params: list[str] = []
+    for g in _reviewing(grants):
+        if not g.languages:
+            continue
+        clause = f"lang IN ({','.join('?' * len(g.languages))})"
+        params += sorted(g.languages)
+        if g.site_code:
+            clause += " AND site_code = ?"
+            params.append(g.site_code)
+        parts.append(f"({clause})")
+    return (" OR ".join(parts) or "0 = 1"), params
+
+
+@roles.audits_refusals
 async def queue(store: Store, *, staff_id: str | None) -> list[QueueLine]:
-    """Return the backlog by site and language (reviewers only)."""
+    """Return the backlog by site and language of the reviewer's sites (reviewers only).
+
+    Languages the reviewer does not read are listed too, with their number of readers, so
+    that a language nobody reads shows; sites outside the reviewer's grants are not.
+    """
     async with store.tx() as tx:
         await roles.require_in(tx, staff_id, Role.REVIEWER, action="queue")
+        assert staff_id is not None
+        sites = _site_scope(await roles.grants_in(tx, staff_id))
         await expire_leases(tx)
         rows = await tx.all(
             "SELECT site_code, lang, COUNT(*) AS n, MIN(submitted_at) AS oldest,"
@@ -127,8 +173,8 @@ async def queue(store: Store, *, staff_id: str | None) -> list[QueueLine]:
             " ORDER BY overdue DESC, oldest",
             (tx.now(),),
         )
-        readers = await tx.all("SELECT languages FROM roles WHERE role IN ('reviewer','senior')")
-    langs = [r["languages"].split(",") for r in readers]
+        readers = await tx.all("SELECT * FROM roles WHERE role IN ('reviewer','senior')")
+    grants = [roles.grant_of(r) for r in readers]
     return [
         QueueLine(
             r["site_code"],
@@ -136,35 +182,45 @@ async def queue(store: Store, *, staff_id: str | None) -> list[QueueLine]:
             int(r["n"]),
             parse_iso(r["oldest"]),
             int(r["overdue"] or 0),
-            sum(1 for ls in langs if r["lang"] in ls),
+            len({g.person_id for g in grants if roles.covers(g, r["site_code"], r["lang"])}),
         )
         for r in rows
+        if sites is None or r["site_code"] in sites
     ]
 
 
+@roles.audits_refusals
 async def claim_next(store: Store, *, reviewer_id: str | None, lease_s: int) -> ReviewItem | None:
-    """Claim the next message this reviewer can read, or None when there is none."""
+    """Claim the next message this reviewer may read, or None when there is none.
+
+    A message the reviewer already holds comes back first (its lease renewed).
+    """
     async with store.tx() as tx:
-        grant = await roles.require_in(tx, reviewer_id, Role.REVIEWER, action="claim")
+        await roles.require_in(tx, reviewer_id, Role.REVIEWER, action="claim")
         assert reviewer_id is not None
         await expire_leases(tx)
-        is_senior = Role.SENIOR in {g.role for g in await roles.grants_in(tx, reviewer_id)}
-        langs = set(grant.languages)
-        for g in await roles.grants_in(tx, reviewer_id):
-            langs.update(g.languages)
-        if not langs:
-            return None
-        marks = ",".join("?" * len(langs))
+        grants = await roles.grants_in(tx, reviewer_id)
         until = iso(tx.clock.now() + dt.timedelta(seconds=lease_s))
+        held = await tx.one(
+            "SELECT id FROM messages WHERE claimed_by = ? ORDER BY lease_until LIMIT 1",
+            (reviewer_id,),
+        )
+        if held is not None:
+            await tx.execute(
+                "UPDATE messages SET lease_until = ? WHERE id = ?", (until, held["id"])
+            )
+            return await _item(tx, held["id"])
+        scope, params = _scope_sql(grants)
         order = (
-            f" AND lang IN ({marks}) ORDER BY CASE WHEN due_at < ? THEN 0 ELSE 1 END,"
+            f" AND ({scope}) ORDER BY CASE WHEN due_at < ? THEN 0 ELSE 1 END,"
             " submitted_at LIMIT 1"
         )
-        if is_senior:
+        if Role.SENIOR in {g.role for g in grants}:
+            # Never the senior's own escalation or override proposal (four eyes).
             row = await tx.one(
                 "SELECT id FROM messages WHERE state = 'escalated' AND claimed_by IS NULL"  # noqa: S608 - placeholders only
-                + order,
-                (*sorted(langs), tx.now()),
+                " AND (judged_by IS NULL OR judged_by != ?)" + order,
+                (reviewer_id, *params, tx.now()),
             )
             if row is not None:
                 await tx.execute(
@@ -174,7 +230,7 @@ async def claim_next(store: Store, *, reviewer_id: str | None, lease_s: int) -> 
                 return await _item(tx, row["id"])
         row = await tx.one(
             "SELECT id FROM messages WHERE state = 'submitted'" + order,  # noqa: S608 - placeholders only
-            (*sorted(langs), tx.now()),
+            (*params, tx.now()),
         )
         if row is None:
             return None
@@ -199,25 +255,13 @@ async def _item(tx: Tx, message_id: str) -> ReviewItem:
         family, "messages", "findings", message_id, row["findings_enc"]
     )
     reference = (await tx.open_for(family, "messages", "ref", message_id, row["ref_enc"])).decode()
-    earlier = await tx.all(
-        "SELECT id, ref_enc, state FROM messages WHERE family_id = ? AND id != ?"
-        " ORDER BY created_at DESC LIMIT ?",
-        (family, message_id, HISTORY),
-    )
-    await tx.preload_keys([e["id"] for e in earlier])
-    history = [
-        (
-            (await tx.open_for(family, "messages", "ref", e["id"], e["ref_enc"])).decode(),
-            MessageState(e["state"]),
-        )
-        for e in earlier
-    ]
-    note = ""
+    note = override = ""
     if row["decision_enc"] is not None:
         decision = await tx.open_json_for(
             family, "messages", "decision", message_id, row["decision_enc"]
         )
         note = str(decision.get("escalation_note", ""))
+        override = str(decision.get("override_note", "")) if decision.get("override_by") else ""
     return ReviewItem(
         message_id=message_id,
         reference=reference,
@@ -229,13 +273,16 @@ async def _item(tx: Tx, message_id: str) -> ReviewItem:
         findings=list(findings),
         lease_until=parse_iso(row["lease_until"]),
         overdue=row["due_at"] is not None and row["due_at"] < tx.now(),
-        history=history,
         escalation_note=note,
         has_photo=row["photo_enc"] is not None,
         due_at=parse_iso(row["due_at"]) if row["due_at"] else None,
+        details=await details_in(tx, row),
+        photo_verdict=row["photo_verdict"],
+        override_note=override,
     )
 
 
+@roles.audits_refusals
 async def current_item(store: Store, *, reviewer_id: str | None, message_id: str) -> ReviewItem:
     """Return a message the reviewer holds (to redraw it)."""
     async with store.tx() as tx:
@@ -245,11 +292,17 @@ async def current_item(store: Store, *, reviewer_id: str | None, message_id: str
 
 
 async def _held(tx: Tx, reviewer_id: str | None, message_id: str) -> Any:
+    """Return a message the reviewer holds and whose site and language they still cover."""
     row = await tx.one("SELECT * FROM messages WHERE id = ?", (message_id,))
     if row is None or row["claimed_by"] != reviewer_id:
         raise Conflict("not your claim")
     if row["lease_until"] is None or row["lease_until"] < tx.now():
         raise Conflict("lease expired")
+    assert reviewer_id is not None
+    grants = await roles.grants_in(tx, reviewer_id)
+    if not any(roles.covers(g, row["site_code"], row["lang"]) for g in grants):
+        # The grant changed while the message was held: the decision is not theirs.
+        raise roles.Refused(actor=reviewer_id, action="decide", needs="reviewer of the site")
     return row
 
 
@@ -278,6 +331,7 @@ def _uncovered_blocks(findings: list[dict[str, Any]], spans: list[tuple[int, int
     ) + sum(1 for f in findings if f["severity"] == "block" and f["category"] == "length")
 
 
+@roles.audits_refusals
 async def decide(
     store: Store, *, reviewer_id: str | None, message_id: str, decision: Decision
 ) -> MessageState:
@@ -348,31 +402,47 @@ async def _escalate(tx: Tx, reviewer_id: str, row: Any, note: str) -> MessageSta
         to=MessageState.ESCALATED,
         action=Action.ESCALATE,
         actor=reviewer_id,
-        sets={"claimed_by": None, "lease_until": None, "decision_enc": blob},
+        sets={
+            "claimed_by": None,
+            "lease_until": None,
+            "decision_enc": blob,
+            "judged_by": reviewer_id,
+        },
     )
+    reference = await tx.open_for(row["family_id"], "messages", "ref", row["id"], row["ref_enc"])
+    await alerts.escalation_in(tx, row, reference.decode(), by=reviewer_id)
     return MessageState.ESCALATED
 
 
 async def _approve(tx: Tx, reviewer_id: str, row: Any, decision: Decision) -> MessageState:
+    """Approve; or, for a first senior leaving a blocking finding in, record the proposal."""
     message_id, family = row["id"], row["family_id"]
     text, _ = await message_text_in(tx, row)
     findings = await tx.open_json_for(
         family, "messages", "findings", message_id, row["findings_enc"]
     )
     spans = _check_spans(decision.redactions, len(text))
+    removed_photo = photo_removed(row["photo_verdict"])
+    if row["photo_enc"] is not None and row["photo_verdict"] is None:
+        raise InvalidInput("photo_unjudged")
+    if row["kind"] == MessageKind.REPLY and not text.strip() and removed_photo is not None:
+        raise InvalidInput("nothing_left")  # no transcription and no photo: return it
     previous: dict[str, Any] = {}
     if row["decision_enc"] is not None:
         previous = await tx.open_json_for(
             family, "messages", "decision", message_id, row["decision_enc"]
         )
-    if _uncovered_blocks(findings, spans):
+    override = bool(_uncovered_blocks(findings, spans))
+    if override:
         grants = {g.role for g in await roles.grants_in(tx, reviewer_id)}
         if Role.SENIOR not in grants:
             raise NeedsSenior("a blocking finding needs a senior reviewer")
         if not decision.note.strip():
             raise InvalidInput("note_required")
-        if previous.get("escalated_by") == reviewer_id:
-            raise FourEyes("four eyes: the reviewer who escalated cannot override")
+        if reviewer_id in (previous.get("escalated_by"), previous.get("override_by")):
+            raise FourEyes("four eyes: the senior of the first judgement cannot decide")
+        if not previous.get("override_by"):
+            return await _propose_override(tx, reviewer_id, row, previous, decision.note)
     removed = [text[a:b] for a, b in spans]
     body = await tx.seal_for(
         family, "messages", "body", message_id, {"text": text, "redactions": spans}
@@ -392,38 +462,85 @@ async def _approve(tx: Tx, reviewer_id: str, row: Any, decision: Decision) -> Me
         "messages",
         "decision",
         message_id,
-        {
-            **previous,
-            "approved_by": reviewer_id,
-            "note": decision.note,
-            "override": bool(_uncovered_blocks(findings, spans)),
-        },
+        {**previous, "approved_by": reviewer_id, "note": decision.note, "override": override},
     )
+    detail: dict[str, Any] = {"redactions": len(spans), "categories": ",".join(categories)}
+    if override:  # the audit shows both seniors
+        detail.update(first=previous["override_by"], second=reviewer_id)
+    if removed_photo is not None:
+        detail["photo_removed"] = removed_photo.value
+    sets: dict[str, Any] = {
+        "claimed_by": None,
+        "lease_until": None,
+        "body_enc": body,
+        "sealed_enc": sealed,
+        "decision_enc": blob,
+    }
+    if removed_photo is not None:
+        sets["photo_enc"] = None  # never printed, never sent: the photo is destroyed
     await transition(
         tx,
         message_id=message_id,
         to=MessageState.APPROVED,
         action=Action.APPROVE,
         actor=reviewer_id,
-        detail={"redactions": len(spans), "categories": ",".join(categories)},
+        detail=detail,
         notify=False if row["kind"] == MessageKind.REPLY else None,
-        sets={
-            "claimed_by": None,
-            "lease_until": None,
-            "body_enc": body,
-            "sealed_enc": sealed,
-            "decision_enc": blob,
-        },
+        sets=sets,
     )
     if row["channel"] == "digital" or row["kind"] == MessageKind.REPLY:
-        await deliver_in_chat(tx, row, text, spans)
+        withheld = removed_photo.value if removed_photo is not None else None
+        await deliver_in_chat(tx, row, text, spans, photo_removed=withheld)
         return MessageState.DELIVERED
     return MessageState.APPROVED
 
 
-# -- additions for the staff bot: lease renewal, typed redactions, release, figures ---------
+async def _propose_override(
+    tx: Tx, senior_id: str, row: Any, previous: dict[str, Any], note: str
+) -> MessageState:
+    """Record a first senior's judgement to leave a blocking finding in; alert the others."""
+    message_id = row["id"]
+    blob = await tx.seal_for(
+        row["family_id"],
+        "messages",
+        "decision",
+        message_id,
+        {**previous, "override_by": senior_id, "override_note": note},
+    )
+    sets = {
+        "claimed_by": None,
+        "lease_until": None,
+        "decision_enc": blob,
+        "judged_by": senior_id,
+    }
+    if row["state"] == MessageState.IN_REVIEW:
+        await transition(
+            tx,
+            message_id=message_id,
+            to=MessageState.ESCALATED,
+            action=Action.ESCALATE,
+            actor=senior_id,
+            detail={"why": "override_proposed"},
+            sets=sets,
+        )
+    else:
+        await tx.execute(
+            "UPDATE messages SET claimed_by = NULL, lease_until = NULL, decision_enc = ?,"
+            " judged_by = ? WHERE id = ?",
+            (blob, senior_id, message_id),
+        )
+        await audit.append(
+            tx, actor=senior_id, action="message.override_proposed", obj=message_id
+        )
+    reference = await tx.open_for(row["family_id"], "messages", "ref", message_id, row["ref_enc"])
+    await alerts.escalation_in(tx, row, reference.decode(), by=senior_id)
+    return MessageState.ESCALATED
 
 
+# -- additions for the staff bot: lease renewal, typed redactions, release, photos ----------
+
+
+@roles.audits_refusals
 async def touch(
     store: Store, *, reviewer_id: str | None, message_id: str, lease_s: int
 ) -> ReviewItem:
@@ -459,6 +576,7 @@ def find_passage(text: str, typed: str) -> tuple[int, int]:
     return first, first + len(typed)
 
 
+@roles.audits_refusals
 async def release_all(store: Store, *, reviewer_id: str | None) -> int:
     """Give back every message the reviewer holds; return how many."""
     async with store.tx() as tx:
@@ -468,3 +586,39 @@ async def release_all(store: Store, *, reviewer_id: str | None) -> int:
         for row in rows:
             await _release(tx, reviewer_id, row["id"], MessageState(row["state"]))
         return len(rows)
+
+
+@roles.audits_refusals
+async def judge_photo(
+    store: Store, *, reviewer_id: str | None, message_id: str, reason: PhotoReason | None
+) -> ReviewItem:
+    """Keep a held message's photo (``reason`` None) or remove it for ``reason``."""
+    async with store.tx() as tx:
+        await roles.require_in(tx, reviewer_id, Role.REVIEWER, action="photo")
+        row = await _held(tx, reviewer_id, message_id)
+        if row["photo_enc"] is None:
+            raise InvalidInput("no_photo")
+        verdict = KEEP if reason is None else reason.value
+        await tx.execute(
+            "UPDATE messages SET photo_verdict = ? WHERE id = ?", (verdict, message_id)
+        )
+        await audit.append(
+            tx,
+            actor=reviewer_id or "",
+            action="message.photo",
+            obj=message_id,
+            detail={"verdict": verdict},
+        )
+        return await _item(tx, message_id)
+
+
+@roles.audits_refusals
+async def photo_for_review(store: Store, *, reviewer_id: str | None, message_id: str) -> bytes:
+    """Return the photo of a message the reviewer holds (to show it with the card)."""
+    async with store.tx() as tx:
+        await roles.require_in(tx, reviewer_id, Role.REVIEWER, action="photo")
+        row = await _held(tx, reviewer_id, message_id)
+        if row["photo_enc"] is None:
+            raise NotFound("photo")
+        family = row["family_id"]
+        return await tx.open_for(family, "messages", "photo", message_id, row["photo_enc"])

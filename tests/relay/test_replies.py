@@ -88,6 +88,7 @@ async def test_reply_goes_through_review_and_reaches_the_right_family(
                 "reference": original.reference,
                 "text": "I am well, kiss the children.",
                 "has_photo": True,
+                "photo_removed": "",
             },
         )
     ]
