@@ -465,8 +465,6 @@ async def _approve(tx: Tx, reviewer_id: str, row: Any, decision: Decision) -> Me
         {**previous, "approved_by": reviewer_id, "note": decision.note, "override": override},
     )
     detail: dict[str, Any] = {"redactions": len(spans), "categories": ",".join(categories)}
-    if override:  # the audit shows both seniors
-        detail.update(first=previous["override_by"], second=reviewer_id)
     if removed_photo is not None:
         detail["photo_removed"] = removed_photo.value
     sets: dict[str, Any] = {
@@ -488,6 +486,14 @@ async def _approve(tx: Tx, reviewer_id: str, row: Any, decision: Decision) -> Me
         notify=False if row["kind"] == MessageKind.REPLY else None,
         sets=sets,
     )
+    if override:  # the audit shows both seniors (not the family's timeline)
+        await audit.append(
+            tx,
+            actor=reviewer_id,
+            action="message.override",
+            obj=message_id,
+            detail={"first": previous["override_by"], "second": reviewer_id},
+        )
     if row["channel"] == "digital" or row["kind"] == MessageKind.REPLY:
         withheld = removed_photo.value if removed_photo is not None else None
         await deliver_in_chat(tx, row, text, spans, photo_removed=withheld)

@@ -55,6 +55,7 @@ class CardDetails:
     addressee_latin: str = ""
     relationship: str = ""
     submitted_at: dt.datetime | None = None
+    waited_days: int = 0  # since it was submitted
     earlier: list[Earlier] = field(default_factory=list)
 
 
@@ -100,13 +101,15 @@ async def details_in(tx: Tx, row: Any) -> CardDetails:
                 text,
             )
         )
+    submitted = parse_iso(row["submitted_at"]) if row["submitted_at"] else None
     return CardDetails(
         sender_name=profile.full_name if profile else "",
         sender_latin=profile.latin_name if profile else "",
         addressee_name=str(addressee.get("full_name") or ""),
         addressee_latin=str(addressee.get("latin_name") or ""),
         relationship=str(addressee.get("relationship") or ""),
-        submitted_at=parse_iso(row["submitted_at"]) if row["submitted_at"] else None,
+        submitted_at=submitted,
+        waited_days=max(0, (tx.clock.now() - submitted).days) if submitted else 0,
         earlier=earlier,
     )
 

@@ -1,4 +1,4 @@
-"""Delegates and released detainees: /export, /batches, /handover, replies, /claim.
+"""Delegates: /export, /batches, /handover, replies (claims: ``bot.handlers.claims``).
 
 Handlers are thin: the role guard (``bot.handlers.guard``) checks the role before any of
 them speaks; the relay services check the site (audited in a transaction of their own) and
@@ -21,7 +21,6 @@ from telegram import Update
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
-    CommandHandler,
     MessageHandler,
     filters,
 )
@@ -45,10 +44,9 @@ from relay.errors import InvalidInput, NotAllowed, NotFound, RelayError, Unprint
 from relay.export.reply_qr import read_reference
 from relay.export.worker import set_label_translator_factory
 from relay.reference import PATTERN
-from relay.roles import CONFIRMING, DELEGATING
+from relay.roles import DELEGATING
 
 _CAPTION = re.compile(r"^\s*(reply|/reply)\b[:\s]*", re.IGNORECASE)
-_DATE = re.compile(r"^\d{1,2}\.\d{1,2}\.\d{4}$|^\d{4}-\d{2}-\d{2}$")
 
 
 async def _fail(update: Update, tr: Translator, exc: RelayError) -> None:
@@ -307,63 +305,6 @@ async def _receive(
     )
 
 
-# -- released detainees and staff ------------------------------------------------------------
-async def cmd_claim(update: Update, context: Ctx) -> None:
-    """Ask for the messages written to oneself while detained (staff check the identity)."""
-    person, tr = await person_of(update, context)
-    args = list(context.args or [])
-    if len(args) < 2 or not person.consented:
-        await _fail(update, tr, InvalidInput("claim_needs_number_or_birth_date"))
-        return
-    first, name = args[0], " ".join(args[1:])
-    dob = first if _DATE.match(first) else None
-    try:
-        claim_id = await replies.open_claim(
-            services(context).store,
-            person_id=person.id,
-            full_name=name,
-            detainee_number=None if dob else first,
-            birth_date=dob,
-        )
-    except RelayError as exc:
-        await _fail(update, tr, exc)
-        return
-    await say(
-        update,
-        tr,
-        tr.gettext(
-            "Your request {id} was recorded. Two Red Cross staff members will check who you "
-            "are; if messages were kept for you, they will arrive in this chat."
-        ).format(id=claim_id),
-    )
-
-
-async def cmd_confirm_claim(update: Update, context: Ctx, who: Staff) -> None:
-    """Confirm a claimant's identity (staff; a second, different person completes it)."""
-    person, tr = await person_of(update, context)
-    if not context.args:
-        await say(update, tr, tr.gettext("Which request? For example: /confirm_claim c_1a2b3c4d"))
-        return
-    svc = services(context)
-    try:
-        result = await replies.confirm_claim(
-            svc.store, staff_id=person.id, claim_id=context.args[0].strip()
-        )
-    except RelayError as exc:
-        await _fail(update, tr, exc)
-        return
-    svc.wake_outbox()
-    if result.state == "confirmed":
-        text = tr.ngettext(
-            "Confirmed. {n} kept message was delivered.",
-            "Confirmed. {n} kept messages were delivered.",
-            result.delivered,
-        ).format(n=result.delivered)
-    else:
-        text = tr.gettext("Noted. A second staff member must confirm too.")
-    await say(update, tr, text)
-
-
 def register(app: Application) -> None:  # type: ignore[type-arg]
     """Add the delegate handlers: reply photos in group -1 (before the family's compose)."""
     set_label_translator_factory(label_gettext)  # printed labels in the batch's language
@@ -375,5 +316,3 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     staff_command(app, "handover", DELEGATING, cmd_handover)
     staff_command(app, "reply", DELEGATING, cmd_reply)
     staff_button(app, "del", DELEGATING, on_button)
-    app.add_handler(CommandHandler("claim", cmd_claim))  # a released detainee, not staff
-    staff_command(app, "confirm_claim", CONFIRMING, cmd_confirm_claim)

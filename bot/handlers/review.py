@@ -29,6 +29,7 @@ from relay import drafts, people, review, roles
 from relay.errors import InvalidInput, RelayError
 from relay.models import MessageState, ReturnReason
 from relay.review import Decision, ReviewItem, Verdict
+from relay.review_card import PhotoReason
 from relay.roles import REVIEWING
 from relay.text_input import clean_text
 
@@ -87,6 +88,15 @@ async def _card(
         await edit_or_say(update, tr, text, markup)
 
 
+async def _show_photo(update: Update, context: Ctx, pid: str, item: ReviewItem) -> None:
+    """Send the message's photo just before its card (content protected, like the card)."""
+    chat = update.effective_chat
+    assert chat is not None
+    store = services(context).store
+    photo = await review.photo_for_review(store, reviewer_id=pid, message_id=item.message_id)
+    await chat.send_photo(photo, caption=item.reference, protect_content=True)
+
+
 # -- commands -----------------------------------------------------------------------------------
 
 
@@ -110,8 +120,11 @@ async def _next(update: Update, context: Ctx, pid: str, tr: Translator) -> None:
         await say(update, tr, tr.gettext("Nothing to review in your languages right now."))
         return
     draft, rev = await _load(context, pid)
-    _forget(rev, item.message_id)
+    if (rev.get("wait") or {}).get("mid") != item.message_id:
+        _forget(rev, item.message_id)  # a new claim starts clean; a held one keeps its work
     await _save(context, pid, draft)
+    if item.has_photo:
+        await _show_photo(update, context, pid, item)
     await _card(update, tr, item, rev, new=True)
 
 
@@ -196,6 +209,21 @@ async def _act(
         text = _("Type a note for the senior reviewer: why do you escalate {ref}?")
         await say(update, tr, text.format(ref=item.reference))
         return
+    elif verb in ("pk", "pr"):
+        reason = None if verb == "pk" else PhotoReason(arg) if arg in set(PhotoReason) else None
+        if verb == "pr" and reason is None:
+            await say(update, tr, _("This button is no longer valid."))
+            return
+        svc = services(context)
+        item = await review.judge_photo(
+            svc.store, reviewer_id=pid, message_id=mid, reason=reason
+        )
+    elif verb == "px":
+        text = _("Why is the photo of {ref} removed? The family reads this reason.").format(
+            ref=item.reference
+        )
+        await edit_or_say(update, tr, text, keyboard(view.photo_reason_buttons(tr, mid)))
+        return
     elif verb in ("ok", "red2", "ret2", "esc2", "ovr2", "rel"):
         await _decide(update, context, pid, tr, verb, item, draft)
         return
@@ -275,12 +303,12 @@ async def _decide(
     _forget(rev, mid)
     await _save(context, pid, draft)
     svc.wake_outbox()
-    await edit_or_say(
-        update,
-        tr,
-        outcome(tr, item.reference, state, len(decision.redactions)),
-        keyboard(view.next_buttons(tr)),
-    )
+    text = outcome(tr, item.reference, state, len(decision.redactions))
+    if decision.verdict == Verdict.APPROVE and state == MessageState.ESCALATED:
+        text = tr.gettext(
+            "{ref}: your judgement is recorded. A second senior reviewer decides (four eyes)."
+        ).format(ref=item.reference)
+    await edit_or_say(update, tr, text, keyboard(view.next_buttons(tr)))
 
 
 def outcome(tr: Translator, ref: str, state: MessageState, removed: int) -> str:

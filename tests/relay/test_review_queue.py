@@ -172,7 +172,10 @@ async def test_queue_order_is_overdue_first_then_oldest(
         assert item is not None
         order.append((item.message_id, item.overdue))
         await review.decide(
-            store, reviewer_id=staff, message_id=item.message_id, decision=Decision(Verdict.APPROVE)
+            store,
+            reviewer_id=staff,
+            message_id=item.message_id,
+            decision=Decision(Verdict.APPROVE),
         )
     # Then the overdue one comes first, then the oldest
     assert order == [(overdue, True), (oldest, False), (middle, False)]
