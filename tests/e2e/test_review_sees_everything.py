@@ -12,7 +12,7 @@ from bot.i18n.catalog import translator
 from bot.sandbox import SandboxClient, TranscriptEntry
 from bot.simulate import AddresseeForm, ScriptedUser, Transcript
 from bot.texts import photo_reason
-from relay import delivery, messages, outbox, people, replies, review
+from relay import delivery, handover, messages, outbox, people, replies, review
 from relay.review import Decision, Verdict
 from relay.store import Store
 from tests.e2e.conftest import BotStarter
@@ -286,3 +286,65 @@ async def test_a_strangers_staff_command_is_answered_once(
     ]
     assert answers == ["Sorry, you are not allowed to do this."]
 
+
+
+async def test_a_claim_is_checked_by_two_staff_who_see_its_candidates(
+    bot: BotStarter, client: SandboxClient
+) -> None:
+    # Given a message held because its addressee, Karim, was released
+    running = await bot()
+    svc = running.services
+    store = svc.store
+    fam = ScriptedUser(client, 8701, "Mary", "en")
+    await fam.onboard("Mary Haddad")
+    form = AddresseeForm(full_name="Karim Haddad", detainee_number="AB 123", site_code="ALP")
+    ref = await fam.write(form, "We are all well.")
+    admin = await staff_user(client, ADMIN_ID)
+    await grant(admin, 8702, "reviewer", "en")
+    await grant(admin, 8703, "delegate", "ALP")
+    await grant(admin, 8704, "senior", "en")
+    reviewer_id = (await people.find(store, 8702)).id  # type: ignore[union-attr]
+    delegate_id = (await people.find(store, 8703)).id  # type: ignore[union-attr]
+    await approve_all(store, reviewer_id)
+    await delivery.export_batch(store, actor_id=delegate_id, site="ALP", sites=svc.sites)
+    await handover.record_outcome(
+        store, actor_id=delegate_id, reference=ref, outcome="released"
+    )
+    # When Karim, released, asks for his messages in the bot
+    karim = ScriptedUser(client, 8705, "Karim", "en")
+    await karim.onboard("Karim Haddad")
+    told = await admin.mark()
+    mark = await karim.say("/claim AB123 Karim Haddad")
+    recorded = await karim.wait_text("was recorded", mark, edited_ok=False)
+    claim_id = (recorded.text or "").split()[2]
+    # Then the admin is told, unasked
+    alert = await admin.wait_text("asks for the messages kept for them", told, edited_ok=False)
+    assert f"/confirm_claim {claim_id}" in (alert.text or "")
+    # When a reviewer opens it: the claim beside the candidate held message
+    reviewer = await staff_user(client, 8702)
+    mark = await reviewer.say(f"/confirm_claim {claim_id}")
+    card = await reviewer.wait_button("clm:ok:", mark)
+    text = card.text or ""
+    assert "The person says: Karim Haddad · number AB123 · born —" in text
+    assert f"✔ {ref} · ALP · Karim Haddad · number AB 123 · born —" in text
+    # And confirming without saying what was checked is refused
+    mark = await reviewer.press(card, "clm:ok:")
+    refusal = await reviewer.wait_reply(mark)
+    assert refusal.text == "Tick what you checked first: a document, or questions asked."
+    # When they tick "document seen" and confirm
+    card = await press_then(reviewer, card, f"clm:chk:{claim_id}.d", f"clm:ok:{claim_id}.d")
+    mark = await reviewer.press(card, f"clm:ok:{claim_id}.d")
+    # Then one confirmation is noted; nothing is delivered yet
+    await reviewer.wait_text("A second staff member must confirm too.", mark)
+    # When a senior, from /claims, asks questions and confirms
+    senior = await staff_user(client, 8704)
+    listing = await senior.wait_button("clm:show:", await senior.say("/claims"))
+    card = await press_then(senior, listing, "clm:show:", "clm:ok:")
+    assert "Request " + claim_id + " · 1 of 2 confirmations" in (card.text or "")
+    card = await press_then(senior, card, f"clm:chk:{claim_id}.q", f"clm:ok:{claim_id}.q")
+    before = await karim.mark()
+    mark = await senior.press(card, f"clm:ok:{claim_id}.q")
+    await senior.wait_text("Confirmed. 1 kept message was delivered.", mark)
+    # Then Karim reads his mother's message in the chat
+    letter = await karim.wait_text("We are all well.", before, edited_ok=False)
+    assert ref in (letter.text or "")
