@@ -23,9 +23,10 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, TypeHandler
 
+from bot.alerts import AlertTicker
 from bot.context import CONTEXT_TYPES, RequestLimiter, Services
 from bot.dispatcher import OutboxDispatcher
-from bot.handlers import admin, common, compose, delegate, fallback, family, links, review
+from bot.handlers import admin, claims, common, compose, delegate, fallback, family, links, review
 from bot.i18n.catalog import LOCALES_DIR, missing_catalogs
 from bot.i18n.menus import menus
 from bot.polling import DurablePoller, UpdateFeed
@@ -81,7 +82,7 @@ async def open_services(
 def register_handlers(app: App) -> None:
     """Register every handler in its group (see the module docstring for the order)."""
     app.add_handler(TypeHandler(Update, common.gatekeeper), group=-2)
-    for module in (family, compose, links, review, admin, delegate):
+    for module in (family, compose, links, review, admin, delegate, claims):
         module.register(app)
     fallback.register(app)  # last: it answers whatever nobody else took
     app.add_error_handler(common.on_error)
@@ -120,10 +121,13 @@ class RunningBot:
     services: Services
     poller: UpdateFeed
     dispatcher: OutboxDispatcher
+    ticker: AlertTicker | None = None
 
     async def stop(self) -> None:
         """Stop receiving, finish what is being handled, then close everything."""
         await self.poller.stop()
+        if self.ticker is not None:
+            await self.ticker.stop()
         await self.dispatcher.stop()
         if self.app.running:
             await self.app.stop()
@@ -158,6 +162,8 @@ async def start_bot(
         await app.start()
         svc.dispatcher = dispatcher
         dispatcher.start()
+        running.ticker = AlertTicker(svc.store, svc.wake_outbox)  # staff backlog summaries
+        running.ticker.start()
         poller.start()
         # Return once updates can come in (the webhook is registered, the poller polls).
         await poller.wait_ready()

@@ -9,7 +9,9 @@ import re
 from dataclasses import dataclass
 
 _PART = re.compile(r"^[A-Za-z0-9_.\-]{0,40}$")
-AREAS = frozenset({"lang", "consent", "new", "msg", "rev", "adm", "del", "link", "forget", "nav"})
+AREAS = frozenset(
+    {"lang", "consent", "new", "msg", "rev", "adm", "del", "clm", "link", "forget", "nav"}
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -105,7 +105,10 @@ class Story:
             mark = await reviewer.say("/next")
 
             def card_or_none(entries: Transcript, mark: int = mark) -> TranscriptEntry | None:
-                fresh = [e for e in entries if e.from_bot and e.message_id > mark]
+                # A message's photo comes just before its card: the card is what answers.
+                fresh = [
+                    e for e in entries if e.from_bot and e.message_id > mark and e.kind != "photo"
+                ]
                 return fresh[0] if fresh else None
 
             card = await reviewer.wait_until(card_or_none)
@@ -115,6 +118,9 @@ class Story:
             found = REF.search(card.text or "")
             ref = found.group(0) if found else "?"
             action = plan.get(ref, "approve")
+            if button_with(card, "rev:pk:"):  # a photo is judged before the text
+                card = await reviewer.press_then(card, "rev:pk:", "rev:ok:")
+                self.say("Rana, reviewer", f"{ref}: looked at the photo and kept it")
             if action == "redact":
                 confirm = await reviewer.press_then(card, "rev:red:", "rev:red2:")
                 await reviewer.press_then(confirm, "rev:red2:", "rev:next:")

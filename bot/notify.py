@@ -11,7 +11,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import cb
 from bot.i18n.catalog import Translator
-from bot.texts import category_reason, return_reason, undeliverable_reason
+from bot.texts import category_reason, photo_reason, return_reason, undeliverable_reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +21,27 @@ class Outgoing:
     photo_of: str | None = None  # message id whose photo goes with the text
 
 
+def _approved(tr: Translator, ref: str, detail: dict[str, str]) -> str:
+    _ = tr.gettext
+    text = _("Your message {ref} was approved.").format(ref=ref)
+    removed = int(detail.get("redactions", "0") or 0)
+    if removed:
+        categories = [c for c in detail.get("categories", "").split(",") if c]
+        why = "; ".join(category_reason(tr, c) for c in categories)
+        text += "\n" + tr.ngettext(
+            "One passage was removed before printing.",
+            "{n} passages were removed before printing.",
+            removed,
+        ).format(n=removed)
+        if why:
+            text += "\n" + _("Why: {why}").format(why=why)
+    if detail.get("photo_removed"):
+        text += "\n" + _("The photo does not travel with it: {reason}.").format(
+            reason=photo_reason(tr, detail["photo_removed"])
+        )
+    return text
+
+
 def _status(tr: Translator, payload: dict[str, Any], when: dt.datetime) -> Outgoing:
     _ = tr.gettext
     ref = payload.get("reference") or ""
@@ -28,19 +49,7 @@ def _status(tr: Translator, payload: dict[str, Any], when: dt.datetime) -> Outgo
     detail: dict[str, str] = payload.get("detail", {})
     message_id = str(payload.get("message_id", ""))
     if state == "approved":
-        text = _("Your message {ref} was approved.").format(ref=ref)
-        removed = int(detail.get("redactions", "0") or 0)
-        if removed:
-            categories = [c for c in detail.get("categories", "").split(",") if c]
-            why = "; ".join(category_reason(tr, c) for c in categories)
-            text += "\n" + tr.ngettext(
-                "One passage was removed before printing.",
-                "{n} passages were removed before printing.",
-                removed,
-            ).format(n=removed)
-            if why:
-                text += "\n" + _("Why: {why}").format(why=why)
-        return Outgoing(text)
+        return Outgoing(_approved(tr, ref, detail))
     if state == "returned":
         text = _("Your message {ref} was returned to you.").format(ref=ref)
         text += "\n" + return_reason(tr, detail.get("reason", "other"))
@@ -96,6 +105,36 @@ def _status(tr: Translator, payload: dict[str, Any], when: dt.datetime) -> Outgo
     return Outgoing(_("Your message {ref}: new status.").format(ref=ref))
 
 
+def alert_text(tr: Translator, payload: dict[str, Any]) -> str:
+    """Return a staff alert in the staff member's language (codes and counts only)."""
+    _ = tr.gettext
+    alert = payload.get("alert")
+    if alert == "escalation":
+        return _(
+            "A message waits for a senior reviewer: {ref} ({site}, {lang}). Type /next to take it."
+        ).format(ref=payload.get("reference"), site=payload.get("site"), lang=payload.get("lang"))
+    if alert == "claim":
+        return _(
+            "A released person asks for the messages kept for them ({id}). "
+            "Check who they are: /confirm_claim {id}"
+        ).format(id=payload.get("claim"))
+    waiting, overdue = int(payload.get("waiting", 0)), int(payload.get("overdue", 0))
+    lines = [
+        tr.ngettext(
+            "{site}: {n} message waits for review.", "{site}: {n} messages wait for review.",
+            waiting,
+        ).format(site=payload.get("site"), n=waiting)
+    ]
+    if overdue:
+        lines.append(
+            "⚠ " + tr.ngettext(
+                "{n} is past its deadline.", "{n} are past their deadline.", overdue
+            ).format(n=overdue)
+        )
+    lines.append(_("Type /next to review. /alerts off mutes these alerts."))
+    return "\n".join(lines)
+
+
 def render(tr: Translator, payload: dict[str, Any], when: dt.datetime) -> Outgoing:
     """Return the text (and buttons) for one outbox payload."""
     _ = tr.gettext
@@ -106,6 +145,10 @@ def render(tr: Translator, payload: dict[str, Any], when: dt.datetime) -> Outgoi
         text = _("A reply to your message {ref} has arrived.").format(ref=payload.get("reference"))
         if payload.get("text"):
             text += "\n\n" + _("Transcription:") + "\n" + str(payload["text"])
+        if payload.get("photo_removed"):
+            text += "\n\n" + _("The photo of the reply was held back: {reason}.").format(
+                reason=photo_reason(tr, str(payload["photo_removed"]))
+            )
         photo = str(payload["message_id"]) if payload.get("has_photo") else None
         return Outgoing(text, photo_of=photo)
     if kind == "digital":
@@ -116,4 +159,6 @@ def render(tr: Translator, payload: dict[str, Any], when: dt.datetime) -> Outgoi
         return Outgoing(head + "\n\n" + str(payload.get("text", "")))
     if kind == "text":
         return Outgoing(str(payload.get("text", "")))
+    if kind == "alert":
+        return Outgoing(alert_text(tr, payload))
     return Outgoing(_("You have a new notification."))

@@ -72,6 +72,18 @@ def undeliverable_reason(tr: Translator, code: str) -> str:
     return reasons.get(code, code)
 
 
+def photo_reason(tr: Translator, code: str) -> str:
+    """Return why a reviewer removed a photo, as the family (and the reviewer) reads it."""
+    _ = tr.gettext
+    reasons = {
+        "weapons_or_symbols": _("it shows weapons, flags or signs that cannot travel"),
+        "writing": _("it carries writing, numbers or a map that cannot travel"),
+        "place_or_people": _("it shows a place or people that cannot be shown"),
+        "other": _("it cannot travel as it is"),
+    }
+    return reasons.get(code, reasons["other"])
+
+
 RELATIONSHIPS = ("mother", "father", "son", "daughter", "brother", "sister", "spouse", "other")
 
 

@@ -24,8 +24,18 @@ def redacted(text: str, spans: list[tuple[int, int]], mark: str = "█") -> str:
     return "".join(chars)
 
 
-async def deliver_in_chat(tx: Tx, row: Any, text: str, spans: list[tuple[int, int]]) -> None:
-    """Deliver an approved digital message or reply to its recipient's chat via the outbox."""
+async def deliver_in_chat(
+    tx: Tx,
+    row: Any,
+    text: str,
+    spans: list[tuple[int, int]],
+    *,
+    photo_removed: str | None = None,
+) -> None:
+    """Deliver an approved digital message or reply to its recipient's chat via the outbox.
+
+    ``photo_removed`` is the reason code when the reviewer held the photo back.
+    """
     message_id, family = row["id"], row["family_id"]
     reference = (await tx.open_for(family, "messages", "ref", message_id, row["ref_enc"])).decode()
     if row["kind"] == MessageKind.REPLY:
@@ -35,7 +45,8 @@ async def deliver_in_chat(tx: Tx, row: Any, text: str, spans: list[tuple[int, in
             "message_id": message_id,
             "reference": reference,
             "text": redacted(text, spans) if text else "",
-            "has_photo": row["photo_enc"] is not None,
+            "has_photo": row["photo_enc"] is not None and photo_removed is None,
+            "photo_removed": photo_removed or "",
         }
     else:
         addressee = await tx.one(

@@ -36,7 +36,6 @@ from relay.errors import (
     Conflict,
     InvalidInput,
     InvalidTransition,
-    NotAllowed,
     NotFound,
     RelayError,
     UnprintableCharacters,
@@ -122,7 +121,11 @@ def relationship_label(code: str, _: Translate = identity) -> str:
 
 # -- roles --------------------------------------------------------------------------------
 async def require_delegate(tx: Tx, actor_id: str | None, site: str | None, *, action: str) -> None:
-    """Allow a delegate of ``site`` (any site when None) or an admin; audit a refusal."""
+    """Allow a delegate of ``site`` (any site when None) or an admin; raise ``Refused``.
+
+    The refusal is audited in a transaction of its own (``roles.record_refusal``), since
+    the caller's transaction is rolled back by it.
+    """
     if actor_id == CLI_ACTOR:
         return
     if actor_id is not None:
@@ -131,28 +134,19 @@ async def require_delegate(tx: Tx, actor_id: str | None, site: str | None, *, ac
                 return
             if grant.role == Role.DELEGATE and (site is None or grant.site_code in ("", site)):
                 return
-    await audit.append(
-        tx,
-        actor=actor_id or "stranger",
-        action="refused",
-        obj=action,
-        detail={"needs": Role.DELEGATE.value},
-    )
-    raise NotAllowed(f"{action} needs a delegate of the site")
+    raise roles.Refused(actor=actor_id, action=action, needs=Role.DELEGATE.value)
 
 
 async def check_delegate(
     store: Store, actor_id: str | None, site: str | None, *, action: str
 ) -> None:
-    """``require_delegate`` in its own transaction, so that a refusal stays in the audit log."""
-    refused: NotAllowed | None = None
-    async with store.tx() as tx:
-        try:
+    """``require_delegate`` in its own transaction; a refusal is committed to the audit log."""
+    try:
+        async with store.tx() as tx:
             await require_delegate(tx, actor_id, site, action=action)
-        except NotAllowed as exc:
-            refused = exc  # commit the audit entry, then raise
-    if refused is not None:
-        raise refused
+    except roles.Refused as exc:
+        await roles.record_refusal(store, exc)
+        raise
 
 
 async def delegate_sites(store: Store, actor_id: str) -> tuple[str, ...] | None:
@@ -241,6 +235,7 @@ def _write_private(path: Path, data: bytes) -> None:
     os.chmod(path, 0o600)  # an existing file keeps its old mode through O_CREAT
 
 
+@roles.audits_refusals
 async def export_batch(
     store: Store,
     *,
@@ -343,6 +338,7 @@ async def _commit(
         )
 
 
+@roles.audits_refusals
 async def export_again(
     store: Store,
     batch_id: str,
@@ -400,6 +396,7 @@ async def export_again(
     )
 
 
+@roles.audits_refusals
 async def recent_batches(store: Store, *, actor_id: str, limit: int = 10) -> list[BatchInfo]:
     """Return the latest batches of the sites this person delegates for."""
     allowed = await delegate_sites(store, actor_id)

@@ -19,6 +19,7 @@ class Figures:
     overdue: int
 
 
+@roles.audits_refusals
 async def collect_figures(store: Store, *, staff_id: str | None) -> Figures:
     """Return message counts by state and by site, and outbox counts (admins only)."""
     async with store.tx() as tx:

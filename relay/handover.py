@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from relay import roles
 from relay.clock import iso
 from relay.delivery import CLI_ACTOR, require_delegate
 from relay.errors import InvalidInput, NotAllowed, NotFound, RelayError
@@ -38,6 +39,7 @@ class ChecklistLine:
     moved_to: str = ""  # the site it was transferred to from this batch, if it was
 
 
+@roles.audits_refusals
 async def checklist(store: Store, *, actor_id: str, batch_id: str) -> list[ChecklistLine]:
     """Return the messages of a batch with their state, for the hand-over checklist."""
     async with store.tx() as tx:
@@ -149,6 +151,7 @@ async def _find_message(
     return row
 
 
+@roles.audits_refusals
 async def record_outcome(
     store: Store,
     *,

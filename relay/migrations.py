@@ -189,6 +189,26 @@ MIGRATIONS: list[str] = [
     ALTER TABLE inbox ADD COLUMN sender_index BLOB;
     CREATE INDEX inbox_sender ON inbox(sender_index);
     """,
+    # review: a photo's own verdict (NULL: not judged yet; 'keep', or the code of the reason
+    # it was removed); the staff member of a message's first judgement (an escalation or a
+    # proposed override), who may not make the second; staff who muted their alerts; when
+    # a site's backlog summary was last sent; what the staff confirming a claim checked.
+    """
+    ALTER TABLE messages ADD COLUMN photo_verdict TEXT;
+    ALTER TABLE messages ADD COLUMN judged_by TEXT;
+    CREATE TABLE staff_alerts (
+        person_id TEXT PRIMARY KEY REFERENCES people(id) ON DELETE CASCADE,
+        muted INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE alert_marks (
+        site_code TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        at TEXT NOT NULL,
+        PRIMARY KEY (site_code, kind)
+    );
+    ALTER TABLE claims ADD COLUMN checks TEXT NOT NULL DEFAULT '';
+    CREATE INDEX claims_person ON claims(person_id, state);
+    """,
 ]
 
 VAULT_SCHEMA = """

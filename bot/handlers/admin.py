@@ -1,7 +1,7 @@
 """Staff side, administrators: /grant, /revoke (two taps), /staff, /stats.
 
-The role is checked first, as for reviewers (``bot.handlers.review.staff``): a refusal is
-audited and says nothing. Roles are granted by Telegram user id; the lists show internal
+The role guard (``bot.handlers.guard``) checks the role first: a refusal is audited and
+says nothing. Roles are granted by Telegram user id; the lists show internal
 person ids only, never chat ids or names.
 """
 
@@ -10,18 +10,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+from telegram.ext import Application
 
 from bot.callbacks import cb, parse
 from bot.context import Ctx
 from bot.handlers.common import answer_error, edit_or_say, keyboard, say, services
-from bot.handlers.review import staff
+from bot.handlers.guard import Staff, staff_button, staff_command
 from bot.i18n.catalog import Translator
 from bot.texts import state_name
 from relay import roles
 from relay.errors import InvalidInput, RelayError
 from relay.figures import Figures, collect_figures
 from relay.models import Role, Site
+from relay.roles import ADMINISTERING
 
 
 def usage(tr: Translator) -> str:
@@ -39,7 +40,11 @@ def usage(tr: Translator) -> str:
 def parse_grant(
     args: list[str], sites: Mapping[str, Site]
 ) -> tuple[int, Role, str, tuple[str, ...]]:
-    """Parse ``<id> <role> [site] [langs]``; the site is a known code, langs like ar,fa."""
+    """Parse ``<id> <role> [site] [langs]``; the site is a known code, langs like ar,fa.
+
+    A word that is neither a known site nor a list of language codes is refused: a grant
+    limited to a site that does not exist would silently mean something else.
+    """
     if len(args) < 2 or not args[0].isdigit() or args[1].lower() not in set(Role):
         raise InvalidInput("usage")
     site = ""
@@ -49,24 +54,30 @@ def parse_grant(
             site = extra.upper()
         elif extra in ("*", "all"):
             site = ""
-        else:
+        elif "," in extra or (len(extra) == 2 and extra.islower()):
             langs = roles.parse_languages(extra)
+        else:
+            raise InvalidInput("unknown_site", extra)
     return int(args[0]), Role(args[1].lower()), site, langs
 
 
-def _error(tr: Translator, exc: InvalidInput) -> str:
+def _error(tr: Translator, exc: InvalidInput, sites: Mapping[str, Site]) -> str:
     _ = tr.gettext
+    what = str(exc).split(": ", 1)[-1]
+    if exc.code == "unknown_site":
+        return _("There is no site {site}. Sites: {codes}.").format(
+            site=what, codes=", ".join(sorted(sites))
+        )
     if exc.code == "unknown_language":
-        return _("Unknown site or language: {what}").format(what=str(exc).split(": ", 1)[-1])
+        return _("Unknown language: {what}. Languages: {codes}.").format(
+            what=what, codes=",".join(sorted(roles.LANG_CODES))
+        )
     return usage(tr)
 
 
-async def cmd_grant(update: Update, context: Ctx) -> None:
+async def cmd_grant(update: Update, context: Ctx, who: Staff) -> None:
     """Give a Telegram user a staff role."""
-    who = await staff(update, context, Role.ADMIN, "grant")
-    if who is None:
-        return
-    pid, tr = who
+    pid, tr = who.person_id, who.tr
     svc = services(context)
     try:
         tid, role, site, langs = parse_grant(list(context.args or []), svc.sites)
@@ -77,9 +88,10 @@ async def cmd_grant(update: Update, context: Ctx) -> None:
             role=role,
             site_code=site,
             languages=langs,
+            known_sites=svc.sites,
         )
     except InvalidInput as exc:
-        await say(update, tr, _error(tr, exc))
+        await say(update, tr, _error(tr, exc, svc.sites))
         return
     except RelayError as exc:
         await answer_error(update, tr, exc)
@@ -94,12 +106,9 @@ async def cmd_grant(update: Update, context: Ctx) -> None:
     await say(update, tr, text)
 
 
-async def cmd_revoke(update: Update, context: Ctx) -> None:
+async def cmd_revoke(update: Update, context: Ctx, who: Staff) -> None:
     """Ask for the second tap before taking a role away."""
-    who = await staff(update, context, Role.ADMIN, "revoke")
-    if who is None:
-        return
-    _pid, tr = who
+    _pid, tr = who.person_id, who.tr
     args = list(context.args or [])
     sites = services(context).sites
     if len(args) < 2 or not args[0].isdigit() or args[1].lower() not in set(Role):
@@ -117,12 +126,9 @@ async def cmd_revoke(update: Update, context: Ctx) -> None:
     await say(update, tr, text, keyboard(rows))
 
 
-async def cmd_staff(update: Update, context: Ctx) -> None:
+async def cmd_staff(update: Update, context: Ctx, who: Staff) -> None:
     """List every role held, by person id."""
-    who = await staff(update, context, Role.ADMIN, "staff")
-    if who is None:
-        return
-    pid, tr = who
+    pid, tr = who.person_id, who.tr
     grants = await roles.all_grants(services(context).store, actor_id=pid)
     lines = [tr.gettext("Staff roles:")]
     for g in grants:
@@ -145,26 +151,20 @@ def stats_text(tr: Translator, figures: Figures) -> str:
     return "\n".join(lines)
 
 
-async def cmd_stats(update: Update, context: Ctx) -> None:
+async def cmd_stats(update: Update, context: Ctx, who: Staff) -> None:
     """Show counts by state, by site, and of the outbox."""
-    who = await staff(update, context, Role.ADMIN, "stats")
-    if who is None:
-        return
-    pid, tr = who
+    pid, tr = who.person_id, who.tr
     figures = await collect_figures(services(context).store, staff_id=pid)
     rows = [[(tr.gettext("Refresh"), cb("adm", "stats"))]]
     await say(update, tr, stats_text(tr, figures), keyboard(rows))
 
 
-async def on_button(update: Update, context: Ctx) -> None:
-    """Handle ``adm:`` buttons: the role first, then the verb."""
+async def on_button(update: Update, context: Ctx, who: Staff) -> None:
+    """Handle ``adm:`` buttons (the guard checked the role): the verb."""
     query = update.callback_query
     assert query is not None
     data = parse(query.data)
-    who = await staff(update, context, Role.ADMIN, f"adm.{data.verb if data else 'forged'}")
-    if who is None:
-        return
-    pid, tr = who
+    pid, tr = who.person_id, who.tr
     await query.answer()
     svc = services(context)
     if data is not None and data.verb == "stats":
@@ -193,8 +193,8 @@ async def on_button(update: Update, context: Ctx) -> None:
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
     """Add the admin handlers (group 0)."""
-    app.add_handler(CommandHandler("grant", cmd_grant))
-    app.add_handler(CommandHandler("revoke", cmd_revoke))
-    app.add_handler(CommandHandler("staff", cmd_staff))
-    app.add_handler(CommandHandler("stats", cmd_stats))
-    app.add_handler(CallbackQueryHandler(on_button, pattern=r"^adm:"))
+    staff_command(app, "grant", ADMINISTERING, cmd_grant)
+    staff_command(app, "revoke", ADMINISTERING, cmd_revoke)
+    staff_command(app, "staff", ADMINISTERING, cmd_staff)
+    staff_command(app, "stats", ADMINISTERING, cmd_stats)
+    staff_button(app, "adm", ADMINISTERING, on_button)

@@ -1,8 +1,9 @@
-"""Delegates and released detainees: /export, /batches, /handover, replies, /claim.
+"""Delegates: /export, /batches, /handover, replies (claims: ``bot.handlers.claims``).
 
-Handlers are thin: role checks are in the relay services (audited) and every refusal is
-answered with a sentence that says nothing about messages of other sites. The export runs
-its rendering in a worker process, so the bot keeps answering families meanwhile.
+Handlers are thin: the role guard (``bot.handlers.guard``) checks the role before any of
+them speaks; the relay services check the site (audited in a transaction of their own) and
+every refusal is answered with one sentence that says nothing about messages of other sites.
+The export renders in a worker process, so the bot keeps answering families meanwhile.
 
 Replies: a photo whose caption starts with "reply" (or any photo after /reply) is read for
 the QR code of the reply part; the rest of the caption is the transcription. When the code
@@ -20,8 +21,6 @@ from telegram import Update
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
-    CallbackQueryHandler,
-    CommandHandler,
     MessageHandler,
     filters,
 )
@@ -38,19 +37,21 @@ from bot.handlers.common import (
     say,
     services,
 )
+from bot.handlers.guard import Guarded, Staff, staff_button, staff_command
 from bot.i18n.catalog import Translator
-from relay import delivery, drafts, handover, replies
-from relay.errors import InvalidInput, NotFound, RelayError, UnprintableCharacters
+from relay import delivery, drafts, handover, people, replies, roles
+from relay.errors import InvalidInput, NotAllowed, NotFound, RelayError, UnprintableCharacters
 from relay.export.reply_qr import read_reference
 from relay.export.worker import set_label_translator_factory
 from relay.reference import PATTERN
+from relay.roles import DELEGATING
 
 _CAPTION = re.compile(r"^\s*(reply|/reply)\b[:\s]*", re.IGNORECASE)
-# A date in any digits and order (25.12.1980, 1980-12-25, ۱۳۵۹/۱۰/۰۴); relay reads it.
-_DATE = re.compile(r"^\d{1,4}[./\-]\d{1,2}[./\-]\d{1,4}$")
 
 
 async def _fail(update: Update, tr: Translator, exc: RelayError) -> None:
+    if isinstance(exc, NotAllowed):
+        raise exc  # the role guard audits it and answers the one refusal
     params: dict[str, Any] = {}
     if isinstance(exc, UnprintableCharacters):
         params = {"ref": exc.reference, "chars": " ".join(f"U+{ord(c):04X}" for c in exc.chars)}
@@ -61,13 +62,13 @@ async def _fail(update: Update, tr: Translator, exc: RelayError) -> None:
         await say(update, tr, text)
 
 
-async def cmd_export(update: Update, context: Ctx) -> None:
+async def cmd_export(update: Update, context: Ctx, who: Staff) -> None:
     """Print the approved messages of a site and send the batch PDF as a document."""
-    person, tr = await person_of(update, context)
+    pid, tr = who.person_id, who.tr
     svc = services(context)
     chat = update.effective_chat
     assert chat is not None
-    mine = await delivery.delegate_sites(svc.store, person.id)
+    mine = await delivery.delegate_sites(svc.store, pid)
     code = (context.args[0].upper() if context.args else "") or (
         mine[0] if mine and len(mine) == 1 else ""
     )
@@ -75,12 +76,14 @@ async def cmd_export(update: Update, context: Ctx) -> None:
         await say(update, tr, tr.gettext("Which site? For example: /export ALP"))
         return
     lang = print_language(svc.sites[code])
+    # The site is checked before anything is said about it (a refusal goes to the guard).
+    await delivery.check_delegate(svc.store, pid, code, action="export")
     await say(update, tr, tr.gettext("Preparing the batch for {site}…").format(site=code))
     try:
         async with svc.export_lock:  # one export at a time: batches never overlap
             batch = await delivery.export_batch(
                 svc.store,
-                actor_id=person.id,
+                actor_id=pid,
                 site=code,
                 sites=svc.sites,
                 language=lang,
@@ -104,11 +107,11 @@ async def cmd_export(update: Update, context: Ctx) -> None:
     )
 
 
-async def cmd_batches(update: Update, context: Ctx) -> None:
+async def cmd_batches(update: Update, context: Ctx, who: Staff) -> None:
     """List the delegate's recent batches."""
-    person, tr = await person_of(update, context)
+    tr = who.tr
     try:
-        found = await delivery.recent_batches(services(context).store, actor_id=person.id)
+        found = await delivery.recent_batches(services(context).store, actor_id=who.person_id)
     except RelayError as exc:
         await _fail(update, tr, exc)
         return
@@ -123,9 +126,9 @@ async def _show_checklist(update: Update, context: Ctx, tr: Translator, batch_id
     await edit_or_say(update, tr, text, keyboard(view.checklist_buttons(tr, lines)))
 
 
-async def cmd_handover(update: Update, context: Ctx) -> None:
+async def cmd_handover(update: Update, context: Ctx, who: Staff) -> None:
     """Show the hand-over checklist of a batch."""
-    _person, tr = await person_of(update, context)
+    tr = who.tr
     if not context.args:
         await say(update, tr, tr.gettext("Which batch? For example: /handover B1A2B3C4"))
         return
@@ -135,7 +138,7 @@ async def cmd_handover(update: Update, context: Ctx) -> None:
         await _fail(update, tr, exc)
 
 
-async def on_button(update: Update, context: Ctx) -> None:
+async def on_button(update: Update, context: Ctx, who: Staff) -> None:
     """Record an outcome from the checklist, or ask for the new site of a transfer."""
     person, tr, data = await pressed(update, context)
     if data is None:
@@ -199,7 +202,7 @@ async def _keep_reply(context: Ctx, person_id: str, pending: dict[str, Any] | No
     await drafts.save(store, person_id, draft)
 
 
-async def cmd_reply(update: Update, context: Ctx) -> None:
+async def cmd_reply(update: Update, context: Ctx, who: Staff) -> None:
     """Start a reply (then the photo), or give the reference of a kept photo, or text only."""
     person, tr = await person_of(update, context)
     args = list(context.args or [])
@@ -224,14 +227,30 @@ async def cmd_reply(update: Update, context: Ctx) -> None:
 
 
 async def on_photo(update: Update, context: Ctx) -> None:
-    """Take a reply photo (group -1); any other photo goes on to the family's compose."""
+    """Take a reply photo (group -1); any other photo goes on to the family's compose.
+
+    Only a delegate's photo can be a reply; anybody else's goes on untouched, unanswered.
+    """
+    message, user = update.effective_message, update.effective_user
+    assert message is not None
+    assert user is not None
+    caption = message.caption or ""
+    store = services(context).store
+    person = await people.find(store, user.id)
+    if person is None or not {g.role for g in await roles.grants(store, person.id)} & DELEGATING:
+        return  # not a delegate: the family's compose handles it
+    pending = await _pending_reply(context, person.id)
+    if not pending.get("waiting") and not _CAPTION.match(caption):
+        return  # not a reply: group 0 handles it
+    await _take_reply_photo(update, context)
+    raise ApplicationHandlerStop  # handled: the family's compose must not see this photo
+
+
+async def _on_reply_photo(update: Update, context: Ctx, who: Staff) -> None:
     message = update.effective_message
     assert message is not None
     caption = message.caption or ""
     person, tr = await person_of(update, context)
-    pending = await _pending_reply(context, person.id)
-    if not pending.get("waiting") and not _CAPTION.match(caption):
-        return  # not a reply: group 0 handles it
     text = _CAPTION.sub("", caption, count=1).strip()
     file_id = message.photo[-1].file_id
     file = await context.bot.get_file(file_id)
@@ -250,7 +269,9 @@ async def on_photo(update: Update, context: Ctx) -> None:
         )
     else:
         await _receive(update, context, reference, photo, text)
-    raise ApplicationHandlerStop  # handled: the family's compose must not see this photo
+
+
+_take_reply_photo = Guarded(DELEGATING, "reply.photo", _on_reply_photo)
 
 
 async def _receive(
@@ -284,73 +305,14 @@ async def _receive(
     )
 
 
-# -- released detainees and staff ------------------------------------------------------------
-async def cmd_claim(update: Update, context: Ctx) -> None:
-    """Ask for the messages written to oneself while detained (staff check the identity)."""
-    person, tr = await person_of(update, context)
-    args = list(context.args or [])
-    if len(args) < 2 or not person.consented:
-        await _fail(update, tr, InvalidInput("claim_needs_number_or_birth_date"))
-        return
-    first, name = args[0], " ".join(args[1:])
-    dob = first if _DATE.match(first) else None
-    try:
-        claim_id = await replies.open_claim(
-            services(context).store,
-            person_id=person.id,
-            full_name=name,
-            detainee_number=None if dob else first,
-            birth_date=dob,
-        )
-    except RelayError as exc:
-        await _fail(update, tr, exc)
-        return
-    await say(
-        update,
-        tr,
-        tr.gettext(
-            "Your request {id} was recorded. Two Red Cross staff members will check who you "
-            "are; if messages were kept for you, they will arrive in this chat."
-        ).format(id=claim_id),
-    )
-
-
-async def cmd_confirm_claim(update: Update, context: Ctx) -> None:
-    """Confirm a claimant's identity (staff; a second, different person completes it)."""
-    person, tr = await person_of(update, context)
-    if not context.args:
-        await say(update, tr, tr.gettext("Which request? For example: /confirm_claim c_1a2b3c4d"))
-        return
-    svc = services(context)
-    try:
-        result = await replies.confirm_claim(
-            svc.store, staff_id=person.id, claim_id=context.args[0].strip()
-        )
-    except RelayError as exc:
-        await _fail(update, tr, exc)
-        return
-    svc.wake_outbox()
-    if result.state == "confirmed":
-        text = tr.ngettext(
-            "Confirmed. {n} message held for this person was delivered.",
-            "Confirmed. {n} messages held for this person were delivered.",
-            result.delivered,
-        ).format(n=result.delivered)
-    else:
-        text = tr.gettext("Noted. A second staff member must confirm too.")
-    await say(update, tr, text)
-
-
 def register(app: Application) -> None:  # type: ignore[type-arg]
     """Add the delegate handlers: reply photos in group -1 (before the family's compose)."""
     set_label_translator_factory(label_gettext)  # printed labels in the batch's language
     app.add_handler(
         MessageHandler(filters.ChatType.PRIVATE & filters.PHOTO, on_photo), group=-1
     )
-    app.add_handler(CommandHandler("export", cmd_export))
-    app.add_handler(CommandHandler("batches", cmd_batches))
-    app.add_handler(CommandHandler("handover", cmd_handover))
-    app.add_handler(CommandHandler("reply", cmd_reply))
-    app.add_handler(CommandHandler("claim", cmd_claim))
-    app.add_handler(CommandHandler("confirm_claim", cmd_confirm_claim))
-    app.add_handler(CallbackQueryHandler(on_button, pattern=r"^del:"))
+    staff_command(app, "export", DELEGATING, cmd_export)
+    staff_command(app, "batches", DELEGATING, cmd_batches)
+    staff_command(app, "handover", DELEGATING, cmd_handover)
+    staff_command(app, "reply", DELEGATING, cmd_reply)
+    staff_button(app, "del", DELEGATING, on_button)

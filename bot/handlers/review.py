@@ -1,6 +1,6 @@
 """Staff side, reviewers: /queue, /next, /release and the review card's buttons.
 
-Every command and every ``rev:`` button checks the role first (``relay.roles.require``,
+Every command and every ``rev:`` button goes through the role guard (``bot.handlers.guard``,
 audited) and answers a refusal that says nothing about the message asked for. What a
 reviewer is doing on a card (kept proposals, passages typed by hand, a reason, a note
 being typed) lives in their sealed draft (``relay.drafts``), so a restart loses nothing.
@@ -8,16 +8,12 @@ being typed) lives in their sealed draft (``relay.drafts``), so a restart loses 
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any
 
 from telegram import Update
-from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
-    CallbackQueryHandler,
-    CommandHandler,
     MessageHandler,
     filters,
 )
@@ -26,43 +22,24 @@ from bot.callbacks import parse
 from bot.context import Ctx
 from bot.handlers import review_render as view
 from bot.handlers.common import answer_error, edit_or_say, keyboard, say, services
-from bot.i18n.catalog import Translator, negotiate, translator
-from bot.i18n.menus import set_staff_menu
+from bot.handlers.guard import Guarded, Staff, staff_button, staff_command
+from bot.i18n.catalog import Translator
 from bot.texts import input_error, return_reason
 from relay import drafts, people, review, roles
-from relay.errors import InvalidInput, NotAllowed, RelayError
-from relay.models import MessageState, ReturnReason, Role
+from relay.errors import InvalidInput, RelayError
+from relay.models import MessageState, ReturnReason
 from relay.review import Decision, ReviewItem, Verdict
+from relay.review_card import PhotoReason
+from relay.roles import REVIEWING
 from relay.text_input import clean_text
 
 NOTE_MAX = 500
 
 
-async def staff(
-    update: Update, context: Ctx, role: Role, action: str
-) -> tuple[str, Translator] | None:
-    """Check the role first; on refusal answer the one sentence that reveals nothing."""
-    user = update.effective_user
-    assert user is not None
-    store = services(context).store
-    person = await people.find(store, user.id)  # a stranger gets no person row
-    tr = translator(person.lang if person else negotiate(user.language_code))
-    try:
-        await roles.require(store, person.id if person else None, role, action=action)
-    except NotAllowed as exc:
-        await answer_error(update, tr, exc)
-        return None
-    assert person is not None
-    chat = update.effective_chat
-    if chat is not None and await roles.note_staff_chat(store, person.id, chat.id):
-        held = {g.role for g in await roles.grants(store, person.id)}
-        with contextlib.suppress(TelegramError):  # a menu is a convenience, never a blocker
-            await set_staff_menu(context.bot, chat.id, tr, held)
-    return person.id, tr
-
-
 async def fail(update: Update, tr: Translator, exc: RelayError) -> None:
     """Say a review-side refusal plainly in the chat; other errors as usual."""
+    if roles.refusal_in(exc) is not None:
+        raise exc  # a role refusal: the guard audits it and answers the one sentence
     text = view.staff_error(tr, exc.code)
     if text is None and isinstance(exc, InvalidInput):
         text = input_error(tr, exc.code)
@@ -111,25 +88,29 @@ async def _card(
         await edit_or_say(update, tr, text, markup)
 
 
+async def _show_photo(update: Update, context: Ctx, pid: str, item: ReviewItem) -> None:
+    """Send the message's photo just before its card (content protected, like the card)."""
+    chat = update.effective_chat
+    assert chat is not None
+    store = services(context).store
+    photo = await review.photo_for_review(store, reviewer_id=pid, message_id=item.message_id)
+    await chat.send_photo(photo, caption=item.reference, protect_content=True)
+
+
 # -- commands -----------------------------------------------------------------------------------
 
 
-async def cmd_queue(update: Update, context: Ctx) -> None:
+async def cmd_queue(update: Update, context: Ctx, who: Staff) -> None:
     """Show the backlog by site and language, with the number of readers of each language."""
-    who = await staff(update, context, Role.REVIEWER, "queue")
-    if who is None:
-        return
-    pid, tr = who
+    pid, tr = who.person_id, who.tr
     store = services(context).store
     lines = await review.queue(store, staff_id=pid)
     await say(update, tr, view.queue_text(tr, lines, store.clock.now()))
 
 
-async def cmd_next(update: Update, context: Ctx) -> None:
-    """Claim the next message with a lease and show its card."""
-    who = await staff(update, context, Role.REVIEWER, "claim")
-    if who is not None:
-        await _next(update, context, *who)
+async def cmd_next(update: Update, context: Ctx, who: Staff) -> None:
+    """Claim the next message with a lease (or the one held) and show its card."""
+    await _next(update, context, who.person_id, who.tr)
 
 
 async def _next(update: Update, context: Ctx, pid: str, tr: Translator) -> None:
@@ -139,17 +120,17 @@ async def _next(update: Update, context: Ctx, pid: str, tr: Translator) -> None:
         await say(update, tr, tr.gettext("Nothing to review in your languages right now."))
         return
     draft, rev = await _load(context, pid)
-    _forget(rev, item.message_id)
+    if (rev.get("wait") or {}).get("mid") != item.message_id:
+        _forget(rev, item.message_id)  # a new claim starts clean; a held one keeps its work
     await _save(context, pid, draft)
+    if item.has_photo:
+        await _show_photo(update, context, pid, item)
     await _card(update, tr, item, rev, new=True)
 
 
-async def cmd_release(update: Update, context: Ctx) -> None:
+async def cmd_release(update: Update, context: Ctx, who: Staff) -> None:
     """Give back every message this reviewer holds."""
-    who = await staff(update, context, Role.REVIEWER, "release")
-    if who is None:
-        return
-    pid, tr = who
+    pid, tr = who.person_id, who.tr
     count = await review.release_all(services(context).store, reviewer_id=pid)
     draft, _rev = await _load(context, pid)
     draft.pop("rev", None)
@@ -166,16 +147,13 @@ async def cmd_release(update: Update, context: Ctx) -> None:
 # -- buttons -----------------------------------------------------------------------------------
 
 
-async def on_button(update: Update, context: Ctx) -> None:
-    """Handle ``rev:`` buttons: the role first, then the verb."""
+async def on_button(update: Update, context: Ctx, who: Staff) -> None:
+    """Handle ``rev:`` buttons (the guard checked the role): the verb."""
     query = update.callback_query
     assert query is not None
     data = parse(query.data)
     verb = data.verb if data is not None else "forged"
-    who = await staff(update, context, Role.REVIEWER, f"rev.{verb}"[:40])
-    if who is None:
-        return
-    pid, tr = who
+    pid, tr = who.person_id, who.tr
     await query.answer()
     if data is None:
         await say(update, tr, tr.gettext("This button is no longer valid."))
@@ -230,6 +208,21 @@ async def _act(
         await _save(context, pid, draft)
         text = _("Type a note for the senior reviewer: why do you escalate {ref}?")
         await say(update, tr, text.format(ref=item.reference))
+        return
+    elif verb in ("pk", "pr"):
+        reason = None if verb == "pk" else PhotoReason(arg) if arg in set(PhotoReason) else None
+        if verb == "pr" and reason is None:
+            await say(update, tr, _("This button is no longer valid."))
+            return
+        svc = services(context)
+        item = await review.judge_photo(
+            svc.store, reviewer_id=pid, message_id=mid, reason=reason
+        )
+    elif verb == "px":
+        text = _("Why is the photo of {ref} removed? The family reads this reason.").format(
+            ref=item.reference
+        )
+        await edit_or_say(update, tr, text, keyboard(view.photo_reason_buttons(tr, mid)))
         return
     elif verb in ("ok", "red2", "ret2", "esc2", "ovr2", "rel"):
         await _decide(update, context, pid, tr, verb, item, draft)
@@ -310,12 +303,12 @@ async def _decide(
     _forget(rev, mid)
     await _save(context, pid, draft)
     svc.wake_outbox()
-    await edit_or_say(
-        update,
-        tr,
-        outcome(tr, item.reference, state, len(decision.redactions)),
-        keyboard(view.next_buttons(tr)),
-    )
+    text = outcome(tr, item.reference, state, len(decision.redactions))
+    if decision.verdict == Verdict.APPROVE and state == MessageState.ESCALATED:
+        text = tr.gettext(
+            "{ref}: your judgement is recorded. A second senior reviewer decides (four eyes)."
+        ).format(ref=item.reference)
+    await edit_or_say(update, tr, text, keyboard(view.next_buttons(tr)))
 
 
 def outcome(tr: Translator, ref: str, state: MessageState, removed: int) -> str:
@@ -351,13 +344,25 @@ async def on_text(update: Update, context: Ctx) -> None:
     wait = (draft.get("rev") or {}).get("wait")
     if not wait:
         return
-    who = await staff(update, context, Role.REVIEWER, "rev.text")
-    if who is not None:
-        try:
-            await _typed(update, context, *who, draft, wait, message.text)
-        except RelayError as exc:
-            await fail(update, who[1], exc)
+    await _guarded_text(update, context)
     raise ApplicationHandlerStop  # the text was the reviewer's, not a family step
+
+
+async def _on_typed(update: Update, context: Ctx, who: Staff) -> None:
+    message = update.effective_message
+    assert message is not None
+    assert message.text is not None
+    draft = await drafts.load(services(context).store, who.person_id)
+    wait = (draft.get("rev") or {}).get("wait") or {}
+    try:
+        await _typed(update, context, who.person_id, who.tr, draft, wait, message.text)
+    except RelayError as exc:
+        await fail(update, who.tr, exc)
+
+
+# A reviewer's typed note or passage: behind the guard like every staff action (a former
+# reviewer whose role was taken away is refused, and the refusal audited).
+_guarded_text = Guarded(REVIEWING, "rev.text", _on_typed)
 
 
 async def _typed(
@@ -391,7 +396,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
         MessageHandler(filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, on_text),
         group=-1,
     )
-    app.add_handler(CommandHandler("queue", cmd_queue))
-    app.add_handler(CommandHandler("next", cmd_next))
-    app.add_handler(CommandHandler("release", cmd_release))
-    app.add_handler(CallbackQueryHandler(on_button, pattern=r"^rev:"))
+    staff_command(app, "queue", REVIEWING, cmd_queue)
+    staff_command(app, "next", REVIEWING, cmd_next)
+    staff_command(app, "release", REVIEWING, cmd_release)
+    staff_button(app, "rev", REVIEWING, on_button)

@@ -12,9 +12,10 @@ from typing import Any
 from bot.callbacks import cb
 from bot.handlers.common import Buttons
 from bot.i18n.catalog import N_, Translator
-from bot.texts import category_reason, return_reason, state_name
+from bot.texts import category_reason, photo_reason, relationship_name, return_reason, state_name
 from relay.models import MessageKind, MessageState, ReturnReason
 from relay.review import QueueLine, ReviewItem
+from relay.review_card import KEEP, CardDetails, PhotoReason
 
 # Room left in a Telegram message (4096) for the header, legend and the cut notice.
 TEXT_ROOM = 3000
@@ -80,17 +81,26 @@ def card_text(
             ref=item.reference, site=item.site_code, lang=item.lang, kind=kind
         )
     ]
-    due = _("due {date}").format(date=tr.date(item.due_at)) if item.due_at else ""
+    lines += who_to_whom(tr, item.details)
+    waited = item.details.waited_days
+    due = tr.ngettext("waiting {n} day", "waiting {n} days", waited).format(n=waited)
+    if item.due_at:
+        due += " · " + _("due {date}").format(date=tr.date(item.due_at))
     if item.overdue:
         due = "⚠ " + _("overdue") + " · " + due
     lines.append(due)
     if item.state == MessageState.ESCALATED:
         lines.append(_("Escalated. Note: {note}").format(note=item.escalation_note or "—"))
+    if item.override_note:
+        lines.append(
+            _(
+                "A senior reviewer proposes to leave the blocking finding in: {note}. "
+                "A second senior reviewer decides (four eyes)."
+            ).format(note=item.override_note)
+        )
     if item.has_photo:
-        lines.append(_("A photo comes with this message."))
-    if item.history:
-        earlier = ", ".join(f"{ref} ({state_name(tr, state)})" for ref, state in item.history)
-        lines.append(_("Earlier from this sender: {list}").format(list=earlier))
+        lines.append(photo_line(tr, item.photo_verdict))
+    lines += earlier_lines(tr, item.details)
     body = marked_text(item.text, item.findings)
     if len(body) > TEXT_ROOM:
         hidden = len(body) - TEXT_ROOM
@@ -120,6 +130,47 @@ def card_text(
     if not item.findings:
         lines.append(_("The rules found nothing."))
     return _fit(lines, _("… (more findings not shown)"))
+
+
+def who_to_whom(tr: Translator, details: CardDetails) -> list[str]:
+    """Return who writes to whom, names in both scripts, and how they are related."""
+    _ = tr.gettext
+
+    def both(name: str, latin: str) -> str:
+        if latin and latin != name:
+            return f"{name} ({latin})"
+        return name or "—"
+
+    relation = relationship_name(tr, details.relationship) if details.relationship else "—"
+    return [
+        _("From: {sender}").format(sender=both(details.sender_name, details.sender_latin)),
+        # Translators: "To: <addressee name> · <relationship of the sender to them>"
+        _("To: {addressee} · {relationship}").format(
+            addressee=both(details.addressee_name, details.addressee_latin),
+            relationship=relation,
+        ),
+    ]
+
+
+def photo_line(tr: Translator, verdict: str | None) -> str:
+    """Say what becomes of the photo (the reviewer must judge it before approving)."""
+    _ = tr.gettext
+    if verdict is None:
+        return _("🖼 A photo comes with this message (shown above): keep it or remove it first.")
+    if verdict == KEEP:
+        return _("🖼 Photo: kept.")
+    return _("🖼 Photo: removed ({reason}).").format(reason=photo_reason(tr, verdict))
+
+
+def earlier_lines(tr: Translator, details: CardDetails) -> list[str]:
+    """Return the sender's earlier messages in short: reference, state, date, first words."""
+    if not details.earlier:
+        return []
+    lines = [tr.gettext("Earlier from this sender:")]
+    for e in details.earlier:
+        words = f": {e.excerpt}" if e.excerpt else ""
+        lines.append(f"• {e.reference} ({state_name(tr, e.state)}, {tr.date(e.at)}){words}")
+    return lines
 
 
 def _fit(lines: list[str], more: str, limit: int = LIMIT) -> str:
@@ -161,6 +212,15 @@ def card_buttons(
             ]
         )
     rows.append([(_("✂ Remove another passage"), cb("rev", "add", mid))])
+    if item.has_photo:
+        keep = "☑ " if item.photo_verdict == KEEP else ""
+        drop = "☑ " if item.photo_verdict not in (None, KEEP) else ""
+        rows.append(
+            [
+                (keep + _("🖼 Keep the photo"), cb("rev", "pk", mid)),
+                (drop + _("🖼 Remove the photo"), cb("rev", "px", mid)),
+            ]
+        )
     row = [(_("↩ Return"), cb("rev", "ret", mid))]
     if item.state != MessageState.ESCALATED:
         row.append((_("⬆ Escalate"), cb("rev", "esc", mid)))
@@ -174,6 +234,16 @@ def reason_buttons(tr: Translator, message_id: str) -> Buttons:
     rows = [
         [(return_reason(tr, r.value), cb("rev", "rr", f"{message_id}.{r.value}"))]
         for r in ReturnReason
+    ]
+    rows.append([(tr.gettext("« Back"), cb("rev", "card", message_id))])
+    return rows
+
+
+def photo_reason_buttons(tr: Translator, message_id: str) -> Buttons:
+    """Return one button per reason to remove a photo, and Back."""
+    rows = [
+        [(photo_reason(tr, r.value), cb("rev", "pr", f"{message_id}.{r.value}"))]
+        for r in PhotoReason
     ]
     rows.append([(tr.gettext("« Back"), cb("rev", "card", message_id))])
     return rows
@@ -233,5 +303,11 @@ def staff_error(tr: Translator, code: str) -> str | None:
         ),
         "bad_span": _("These positions are outside the text."),
         "conflict": _("You no longer hold this message (released, or the lease ran out)."),
+        "photo_unjudged": _(
+            "Judge the photo first: keep it, or remove it with a reason the family reads."
+        ),
+        "nothing_left": _(
+            "Without its photo this reply has no text left to send. Return it instead."
+        ),
     }
     return errors.get(code)

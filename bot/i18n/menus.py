@@ -45,6 +45,8 @@ def staff_commands(tr: Translator, roles: set[Role]) -> list[BotCommand]:
             BotCommand("handover", _("Record hand-over outcomes of a batch")),
             BotCommand("reply", _("Bring back a reply (photo of the reply part)")),
         ]
+    if roles & {Role.REVIEWER, Role.SENIOR, Role.ADMIN}:
+        commands.append(BotCommand("claims", _("Released people asking for their messages")))
     if Role.ADMIN in roles:
         commands += [
             BotCommand("grant", _("Give a staff role")),
@@ -52,6 +54,8 @@ def staff_commands(tr: Translator, roles: set[Role]) -> list[BotCommand]:
             BotCommand("staff", _("Staff and their roles")),
             BotCommand("stats", _("Figures")),
         ]
+    if roles:
+        commands.append(BotCommand("alerts", _("Staff alerts on or off")))
     return commands + family_commands(tr)
 
 

@@ -59,7 +59,8 @@ def one_line(err: str) -> str:
         pytest.param(
             ["rules", "check", "--lang", "zz"],
             "rcm rules check: argument --lang: unknown language 'zz';"
-            " use one of en, fr, es, ar, fa, ps, ru, uk, sw, am, ti, so (see `rcm rules check --help`)",
+            " use one of en, fr, es, ar, fa, ps, ru, uk, sw, am, ti, so"
+            " (see `rcm rules check --help`)",
             id="unknown-language",
         ),
         pytest.param(

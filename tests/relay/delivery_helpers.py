@@ -51,6 +51,10 @@ async def approve_all(store: Store, reviewer_id: str) -> list[str]:
         item = await review.claim_next(store, reviewer_id=reviewer_id, lease_s=600)
         if item is None:
             return done
+        if not item.photo_judged:  # a photo is judged before the text: kept here
+            await review.judge_photo(
+                store, reviewer_id=reviewer_id, message_id=item.message_id, reason=None
+            )
         state = await review.decide(
             store,
             reviewer_id=reviewer_id,

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from relay import messages, outbox, people, replies, retention
+from relay import claims, messages, outbox, people, replies, retention
 from relay.clock import FakeClock
 from relay.delivery import export_batch
 from relay.errors import Conflict, InvalidInput, NotAllowed, NotFound
@@ -19,6 +19,7 @@ from tests.relay.delivery_helpers import Staff, approve_all, make_staff, state_o
 
 Send = Callable[..., Awaitable[messages.Submitted]]
 MakeFamily = Callable[..., Awaitable[Family]]
+DOC = ("document",)
 PHOTO = b"\x89PNG\r\n\x1a\n" + b"reply-photo" * 10
 
 
@@ -88,6 +89,7 @@ async def test_reply_goes_through_review_and_reaches_the_right_family(
                 "reference": original.reference,
                 "text": "I am well, kiss the children.",
                 "has_photo": True,
+                "photo_removed": "",
             },
         )
     ]
@@ -148,19 +150,23 @@ async def test_released_detainee_claims_held_message_with_four_eyes(
     # When the released person asks for their messages in the bot
     released = await people.ensure(store, 555_000_111, "en")
     await people.record_consent(store, released.id, 555_000_111)
-    claim_id = await replies.open_claim(
+    claim_id = await claims.open_claim(
         store, person_id=released.id, full_name="karim  HADDAD", detainee_number="AB123"
     )
     # Then one confirmation is not enough, and the same staff member twice does not count
-    first = await replies.confirm_claim(store, staff_id=staff.reviewer, claim_id=claim_id)
+    first = await claims.confirm_claim(store, staff_id=staff.reviewer, claim_id=claim_id,
+        checked=DOC)
     assert (first.state, first.confirmations, first.delivered) == ("open", 1, 0)
     with pytest.raises(Conflict):
-        await replies.confirm_claim(store, staff_id=staff.reviewer, claim_id=claim_id)
+        await claims.confirm_claim(store, staff_id=staff.reviewer, claim_id=claim_id,
+        checked=DOC)
     with pytest.raises(NotAllowed):
-        await replies.confirm_claim(store, staff_id=staff.delegate_alp, claim_id=claim_id)
+        await claims.confirm_claim(store, staff_id=staff.delegate_alp, claim_id=claim_id,
+        checked=DOC)
     assert (await state_of(store, held.message_id))[0] == "undeliverable"
     # When a second, different staff member confirms
-    second = await replies.confirm_claim(store, staff_id=staff.senior, claim_id=claim_id)
+    second = await claims.confirm_claim(store, staff_id=staff.senior, claim_id=claim_id,
+        checked=DOC)
     # Then the held message is delivered in the claimant's chat and the family is told
     assert (second.state, second.confirmations, second.delivered) == ("confirmed", 2, 1)
     assert (await state_of(store, held.message_id))[0] == "delivered"
@@ -173,7 +179,8 @@ async def test_released_detainee_claims_held_message_with_four_eyes(
         (family.person_id, "delivered", {"channel": "chat", "claim": claim_id})
     ]
     with pytest.raises(Conflict):
-        await replies.confirm_claim(store, staff_id=staff.admin, claim_id=claim_id)
+        await claims.confirm_claim(store, staff_id=staff.admin, claim_id=claim_id,
+        checked=DOC)
 
 
 @pytest.mark.parametrize(
@@ -219,11 +226,13 @@ async def test_claim_with_a_wrong_name_delivers_nothing(
     await record_outcome(store, actor_id=staff.delegate_alp, reference=held.reference,
                          outcome="released")
     someone = await people.ensure(store, 555_000_222, "en")
-    claim_id = await replies.open_claim(
+    claim_id = await claims.open_claim(
         store, person_id=someone.id, full_name="Somebody Else", detainee_number="Z9"
     )
-    await replies.confirm_claim(store, staff_id=staff.reviewer, claim_id=claim_id)
-    done = await replies.confirm_claim(store, staff_id=staff.admin, claim_id=claim_id)
+    await claims.confirm_claim(store, staff_id=staff.reviewer, claim_id=claim_id,
+        checked=DOC)
+    done = await claims.confirm_claim(store, staff_id=staff.admin, claim_id=claim_id,
+        checked=DOC)
     assert (done.state, done.delivered) == ("confirmed", 0)
     assert (await state_of(store, held.message_id))[0] == "undeliverable"
 

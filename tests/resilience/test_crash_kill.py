@@ -104,6 +104,11 @@ async def kill_loop(
             # When the bot is SIGKILLed at random moments and started again each time
             exit_codes: Counter[int] = Counter()
             while not load.done() or proc.kills < min_kills:
+                # Every other life of the bot lasts until it has started (a condition, not a
+                # time): on a busy machine starting takes longer than the random delay, and a
+                # bot killed every time before it starts would never let the families on.
+                if proc.kills % 2:
+                    await proc.ready(within=120)
                 await asyncio.sleep(rng.uniform(0.2, 3.0))
                 exit_codes[await proc.kill()] += 1
                 await proc.start()
