@@ -72,6 +72,8 @@ async def test_changing_the_text_goes_back_to_the_preview_not_the_photo(
     mark = await family.press(rel, "new:rel:son")
     sites = await family.wait_button("new:site:ALP", mark)
     mark = await family.press(sites, "new:site:ALP")
+    confirm = await family.wait_button("new:ok", mark)
+    mark = await family.press(confirm, "new:ok")
     await family.wait_text("Write your message", mark)
     photo_step = await family.type_then("We are all well.", "new:skip")
     mark = await family.press(photo_step, "new:skip")

@@ -197,11 +197,15 @@ async def test_claim_by_birth_date_reads_it_in_any_calendar(
                          outcome="released")
     # When they claim with their birth date written as they write it
     released = await people.ensure(store, 555_000_333, "fa")
-    claim_id = await replies.open_claim(
+    claim_id = await claims.open_claim(
         store, person_id=released.id, full_name="Karim Haddad", birth_date=typed
     )
-    await replies.confirm_claim(store, staff_id=staff.reviewer, claim_id=claim_id)
-    done = await replies.confirm_claim(store, staff_id=staff.admin, claim_id=claim_id)
+    await claims.confirm_claim(
+        store, staff_id=staff.reviewer, claim_id=claim_id, checked=DOC
+    )
+    done = await claims.confirm_claim(
+        store, staff_id=staff.admin, claim_id=claim_id, checked=DOC
+    )
     # Then the held message is found and delivered
     assert (done.state, done.delivered) == ("confirmed", 1)
     assert (await state_of(store, held.message_id))[0] == "delivered"
@@ -212,7 +216,7 @@ async def test_claim_with_an_impossible_birth_date_is_refused(
 ) -> None:
     someone = await people.ensure(store, 555_000_444, "en")
     with pytest.raises(InvalidInput) as caught:
-        await replies.open_claim(
+        await claims.open_claim(
             store, person_id=someone.id, full_name="Karim Haddad", birth_date="31.02.1990"
         )
     assert caught.value.code == "impossible_date"
