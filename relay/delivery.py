@@ -5,9 +5,12 @@ without a paper to show for it):
 
 1. one read transaction takes a snapshot of every approved paper message of the site that
    is in no batch yet and builds the print items (names, text, photo decrypted in memory);
-2. the PDF is rendered from that snapshot in a worker process (never on the event loop);
-   a character no font draws stops here with ``UnprintableCharacters`` naming the reference,
-   and nothing has been marked;
+2. the PDF is rendered from that snapshot in a worker process (never on the event loop).
+   Emoji and other symbols no font draws are left out of the paper; a message with letters
+   no font draws is *held back*: it stays approved, the batch prints the others, and the
+   delegate (in the answer) and the reviewer who approved it (through the outbox) are told
+   why. Only a batch none of whose messages can be printed stops, with
+   ``UnprintableCharacters``, and nothing has been marked;
 3. one write transaction creates the batch, records its members and moves each message to
    PRINTED (the family is told through the outbox) and audits ``batch.export`` with the
    file's SHA-256. If a message changed meanwhile (cancelled, or taken by a concurrent
@@ -29,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from relay import audit, people, roles
+from relay import audit, outbox, people, roles
 from relay.clock import parse_iso
 from relay.errors import (
     Conflict,
@@ -40,7 +43,6 @@ from relay.errors import (
     RelayError,
     UnprintableCharacters,
 )
-from relay.export import fonts
 from relay.export.items import PAGE_SIZES, BatchHeader, PrintItem
 from relay.export.labels import identity
 from relay.export.layout import prepare
@@ -69,6 +71,18 @@ class NothingToExport(RelayError):
 
 
 @dataclass(frozen=True, slots=True)
+class HeldBack:
+    """A message an export left out: no font draws some of its letters (`chars`)."""
+
+    reference: str
+    chars: str
+
+    @property
+    def codes(self) -> str:
+        return " ".join(f"U+{ord(c):04X}" for c in self.chars)
+
+
+@dataclass(frozen=True, slots=True)
 class Batch:
     """A rendered print batch."""
 
@@ -81,6 +95,7 @@ class Batch:
     sha256: str
     pdf: bytes
     path: Path | None = None
+    held: tuple[HeldBack, ...] = ()
 
     @property
     def message_count(self) -> int:
@@ -218,17 +233,56 @@ async def _snapshot(store: Store, actor_id: str, site: str, _: Translate) -> _Sn
     return _Snapshot(tuple(row["id"] for row in rows), tuple(items))
 
 
-def _check_printable(items: Sequence[PrintItem]) -> None:
-    """Refuse, naming the reference, a message with a character no font draws.
+def _split_printable(snap: _Snapshot) -> tuple[_Snapshot, list[tuple[str, HeldBack]]]:
+    """Split a snapshot into what prints and what is held back (message id, reason).
 
-    The worker checks too, but its UnprintableCharacters does not survive the trip back
-    across the process boundary (it cannot be unpickled); checking here first also saves
-    spawning a worker for a batch that cannot print.
+    The worker decides the same way (`prepare`); deciding here too lets the commit mark
+    only what was printed, and saves spawning a worker for a batch that cannot print.
     """
-    for item in items:
-        missing = fonts.missing_chars(prepare(item).printed_strings())
-        if missing:
-            raise UnprintableCharacters(item.reference, missing)
+    ids: list[str] = []
+    items: list[PrintItem] = []
+    held: list[tuple[str, HeldBack]] = []
+    for message_id, item in zip(snap.message_ids, snap.items, strict=True):
+        entry = prepare(item)
+        if entry.held:
+            held.append((message_id, HeldBack(item.reference, entry.held)))
+        else:
+            ids.append(message_id)
+            items.append(item)
+    if not items and held:
+        raise UnprintableCharacters(held[0][1].reference, held[0][1].chars)
+    return _Snapshot(tuple(ids), tuple(items)), held
+
+
+async def _record_held(store: Store, actor_id: str, held: Sequence[tuple[str, HeldBack]]) -> None:
+    """Audit each held-back message; tell the reviewer who approved it, the first time."""
+    if not held:
+        return
+    async with store.tx() as tx:
+        for message_id, why in held:
+            before = await tx.one(
+                "SELECT 1 AS seen FROM audit WHERE action = 'message.print_held' AND object = ?",
+                (message_id,),
+            )
+            await audit.append(
+                tx,
+                actor=actor_id,
+                action="message.print_held",
+                obj=message_id,
+                detail={"chars": why.codes},
+            )
+            approver = await tx.one(
+                "SELECT actor FROM audit WHERE action = 'message.approve' AND object = ?"
+                " ORDER BY seq DESC LIMIT 1",
+                (message_id,),
+            )
+            if before is None and approver is not None and approver["actor"] != CLI_ACTOR:
+                await outbox.enqueue(
+                    tx,
+                    approver["actor"],
+                    {"type": "print_held", "reference": why.reference, "chars": why.codes},
+                )
+            log.warning("export: message %s held back (%s)", message_id, why.codes)
 
 
 def _write_private(path: Path, data: bytes) -> None:
@@ -246,7 +300,7 @@ async def export_batch(
     actor_id: str,
     site: str,
     sites: Mapping[str, Site],
-    page_size: str = "A4",
+    page_size: str | None = None,
     language: str = "en",
     progress: Progress | None = None,
     out_dir: Path | None = None,
@@ -260,6 +314,7 @@ async def export_batch(
     """
     if site not in sites:
         raise NotFound("site")
+    page_size = page_size or sites[site].paper
     if page_size not in PAGE_SIZES:
         raise InvalidInput("bad_page_size", page_size)
     for attempt in range(1, EXPORT_ATTEMPTS + 1):
@@ -268,8 +323,10 @@ async def export_batch(
             raise NothingToExport(site)
         batch_id = "B" + secrets.token_hex(4).upper()
         created = store.clock.now().date()
-        header = BatchHeader(site, sites[site].name, batch_id, created, page_size)
-        _check_printable(snap.items)
+        header = BatchHeader(
+            site, sites[site].name, batch_id, created, page_size, sites[site].reply_page
+        )
+        snap, held = _split_printable(snap)
         pdf = await render_batch_async(header, snap.items, language=language, progress=progress)
         digest = hashlib.sha256(pdf).hexdigest()
         try:
@@ -277,6 +334,7 @@ async def export_batch(
         except (Conflict, InvalidTransition):
             log.info("export: site %s changed while rendering (attempt %d)", site, attempt)
             continue
+        await _record_held(store, actor_id, held)
         path = None
         if out_dir is not None:
             path = out_dir / f"batch-{site}-{batch_id}.pdf"
@@ -292,6 +350,7 @@ async def export_batch(
             digest,
             pdf,
             path,
+            tuple(why for _id, why in held),
         )
     raise Conflict(f"site {site}: messages kept changing during the export; try again")
 
@@ -368,7 +427,8 @@ async def export_again(
     site = batch["site_code"]
     name = sites[site].name if site in sites else site
     created = parse_iso(batch["created_at"]).date()
-    header = BatchHeader(site, name, batch_id, created, batch["page_size"])
+    reply_page = sites[site].reply_page if site in sites else False
+    header = BatchHeader(site, name, batch_id, created, batch["page_size"], reply_page)
     pdf = await render_batch_async(header, items, language=batch["language"])
     digest = hashlib.sha256(pdf).hexdigest()
     async with store.tx() as tx:

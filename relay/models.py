@@ -70,6 +70,8 @@ class Site:
         14  # the deadline for a decision; the Conventions ask "as quickly as possible"
     )
     retention_days: int = 180
+    paper: str = "A4"  # "A4" or "A5": what the delegation prints this site's batches on
+    reply_page: bool = False  # every form gets a whole extra page of reply lines
 
 
 @dataclass(frozen=True, slots=True)

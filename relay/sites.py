@@ -10,6 +10,7 @@ from pathlib import Path
 from relay.errors import ConfigError
 from relay.models import Site
 
+PAGE_SIZES = ("A4", "A5")  # as relay.export.items; not imported, to keep fpdf2 out of here
 _CODE = re.compile(r"^[A-Z0-9]{2,10}$")
 
 
@@ -29,11 +30,19 @@ def _site(entry: dict[str, object], where: str) -> Site:
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
             raise ConfigError(f"{where}: site {code}: {key} must be a positive whole number")
         numbers[key] = value
+    paper = str(entry.get("paper", "A4")).upper()
+    if paper not in PAGE_SIZES:
+        raise ConfigError(f"{where}: site {code}: paper must be A4 or A5")
+    reply_page = entry.get("reply_page", False)
+    if not isinstance(reply_page, bool):
+        raise ConfigError(f"{where}: site {code}: reply_page must be true or false")
     return Site(
         code=code,
         name=name,
         country=str(entry.get("country", "")),
         languages=tuple(languages),
+        paper=paper,
+        reply_page=reply_page,
         **numbers,
     )
 

@@ -33,6 +33,7 @@ from bot.i18n.catalog import Translator
 from bot.texts import RELATIONSHIPS
 from relay import drafts, messages, people
 from relay.errors import InvalidInput, NotFound, RelayError
+from relay.export import printable
 from relay.messages import NewAddressee
 from relay.models import Profile
 
@@ -293,6 +294,10 @@ async def _choice(
     elif verb == "site" and step == "ad_site" and arg in svc.sites:
         draft.setdefault("ad", {})["site_code"] = arg
         await _advance(update, context, tr, person_id, draft, "text")
+    elif verb == "strip" and step in ("preview", "edit_preview"):
+        # The family chose to drop what cannot be printed (emoji): the preview shows the rest.
+        draft["text"] = printable.without_symbols(str(draft.get("text", "")))
+        await _show(update, context, tr, person_id, draft)
     elif verb == "edit" and step in ("preview", "edit_preview"):
         await _advance(
             update, context, tr, person_id, draft, "text" if step == "preview" else "edit_text"

@@ -101,6 +101,8 @@ async def cmd_export(update: Update, context: Ctx) -> None:
         caption=tr.directed(caption),
         protect_content=True,
     )
+    if batch.held:
+        await say(update, tr, view.held_text(tr, batch.held))
 
 
 async def cmd_batches(update: Update, context: Ctx) -> None:

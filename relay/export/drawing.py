@@ -6,11 +6,13 @@ import io
 import logging
 import math
 import unicodedata
+from dataclasses import dataclass
 
 from fpdf import FPDF
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from relay.export import fonts
+from relay.export.fonts import REDACTION_BAR
 from relay.export.layout import SIZE_FACTOR, dominant_family, needs_shaping
 
 log = logging.getLogger("relay.export")
@@ -71,25 +73,102 @@ def set_shaping_for(pdf: FPDF, text: str) -> bool:
     return shaped
 
 
+@dataclass(frozen=True, slots=True)
+class Side:
+    """Which way a page runs: layouts are written left to right and mirrored here.
+
+    A right-to-left page mirrors as a whole (columns, label before value, headings, QR
+    code, footer); each text inside keeps its own direction, so references and numbers
+    still read left to right.
+    """
+
+    page_width: float
+    rtl: bool = False
+
+    def x(self, x: float, w: float) -> float:
+        """Return where a box laid out at `x` (width `w`) on a left-to-right page goes."""
+        return self.page_width - x - w if self.rtl else x
+
+    def align(self, align: str = "L") -> str:
+        """Return the alignment a left-to-right `align` becomes on this page."""
+        if not self.rtl:
+            return align
+        return {"L": "R", "R": "L"}.get(align, align)
+
+
+def _width(pdf: FPDF, text: str, size: float, *, bold: bool) -> float:
+    fam = fonts.LATIN if bold else dominant_family(text)
+    shaped = set_shaping_for(pdf, text)
+    pdf.set_font(fam, "B" if bold else "", size * SIZE_FACTOR.get(fam, 1.0))
+    width = pdf.get_string_width(text)
+    if not shaped:
+        pdf.set_text_shaping(True)
+    return width
+
+
+def label_pair(
+    pdf: FPDF,
+    side: Side,
+    x: float,
+    y: float,
+    w: float,
+    label: str,
+    other: str,
+    size: float,
+    *,
+    bold: bool = True,
+    suffix: str = "",
+) -> tuple[float, float]:
+    """Draw a label in the reader's language with the site's word beside it, if it differs.
+
+    The second label is smaller and grey, after the first in the page's direction (right of
+    it on a left-to-right page, left of it on a right-to-left one). Return (line height,
+    width used).
+    """
+    first = label + suffix
+    second = other + suffix if other and other != label else ""
+    if not second:
+        used = min(w, _width(pdf, first, size, bold=bold) + 1)
+        return text_cell(pdf, side.x(x, used), y, used, first, size, bold=bold,
+                         align=side.align()), used
+    small = size * 0.8
+    first_w = min(w * 0.62, _width(pdf, first, size, bold=bold) + 1)
+    second_w = min(w - first_w, _width(pdf, second, small, bold=False) + 1)
+    height = text_cell(pdf, side.x(x, first_w), y, first_w, first, size, bold=bold,
+                       align=side.align())
+    pdf.set_text_color(90)
+    text_cell(pdf, side.x(x + first_w, second_w), y + (size - small) * PT_MM, second_w,
+              second, small, align=side.align())
+    pdf.set_text_color(0)
+    return height, first_w + second_w
+
+
 def labelled(
-    pdf: FPDF, x: float, y: float, w: float, label: str, value: str, size: float
+    pdf: FPDF,
+    side: Side,
+    x: float,
+    y: float,
+    w: float,
+    label: tuple[str, str],
+    value: str,
+    size: float,
 ) -> float:
-    """Draw "label: value" with the label in bold; return the line height."""
-    set_shaping_for(pdf, label)
-    pdf.set_font(fonts.LATIN, "B", size)
-    label_w = min(w * 0.45, pdf.get_string_width(label + ": ") + 1)
-    text_cell(pdf, x, y, label_w, f"{label}:", size, bold=True)
-    return text_cell(pdf, x + label_w, y, w - label_w, value, size)
+    """Draw "label: value" (label in bold, the site's word beside it); return the height."""
+    height, used = label_pair(pdf, side, x, y, w * 0.6, label[0], label[1], size, suffix=":")
+    used += 1
+    text_cell(pdf, side.x(x + used, w - used), y, w - used, value, size, align=side.align())
+    return height
 
 
-def wrap(pdf: FPDF, text: str, width: float) -> list[str]:
+def wrap(pdf: FPDF, text: str, width: float, bar: float = 0.0) -> list[str]:
     """Break `text` into lines of at most `width` with the current font, measuring words.
 
     fpdf2's own line breaker re-shapes the growing line once per character (quadratic in
     HarfBuzz calls); shaping each word once is the same for us, as no script we print joins
-    letters across a space, and several times faster.
+    letters across a space, and several times faster. A redaction bar (alone as a word)
+    counts as `bar` wide.
     """
-    widths: dict[str, float] = {}
+    widths: dict[str, float] = {REDACTION_BAR: bar} if bar else {}
 
     def measure(word: str) -> float:
         if word not in widths:
