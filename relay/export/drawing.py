@@ -45,8 +45,7 @@ def text_cell(
     The text is shaped only if its script needs it (`needs_shaping`); either way shaping is
     on again, with auto direction, when this returns.
     """
-    fam = fonts.LATIN if bold else family or dominant_family(text)
-    style = "B" if bold else ""
+    fam, style = _face(text, bold, family)
     factor = SIZE_FACTOR.get(fam, 1.0)
     shaped = set_shaping_for(pdf, text)
     pdf.set_font(fam, style, size * factor)
@@ -59,6 +58,15 @@ def text_cell(
     if not shaped:
         pdf.set_text_shaping(True)
     return height
+
+
+def _face(text: str, bold: bool, family: str | None = None) -> tuple[str, str]:
+    """Return (family, style): bold exists for Latin and Cyrillic only; other scripts are
+    set in their own regular face at their own size rather than a smaller fallback."""
+    own = family or dominant_family(text)
+    if bold and own == fonts.LATIN:
+        return fonts.LATIN, "B"
+    return own, ""
 
 
 def set_shaping_for(pdf: FPDF, text: str) -> bool:
@@ -97,9 +105,9 @@ class Side:
 
 
 def _width(pdf: FPDF, text: str, size: float, *, bold: bool) -> float:
-    fam = fonts.LATIN if bold else dominant_family(text)
+    fam, style = _face(text, bold)
     shaped = set_shaping_for(pdf, text)
-    pdf.set_font(fam, "B" if bold else "", size * SIZE_FACTOR.get(fam, 1.0))
+    pdf.set_font(fam, style, size * SIZE_FACTOR.get(fam, 1.0))
     width = pdf.get_string_width(text)
     if not shaped:
         pdf.set_text_shaping(True)
