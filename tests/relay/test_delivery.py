@@ -125,7 +125,7 @@ async def test_unprintable_letters_hold_one_message_back_and_the_rest_prints(
     # When the delegate exports
     batch = await export_batch(store, actor_id=staff.delegate_alp, site="ALP", sites=sites)
     # Then the plain and the emoji messages print (the emoji left out), the other is held
-    assert batch.references == (fine.reference, rose.reference)
+    assert sorted(batch.references) == sorted([fine.reference, rose.reference])
     assert [(h.reference, h.codes) for h in batch.held] == [(odd.reference, "U+10000")]
     assert "We miss you" in _text(batch.pdf)
     assert await state_of(store, odd.message_id) == ("approved", "ALP", None)
