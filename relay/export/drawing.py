@@ -225,10 +225,15 @@ def _advance_factor(text: str) -> float:
     return 0.8
 
 
-def surely_fits(text: str, size: float, w: float, h: float) -> bool:
-    """Tell cheaply whether `text` certainly fits a w x h box at `size` (False: measure it)."""
+def surely_fits(text: str, size: float, w: float, h: float, *, bar: float = 0.0) -> bool:
+    """Tell cheaply whether `text` certainly fits a w x h box at `size` (False: measure it).
+
+    A redaction bar counts as the wide characters that would fill its fixed width.
+    """
     em = size * PT_MM
     factor = _advance_factor(text)
+    if bar and REDACTION_BAR in text:
+        text = text.replace(REDACTION_BAR, "x" * math.ceil(bar / (factor * em)))
     longest_word = max((len(word) for word in text.split()), default=0) * factor * em
     usable = w - longest_word  # word wrapping wastes at most one word per line
     if usable <= w / 2:

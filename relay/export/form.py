@@ -35,7 +35,7 @@ from relay.export.qr import draw_qr
 
 TEXT_SIZES_A4 = (12.0, 11.0, 10.0, 9.0, 8.0)  # the last one is the floor
 REPLY_STEP_A4 = 8.0  # mm between reply lines: room for handwriting
-MIN_REPLY_LINES = 14  # fewer than this on the page: a whole extra page of lines follows
+MIN_REPLY_LINES = 10  # fewer than this on the page: a whole extra page of lines follows
 BAR_A4 = 24.0  # mm: every redaction bar has this width, whatever it hides
 
 
@@ -159,7 +159,7 @@ def _fit_text(
     size = geo.pt(TEXT_SIZES_A4[-1])
     for a4_size in TEXT_SIZES_A4:
         size = geo.pt(a4_size)
-        if REDACTION_BAR not in entry.text and surely_fits(entry.text, size, box.w, box.h):
+        if surely_fits(entry.text, size, box.w, box.h, bar=bar):
             return size, None
         _set_text_font(form.pdf, entry, size)
         lines = wrap(form.pdf, entry.text, box.w, bar)

@@ -224,8 +224,12 @@ def prepare(item: PrintItem) -> PreparedItem:
     Redaction comes first: its spans index the text as written, and a redacted emoji is
     gone with its passage.
     """
-    redacted = redact(item.text, item.redactions)
-    text = printable.without_symbols(redacted)
+    text = redact(item.text, item.redactions)
+    entry = PreparedItem(item=item, text=text, style=text_style(text, item.lang))
+    missing = fonts.missing_chars(entry.printed_strings())
+    if not missing:
+        return entry  # the common case: every character has a glyph
+    text = printable.without_symbols(text)
     cleaned = dataclasses.replace(
         item,
         addressee_name=printable.without_symbols(item.addressee_name),
@@ -236,10 +240,8 @@ def prepare(item: PrintItem) -> PreparedItem:
         relationship=printable.without_symbols(item.relationship),
         channel_note=_clean(item.channel_note),
     )
-    before = printable.check("\n".join(PreparedItem(item, redacted, _LTR).printed_strings()))
     entry = PreparedItem(item=cleaned, text=text, style=text_style(text, item.lang))
-    after = printable.check("\n".join(entry.printed_strings()))
-    return dataclasses.replace(entry, left_out=before.symbols, held=after.letters + after.symbols)
+    left = fonts.missing_chars(entry.printed_strings())
+    symbols = "".join(c for c in missing if printable.is_symbol(c) and c not in left)
+    return dataclasses.replace(entry, left_out=symbols, held=left)
 
-
-_LTR = TextStyle("ltr", fonts.LATIN, None)
