@@ -182,11 +182,16 @@ def _draw_line_with_bars(
 ) -> None:
     """Draw a line holding redaction bars: text pieces and one solid box per passage."""
     pieces = [piece.strip(" ") for piece in line.split(REDACTION_BAR)]
-    space = pdf.get_string_width(" ")
+    space = 1.5 * pdf.get_string_width(" ")  # a clear gap: a bar must not look like a letter
     rtl = entry.rtl
     step = -1.0 if rtl else 1.0
     cursor = box.x + box.w if rtl else box.x
     pdf.set_fill_color(0)
+    margin, pdf.c_margin = pdf.c_margin, 0.0  # pieces sit exactly where they were measured
+    if not rtl:
+        cursor += margin  # as the whole-line cells start their text
+    else:
+        cursor -= margin
     for index, piece in enumerate(pieces):
         if piece:
             width = pdf.get_string_width(piece)
@@ -198,6 +203,7 @@ def _draw_line_with_bars(
             pdf.rect(cursor - bar if rtl else cursor, y + height * 0.18, bar, height * 0.64,
                      style="F")
             cursor += step * (bar + space)
+    pdf.c_margin = margin
 
 
 def _draw_lines(
