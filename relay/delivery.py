@@ -27,12 +27,12 @@ import hashlib
 import logging
 import os
 import secrets
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from relay import audit, outbox, people, roles
+from relay import audit, people, roles
 from relay.clock import parse_iso
 from relay.errors import (
     Conflict,
@@ -41,15 +41,14 @@ from relay.errors import (
     NotAllowed,
     NotFound,
     RelayError,
-    UnprintableCharacters,
 )
 from relay.export.items import PAGE_SIZES, BatchHeader, PrintItem
 from relay.export.labels import identity
-from relay.export.layout import prepare
 from relay.export.worker import render_batch_async
 from relay.lifecycle import Action, transition
 from relay.messages import message_text_in
 from relay.models import MessageState, Role, Site
+from relay.print_held import HeldBack, record_held, split_printable
 from relay.store import Store, Tx
 
 log = logging.getLogger("relay.delivery")
@@ -68,18 +67,6 @@ class NothingToExport(RelayError):
     def __init__(self, site_code: str) -> None:
         super().__init__(f"site {site_code}: no approved message waits to be printed")
         self.site_code = site_code
-
-
-@dataclass(frozen=True, slots=True)
-class HeldBack:
-    """A message an export left out: no font draws some of its letters (`chars`)."""
-
-    reference: str
-    chars: str
-
-    @property
-    def codes(self) -> str:
-        return " ".join(f"U+{ord(c):04X}" for c in self.chars)
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,58 +220,6 @@ async def _snapshot(store: Store, actor_id: str, site: str, _: Translate) -> _Sn
     return _Snapshot(tuple(row["id"] for row in rows), tuple(items))
 
 
-def _split_printable(snap: _Snapshot) -> tuple[_Snapshot, list[tuple[str, HeldBack]]]:
-    """Split a snapshot into what prints and what is held back (message id, reason).
-
-    The worker decides the same way (`prepare`); deciding here too lets the commit mark
-    only what was printed, and saves spawning a worker for a batch that cannot print.
-    """
-    ids: list[str] = []
-    items: list[PrintItem] = []
-    held: list[tuple[str, HeldBack]] = []
-    for message_id, item in zip(snap.message_ids, snap.items, strict=True):
-        entry = prepare(item)
-        if entry.held:
-            held.append((message_id, HeldBack(item.reference, entry.held)))
-        else:
-            ids.append(message_id)
-            items.append(item)
-    if not items and held:
-        raise UnprintableCharacters(held[0][1].reference, held[0][1].chars)
-    return _Snapshot(tuple(ids), tuple(items)), held
-
-
-async def _record_held(store: Store, actor_id: str, held: Sequence[tuple[str, HeldBack]]) -> None:
-    """Audit each held-back message; tell the reviewer who approved it, the first time."""
-    if not held:
-        return
-    async with store.tx() as tx:
-        for message_id, why in held:
-            before = await tx.one(
-                "SELECT 1 AS seen FROM audit WHERE action = 'message.print_held' AND object = ?",
-                (message_id,),
-            )
-            await audit.append(
-                tx,
-                actor=actor_id,
-                action="message.print_held",
-                obj=message_id,
-                detail={"chars": why.codes},
-            )
-            approver = await tx.one(
-                "SELECT actor FROM audit WHERE action = 'message.approve' AND object = ?"
-                " ORDER BY seq DESC LIMIT 1",
-                (message_id,),
-            )
-            if before is None and approver is not None and approver["actor"] != CLI_ACTOR:
-                await outbox.enqueue(
-                    tx,
-                    approver["actor"],
-                    {"type": "print_held", "reference": why.reference, "chars": why.codes},
-                )
-            log.warning("export: message %s held back (%s)", message_id, why.codes)
-
-
 def _write_private(path: Path, data: bytes) -> None:
     """Write a file readable by its owner only (it holds personal data)."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -326,7 +261,8 @@ async def export_batch(
         header = BatchHeader(
             site, sites[site].name, batch_id, created, page_size, sites[site].reply_page
         )
-        snap, held = _split_printable(snap)
+        ids, items, held = split_printable(snap.message_ids, snap.items)
+        snap = _Snapshot(ids, items)
         pdf = await render_batch_async(header, snap.items, language=language, progress=progress)
         digest = hashlib.sha256(pdf).hexdigest()
         try:
@@ -334,7 +270,7 @@ async def export_batch(
         except (Conflict, InvalidTransition):
             log.info("export: site %s changed while rendering (attempt %d)", site, attempt)
             continue
-        await _record_held(store, actor_id, held)
+        await record_held(store, actor_id, held)
         path = None
         if out_dir is not None:
             path = out_dir / f"batch-{site}-{batch_id}.pdf"

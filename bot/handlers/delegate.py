@@ -74,6 +74,12 @@ async def cmd_export(update: Update, context: Ctx) -> None:
         await say(update, tr, tr.gettext("Which site? For example: /export ALP"))
         return
     lang = print_language(svc.sites[code])
+    try:
+        # The role first: "Preparing…" to someone refused would tell that the site exists.
+        await delivery.check_delegate(svc.store, person.id, code, action="export")
+    except RelayError as exc:
+        await _fail(update, tr, exc)
+        return
     await say(update, tr, tr.gettext("Preparing the batch for {site}…").format(site=code))
     try:
         async with svc.export_lock:  # one export at a time: batches never overlap

@@ -8,9 +8,10 @@ from bot.callbacks import cb
 from bot.handlers.common import Buttons
 from bot.i18n.catalog import Translator
 from bot.texts import undeliverable_reason
-from relay.delivery import BatchInfo, HeldBack
+from relay.delivery import BatchInfo
 from relay.handover import ChecklistLine
 from relay.models import MessageState, Site
+from relay.print_held import HeldBack
 
 CHECKLIST_ROWS = 20  # five buttons a row, and Telegram allows 100 buttons a message
 CHECKLIST_LINES = 60  # keep the text well under Telegram's 4096 characters

@@ -7,7 +7,7 @@ from bot.handlers.delegate_render import held_text
 from bot.i18n.catalog import translator
 from bot.sandbox import SandboxClient, TranscriptEntry
 from bot.simulate import AddresseeForm, ScriptedUser, button_with
-from relay.delivery import HeldBack
+from relay.print_held import HeldBack
 from tests.e2e.conftest import BotStarter
 from tests.e2e.staff import ADMIN_ID, grant, next_card, staff_user
 
