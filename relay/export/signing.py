@@ -15,6 +15,7 @@ import base64
 import hashlib
 import json
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -76,18 +77,28 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def sign_pack(key: Ed25519PrivateKey, files: list[Path], *, batch: str, site: str) -> Path:
-    """Sign the pack's files (the PDF first); write and return `<first file>.sig`."""
+def sign_blobs(
+    key: Ed25519PrivateKey, files: Sequence[tuple[str, bytes]], *, batch: str, site: str
+) -> bytes:
+    """Return the signature file (JSON) of a pack given as (file name, bytes), PDF first."""
     body = {
         "format": FORMAT,
         "batch": batch,
         "site": site,
-        "files": [{"name": path.name, "sha256": _sha256(path)} for path in files],
+        "files": [
+            {"name": name, "sha256": hashlib.sha256(data).hexdigest()} for name, data in files
+        ],
         "public_key": public_hex(key.public_key()),
     }
     signature = base64.b64encode(key.sign(_canonical(body))).decode("ascii")
+    return json.dumps({**body, "signature": signature}, indent=2).encode() + b"\n"
+
+
+def sign_pack(key: Ed25519PrivateKey, files: list[Path], *, batch: str, site: str) -> Path:
+    """Sign the pack's files (the PDF first); write and return `<first file>.sig`."""
+    blobs = [(path.name, path.read_bytes()) for path in files]
     out = files[0].with_name(files[0].name + SUFFIX)
-    _write_private(out, json.dumps({**body, "signature": signature}, indent=2).encode() + b"\n")
+    _write_private(out, sign_blobs(key, blobs, batch=batch, site=site))
     return out
 
 
