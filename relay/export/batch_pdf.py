@@ -59,12 +59,12 @@ class BatchPDF(FPDF):
         # first, so a new language takes effect only once its first page has begun.
         self.page_words = self.next_words = words
         self.page_rtl = self.next_rtl = rtl
+        self._widths: dict[tuple[object, ...], float] = {}
 
     def add_page(self, *args: Any, **kwargs: Any) -> None:
         """Start a page in the language and direction set for the pages to come."""
         super().add_page(*args, **kwargs)
         self.page_words, self.page_rtl = self.next_words, self.next_rtl
-        self._widths: dict[tuple[object, ...], float] = {}
 
     def get_string_width(self, s: str, normalized: bool = False, markdown: bool = False) -> float:
         """Measure `s` once per batch for each font and shaping setting (same value as fpdf2).

@@ -182,7 +182,8 @@ def _draw_line_with_bars(
 ) -> None:
     """Draw a line holding redaction bars: text pieces and one solid box per passage."""
     pieces = [piece.strip(" ") for piece in line.split(REDACTION_BAR)]
-    space = 1.5 * pdf.get_string_width(" ")  # a clear gap: a bar must not look like a letter
+    word_gap = pdf.get_string_width(" ")
+    space = 1.5 * word_gap  # a clear gap: a bar must not look like a letter
     rtl = entry.rtl
     step = -1.0 if rtl else 1.0
     cursor = box.x + box.w if rtl else box.x
@@ -194,7 +195,9 @@ def _draw_line_with_bars(
         cursor -= margin
     for index, piece in enumerate(pieces):
         if piece:
-            width = pdf.get_string_width(piece)
+            # Summed from the words wrap() measured (cached): no second shaping pass.
+            words = piece.split(" ")
+            width = sum(map(pdf.get_string_width, words)) + word_gap * (len(words) - 1)
             pdf.set_xy(cursor - width if rtl else cursor, y)
             pdf.cell(width, height, piece)
             cursor += step * (width + space)
