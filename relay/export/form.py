@@ -59,13 +59,20 @@ class _Form:
     extra_page: bool
 
     def cell(
-        self, x: float, y: float, w: float, text: str, size: float, **kwargs: object
+        self,
+        x: float,
+        y: float,
+        w: float,
+        text: str,
+        size: float,
+        *,
+        bold: bool = False,
+        family: str | None = None,
     ) -> float:
         """Draw a text cell laid out left to right at x, mirrored on a right-to-left page."""
-        align = str(kwargs.pop("align", "L"))
         return text_cell(
-            self.pdf, self.side.x(x, w), y, w, text, size, align=self.side.align(align),
-            **kwargs,  # type: ignore[arg-type]
+            self.pdf, self.side.x(x, w), y, w, text, size,
+            bold=bold, family=family, align=self.side.align(),
         )
 
     def label(self, x: float, y: float, w: float, name: str, size: float) -> float:
