@@ -12,11 +12,19 @@ from fpdf import FPDF
 
 from relay.errors import UnprintableCharacters
 from relay.export import fonts
-from relay.export.drawing import Side, text_cell
+from relay.export.drawing import Side, set_shaping_for
 from relay.export.form import draw_message
 from relay.export.items import BatchHeader, PrintItem
 from relay.export.labels import FormWords, Labels, identity, translate_labels
-from relay.export.layout import RTL_LANGS, Geometry, PreparedItem, geometry, prepare
+from relay.export.layout import (
+    RTL_LANGS,
+    SIZE_FACTOR,
+    Geometry,
+    PreparedItem,
+    dominant_family,
+    geometry,
+    prepare,
+)
 from relay.export.pages import draw_cover, draw_manifest
 
 log = logging.getLogger("relay.export")
@@ -101,19 +109,27 @@ class BatchPDF(FPDF):
         """Print batch id and page number at the foot of the page, in the page's direction.
 
         Two cells, each set in its own direction: the batch id (always left to right) at
-        the outer edge, "Page N" in the page's language at the inner one.
+        the outer edge, "Page N" in the page's language at the inner one. Both are short:
+        drawn without the measure-and-shrink of `text_cell`.
         """
         geo = self.geo
         side = Side(geo.width, self.page_rtl)
-        self.set_text_color(90)
         half = (geo.width - 2 * geo.margin) / 2
         y = geo.height - geo.mm(8)
-        size = geo.pt(7)
-        text_cell(self, side.x(geo.margin, half), y, half, self.footer_text, size,
-                  family=fonts.LATIN, align=side.align("L"))
+        height = geo.mm(4)
         page = f"{self.page_words.page} {self.page_no()}"
-        text_cell(self, side.x(geo.margin + half, half), y, half, page, size,
-                  align=side.align("R"))
+        self.set_text_color(90)
+        for x, text, align in (
+            (geo.margin, self.footer_text, "L"),
+            (geo.margin + half, page, "R"),
+        ):
+            shaped = set_shaping_for(self, text)
+            family = dominant_family(text)
+            self.set_font(family, "", geo.pt(7) * SIZE_FACTOR.get(family, 1.0))
+            self.set_xy(side.x(x, half), y)
+            self.cell(half, height, text, align=side.align(align))
+            if not shaped:
+                self.set_text_shaping(True)
         self.set_text_color(0)
 
 
