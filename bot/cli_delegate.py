@@ -40,6 +40,7 @@ def _write_private(path: Path, data: bytes) -> None:
 
 async def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     """Print the approved messages of a site (or render a batch again with --batch)."""
+    from bot.cli_pack import sign_export
     from bot.delegate_labels import label_gettext, print_language
     from relay import delivery, handover
     from relay.export.worker import set_label_translator_factory
@@ -63,7 +64,7 @@ async def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
                 actor_id=delivery.CLI_ACTOR,
                 site=code,
                 sites=sites,
-                page_size="A5" if args.a5 else "A4",
+                page_size="A5" if args.a5 else None,  # None: the site's own paper
                 language=lang,
                 progress=_progress,
                 _=label_gettext(lang),
@@ -71,17 +72,27 @@ async def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
         out = Path(args.out) if args.out else settings.exports_dir / batch.filename
         _write_private(out, batch.pdf)
         print(f"{out} batch={batch.id} messages={batch.message_count} sha256={batch.sha256}")
+        for held in batch.held:
+            print(
+                f"held back: {held.reference} ({held.codes}): characters no font can print; "
+                "it stays approved, the reviewer is told",
+                file=sys.stderr,
+            )
+        pack = [out]
         if args.manifest:
             lines = await handover.checklist(store, actor_id=delivery.CLI_ACTOR, batch_id=batch.id)
             text = io.StringIO()
             csv.writer(text).writerows(handover.manifest_rows(lines))
             manifest = out.with_suffix(".csv")
             _write_private(manifest, text.getvalue().encode("utf-8"))
+            pack.append(manifest)
             print(
                 f"{manifest}: manifest with names and detainee numbers (personal data, mode "
                 "0600): fill the outcome column, then `rcm handover import` it and delete it",
                 file=sys.stderr,
             )
+        signature = sign_export(settings, pack, batch=batch.id, site=batch.site_code)
+        print(f"{signature}: signature of the pack (check it with `rcm verify {out.name}`)")
     finally:
         await store.close()
     return 0
@@ -193,7 +204,7 @@ def add_verbs(sub: Any) -> None:
     export.add_argument(
         "--out", metavar="FILE", help="PDF file (default: <data dir>/exports/batch-...pdf)"
     )
-    export.add_argument("--a5", action="store_true", help="A5 pages instead of A4")
+    export.add_argument("--a5", action="store_true", help="A5 pages (default: the site's paper)")
     export.add_argument(
         "--batch", metavar="ID", help="render this existing batch again (same bytes)"
     )

@@ -161,4 +161,12 @@ def render(tr: Translator, payload: dict[str, Any], when: dt.datetime) -> Outgoi
         return Outgoing(str(payload.get("text", "")))
     if kind == "alert":
         return Outgoing(alert_text(tr, payload))
+    if kind == "print_held":
+        return Outgoing(
+            _(
+                "Message {ref}, which you approved, was held back from print: it has "
+                "letters that no font can print ({chars}). It stays approved; return it to "
+                "the family to rewrite those words."
+            ).format(ref=payload.get("reference"), chars=payload.get("chars"))
+        )
     return Outgoing(_("You have a new notification."))

@@ -5,9 +5,12 @@ without a paper to show for it):
 
 1. one read transaction takes a snapshot of every approved paper message of the site that
    is in no batch yet and builds the print items (names, text, photo decrypted in memory);
-2. the PDF is rendered from that snapshot in a worker process (never on the event loop);
-   a character no font draws stops here with ``UnprintableCharacters`` naming the reference,
-   and nothing has been marked;
+2. the PDF is rendered from that snapshot in a worker process (never on the event loop).
+   Emoji and other symbols no font draws are left out of the paper; a message with letters
+   no font draws is *held back*: it stays approved, the batch prints the others, and the
+   delegate (in the answer) and the reviewer who approved it (through the outbox) are told
+   why. Only a batch none of whose messages can be printed stops, with
+   ``UnprintableCharacters``, and nothing has been marked;
 3. one write transaction creates the batch, records its members and moves each message to
    PRINTED (the family is told through the outbox) and audits ``batch.export`` with the
    file's SHA-256. If a message changed meanwhile (cancelled, or taken by a concurrent
@@ -24,7 +27,7 @@ import hashlib
 import logging
 import os
 import secrets
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,16 +41,14 @@ from relay.errors import (
     InvalidTransition,
     NotFound,
     RelayError,
-    UnprintableCharacters,
 )
-from relay.export import fonts
 from relay.export.items import PAGE_SIZES, BatchHeader, PrintItem
 from relay.export.labels import identity
-from relay.export.layout import prepare
 from relay.export.worker import render_batch_async
 from relay.lifecycle import Action, transition
 from relay.messages import message_text_in
 from relay.models import MessageState, Role, Site
+from relay.print_held import HeldBack, record_held, split_printable
 from relay.store import Store, Tx
 
 log = logging.getLogger("relay.delivery")
@@ -81,6 +82,7 @@ class Batch:
     sha256: str
     pdf: bytes
     path: Path | None = None
+    held: tuple[HeldBack, ...] = ()
 
     @property
     def message_count(self) -> int:
@@ -213,19 +215,6 @@ async def _snapshot(store: Store, actor_id: str, site: str, _: Translate) -> _Sn
     return _Snapshot(tuple(row["id"] for row in rows), tuple(items))
 
 
-def _check_printable(items: Sequence[PrintItem]) -> None:
-    """Refuse, naming the reference, a message with a character no font draws.
-
-    The worker checks too, but its UnprintableCharacters does not survive the trip back
-    across the process boundary (it cannot be unpickled); checking here first also saves
-    spawning a worker for a batch that cannot print.
-    """
-    for item in items:
-        missing = fonts.missing_chars(prepare(item).printed_strings())
-        if missing:
-            raise UnprintableCharacters(item.reference, missing)
-
-
 def _write_private(path: Path, data: bytes) -> None:
     """Write a file readable by its owner only (it holds personal data)."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -242,7 +231,7 @@ async def export_batch(
     actor_id: str,
     site: str,
     sites: Mapping[str, Site],
-    page_size: str = "A4",
+    page_size: str | None = None,
     language: str = "en",
     progress: Progress | None = None,
     out_dir: Path | None = None,
@@ -256,6 +245,7 @@ async def export_batch(
     """
     if site not in sites:
         raise NotFound("site")
+    page_size = page_size or sites[site].paper
     if page_size not in PAGE_SIZES:
         raise InvalidInput("bad_page_size", page_size)
     for attempt in range(1, EXPORT_ATTEMPTS + 1):
@@ -264,8 +254,11 @@ async def export_batch(
             raise NothingToExport(site)
         batch_id = "B" + secrets.token_hex(4).upper()
         created = store.clock.now().date()
-        header = BatchHeader(site, sites[site].name, batch_id, created, page_size)
-        _check_printable(snap.items)
+        header = BatchHeader(
+            site, sites[site].name, batch_id, created, page_size, sites[site].reply_page
+        )
+        ids, items, held = split_printable(snap.message_ids, snap.items)
+        snap = _Snapshot(ids, items)
         pdf = await render_batch_async(header, snap.items, language=language, progress=progress)
         digest = hashlib.sha256(pdf).hexdigest()
         try:
@@ -273,6 +266,7 @@ async def export_batch(
         except (Conflict, InvalidTransition):
             log.info("export: site %s changed while rendering (attempt %d)", site, attempt)
             continue
+        await record_held(store, actor_id, held)
         path = None
         if out_dir is not None:
             path = out_dir / f"batch-{site}-{batch_id}.pdf"
@@ -288,6 +282,7 @@ async def export_batch(
             digest,
             pdf,
             path,
+            tuple(why for _id, why in held),
         )
     raise Conflict(f"site {site}: messages kept changing during the export; try again")
 
@@ -365,7 +360,8 @@ async def export_again(
     site = batch["site_code"]
     name = sites[site].name if site in sites else site
     created = parse_iso(batch["created_at"]).date()
-    header = BatchHeader(site, name, batch_id, created, batch["page_size"])
+    reply_page = sites[site].reply_page if site in sites else False
+    header = BatchHeader(site, name, batch_id, created, batch["page_size"], reply_page)
     pdf = await render_batch_async(header, items, language=batch["language"])
     digest = hashlib.sha256(pdf).hexdigest()
     async with store.tx() as tx:

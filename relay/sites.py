@@ -16,6 +16,7 @@ from relay.errors import ConfigError
 from relay.models import Site
 from relay.rules.normalize import normalize
 
+PAGE_SIZES = ("A4", "A5")  # as relay.export.items; not imported, to keep fpdf2 out of here
 _CODE = re.compile(r"^[A-Z0-9]{2,10}$")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 
@@ -48,6 +49,12 @@ def _site(entry: dict[str, object], where: str) -> Site:
     country_code = str(entry.get("country_code", "")).strip().upper()
     if country_code and not _COUNTRY.match(country_code):
         raise ConfigError(f"{where}: site {code}: country_code must be two letters (ISO 3166)")
+    paper = str(entry.get("paper", "A4")).upper()
+    if paper not in PAGE_SIZES:
+        raise ConfigError(f"{where}: site {code}: paper must be A4 or A5")
+    reply_page = entry.get("reply_page", False)
+    if not isinstance(reply_page, bool):
+        raise ConfigError(f"{where}: site {code}: reply_page must be true or false")
     return Site(
         code=code,
         name=name,
@@ -55,6 +62,8 @@ def _site(entry: dict[str, object], where: str) -> Site:
         languages=tuple(languages),
         names=_names(entry, where, code),
         country_code=country_code,
+        paper=paper,
+        reply_page=reply_page,
         **numbers,
     )
 

@@ -33,6 +33,7 @@ from bot.i18n.catalog import Translator
 from bot.texts import RELATIONSHIPS, input_error
 from relay import drafts, messages, people
 from relay.errors import InvalidInput, NotFound, RelayError
+from relay.export import printable
 from relay.messages import NewAddressee
 from relay.models import Profile
 
@@ -316,6 +317,10 @@ async def _choice(
         await _advance(update, context, tr, person_id, draft, "ad_site_ok")
     elif verb == "ok" and step in steps.CONFIRM_STEPS:
         await _advance(update, context, tr, person_id, draft, steps.CONFIRM_STEPS[step])
+    elif verb == "strip" and step in ("preview", "edit_preview"):
+        # The family chose to drop what cannot be printed (emoji): the preview shows the rest.
+        draft["text"] = printable.without_symbols(str(draft.get("text", "")))
+        await _show(update, context, tr, person_id, draft)
     elif verb == "edit" and step in ("preview", "edit_preview"):
         draft["revising"] = True  # the photo step was answered: the new text goes to preview
         await _advance(

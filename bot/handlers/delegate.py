@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from pathlib import Path
 from typing import Any
 
 from telegram import Update
@@ -40,7 +41,9 @@ from bot.handlers.common import (
 from bot.handlers.guard import Guarded, Staff, staff_button, staff_command
 from bot.i18n.catalog import Translator
 from relay import delivery, drafts, handover, people, replies, roles
+from relay.delivery import Batch
 from relay.errors import InvalidInput, NotAllowed, NotFound, RelayError, UnprintableCharacters
+from relay.export import signing
 from relay.export.reply_qr import read_reference
 from relay.export.worker import set_label_translator_factory
 from relay.reference import PATTERN
@@ -104,6 +107,20 @@ async def cmd_export(update: Update, context: Ctx, who: Staff) -> None:
         filename=batch.filename,
         caption=tr.directed(caption),
         protect_content=True,
+    )
+    await _send_signature(context, chat.id, svc.settings.resolved_key_file.parent, batch)
+    if batch.held:
+        await say(update, tr, view.held_text(tr, batch.held))
+
+
+async def _send_signature(context: Ctx, chat_id: int, key_dir: Path, batch: Batch) -> None:
+    """Send the batch's signature file, for `rcm verify` wherever the PDF travels."""
+    key = signing.load_or_create_key(key_dir)
+    sig = signing.sign_blobs(
+        key, [(batch.filename, batch.pdf)], batch=batch.id, site=batch.site_code
+    )
+    await context.bot.send_document(
+        chat_id, sig, filename=batch.filename + signing.SUFFIX, protect_content=True
     )
 
 

@@ -11,6 +11,7 @@ from bot.texts import undeliverable_reason
 from relay.delivery import BatchInfo
 from relay.handover import ChecklistLine
 from relay.models import MessageState, Site
+from relay.print_held import HeldBack
 
 CHECKLIST_ROWS = 20  # five buttons a row, and Telegram allows 100 buttons a message
 CHECKLIST_LINES = 60  # keep the text well under Telegram's 4096 characters
@@ -113,14 +114,29 @@ def site_picker(
     return text, [*rows, [(_("Not known"), cb("del", "to", f"{message_id}.-"))]]
 
 
+def held_text(tr: Translator, held: Sequence[HeldBack]) -> str:
+    """Say which messages an export held back, and why (the rest was printed)."""
+    lines = [
+        tr.ngettext(
+            "{n} message was held back: it has letters no font can print. It stays "
+            "approved, and the reviewer who approved it is told.",
+            "{n} messages were held back: they have letters no font can print. They stay "
+            "approved, and the reviewers who approved them are told.",
+            len(held),
+        ).format(n=len(held))
+    ]
+    lines += [f"• {h.reference} ({h.codes})" for h in held]
+    return "\n".join(lines)
+
+
 def delegate_error(tr: Translator, code: str, **params: object) -> str | None:
     """A delegate-side refusal in plain words, or None for the common answers."""
     _ = tr.gettext
     texts = {
         "nothing_to_export": _("No approved message is waiting to be printed for this site."),
         "unprintable": _(
-            "Message {ref} has characters that no font can print ({chars}). Nothing was "
-            "marked printed; return or correct that message and export again."
+            "No message of this batch can be printed: {ref} and any others have letters "
+            "that no font can print ({chars}). Nothing was marked printed."
         ),
         "not_printed": _("That message has not been printed, so no reply can be attached."),
         "bad_site": _("Unknown site."),

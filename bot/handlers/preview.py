@@ -10,7 +10,39 @@ from bot.handlers.common import Buttons, nav_row
 from bot.i18n.catalog import Translator
 from bot.texts import category_reason, relationship_name
 from relay import messages, people
+from relay.export import printable
 from relay.text_input import word_count
+
+
+def too_long(tr: Translator, count: int, limit: int) -> str:
+    """Say how long the text is against the site's limit, in numbers."""
+    # Translators: {count} words written, {limit} the most this place of detention allows
+    return tr.ngettext(
+        "You wrote {count} word; this place allows {limit}.",
+        "You wrote {count} words; this place allows {limit}.",
+        count,
+    ).format(count=count, limit=limit)
+
+
+def printability_lines(tr: Translator, text: str) -> list[str]:
+    """Say which characters of `text` cannot be printed (the family's preview, the card)."""
+    found = printable.check(text)
+    lines: list[str] = []
+    if found.symbols:
+        lines.append(
+            tr.gettext(
+                "🖨 These signs cannot be printed and will be left out of the paper letter: "
+                "{chars}"
+            ).format(chars=" ".join(found.symbols))
+        )
+    if found.letters:
+        lines.append(
+            tr.gettext(
+                "🖨 These letters cannot be printed: {chars}. Please write those words in "
+                "another script, or the letter will wait until it can be printed."
+            ).format(chars=" ".join(found.letters))
+        )
+    return lines
 
 
 def _findings(svc: Services, tr: Translator, text: str, site_code: str, lang: str) -> list[str]:
@@ -22,8 +54,8 @@ def _findings(svc: Services, tr: Translator, text: str, site_code: str, lang: st
     lines: list[str] = []
     for f in found:
         sign = {"block": "⛔", "redact": "✂", "flag": "⚠"}.get(str(f.severity), "•")
-        if str(f.category) == "length":
-            lines.append(f"{sign} {category_reason(tr, 'length')}")
+        if str(f.category) == "length" and site is not None:
+            lines.append(f"{sign} {too_long(tr, word_count(text), site.word_limit)}")
             continue
         snippet = text[f.start : f.end]
         if len(snippet) > 40:
@@ -95,9 +127,12 @@ async def render_preview(
     if draft.get("photo"):
         lines.append(_("With one family photo."))
     lines += _findings(svc, tr, text, site_code, person.lang)
+    lines += printability_lines(tr, text)
     rows: list[list[tuple[str, str]]] = [
         [(_("✔ Send"), cb("new", "send"))],
         [(_("✎ Change the text"), cb("new", "edit"))],
         nav_row(tr),
     ]
+    if printable.check(text).symbols:
+        rows.insert(1, [(_("🖨 Remove the signs that cannot be printed"), cb("new", "strip"))])
     return "\n".join(lines), rows

@@ -11,6 +11,7 @@ from typing import Any
 
 from bot.callbacks import cb
 from bot.handlers.common import Buttons
+from bot.handlers.preview import printability_lines
 from bot.i18n.catalog import N_, Translator
 from bot.texts import category_reason, photo_reason, relationship_name, return_reason, state_name
 from relay.models import MessageKind, MessageState, ReturnReason
@@ -129,6 +130,7 @@ def card_text(
         lines.append("✂ " + _("you remove: «{passage}»").format(passage=item.text[a:b]))
     if not item.findings:
         lines.append(_("The rules found nothing."))
+    lines += printability_lines(tr, item.text)
     return _fit(lines, _("… (more findings not shown)"))
 
 

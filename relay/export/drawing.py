@@ -6,11 +6,13 @@ import io
 import logging
 import math
 import unicodedata
+from dataclasses import dataclass
 
 from fpdf import FPDF
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from relay.export import fonts
+from relay.export.fonts import REDACTION_BAR
 from relay.export.layout import SIZE_FACTOR, dominant_family, needs_shaping
 
 log = logging.getLogger("relay.export")
@@ -43,8 +45,7 @@ def text_cell(
     The text is shaped only if its script needs it (`needs_shaping`); either way shaping is
     on again, with auto direction, when this returns.
     """
-    fam = fonts.LATIN if bold else family or dominant_family(text)
-    style = "B" if bold else ""
+    fam, style = _face(text, bold, family)
     factor = SIZE_FACTOR.get(fam, 1.0)
     shaped = set_shaping_for(pdf, text)
     pdf.set_font(fam, style, size * factor)
@@ -59,6 +60,15 @@ def text_cell(
     return height
 
 
+def _face(text: str, bold: bool, family: str | None = None) -> tuple[str, str]:
+    """Return (family, style): bold exists for Latin and Cyrillic only; other scripts are
+    set in their own regular face at their own size rather than a smaller fallback."""
+    own = family or dominant_family(text)
+    if bold and own == fonts.LATIN:
+        return fonts.LATIN, "B"
+    return own, ""
+
+
 def set_shaping_for(pdf: FPDF, text: str) -> bool:
     """Turn shaping on (auto direction) or off as `text` needs it; tell which.
 
@@ -71,25 +81,102 @@ def set_shaping_for(pdf: FPDF, text: str) -> bool:
     return shaped
 
 
+@dataclass(frozen=True, slots=True)
+class Side:
+    """Which way a page runs: layouts are written left to right and mirrored here.
+
+    A right-to-left page mirrors as a whole (columns, label before value, headings, QR
+    code, footer); each text inside keeps its own direction, so references and numbers
+    still read left to right.
+    """
+
+    page_width: float
+    rtl: bool = False
+
+    def x(self, x: float, w: float) -> float:
+        """Return where a box laid out at `x` (width `w`) on a left-to-right page goes."""
+        return self.page_width - x - w if self.rtl else x
+
+    def align(self, align: str = "L") -> str:
+        """Return the alignment a left-to-right `align` becomes on this page."""
+        if not self.rtl:
+            return align
+        return {"L": "R", "R": "L"}.get(align, align)
+
+
+def _width(pdf: FPDF, text: str, size: float, *, bold: bool) -> float:
+    fam, style = _face(text, bold)
+    shaped = set_shaping_for(pdf, text)
+    pdf.set_font(fam, style, size * SIZE_FACTOR.get(fam, 1.0))
+    width = pdf.get_string_width(text)
+    if not shaped:
+        pdf.set_text_shaping(True)
+    return width
+
+
+def label_pair(
+    pdf: FPDF,
+    side: Side,
+    x: float,
+    y: float,
+    w: float,
+    label: str,
+    other: str,
+    size: float,
+    *,
+    bold: bool = True,
+    suffix: str = "",
+) -> tuple[float, float]:
+    """Draw a label in the reader's language with the site's word beside it, if it differs.
+
+    The second label is smaller and grey, after the first in the page's direction (right of
+    it on a left-to-right page, left of it on a right-to-left one). Return (line height,
+    width used).
+    """
+    first = label + suffix
+    second = other + suffix if other and other != label else ""
+    if not second:
+        used = min(w, _width(pdf, first, size, bold=bold) + 1)
+        return text_cell(pdf, side.x(x, used), y, used, first, size, bold=bold,
+                         align=side.align()), used
+    small = size * 0.8
+    first_w = min(w * 0.62, _width(pdf, first, size, bold=bold) + 1)
+    second_w = min(w - first_w, _width(pdf, second, small, bold=False) + 1)
+    height = text_cell(pdf, side.x(x, first_w), y, first_w, first, size, bold=bold,
+                       align=side.align())
+    pdf.set_text_color(90)
+    text_cell(pdf, side.x(x + first_w, second_w), y + (size - small) * PT_MM, second_w,
+              second, small, align=side.align())
+    pdf.set_text_color(0)
+    return height, first_w + second_w
+
+
 def labelled(
-    pdf: FPDF, x: float, y: float, w: float, label: str, value: str, size: float
+    pdf: FPDF,
+    side: Side,
+    x: float,
+    y: float,
+    w: float,
+    label: tuple[str, str],
+    value: str,
+    size: float,
 ) -> float:
-    """Draw "label: value" with the label in bold; return the line height."""
-    set_shaping_for(pdf, label)
-    pdf.set_font(fonts.LATIN, "B", size)
-    label_w = min(w * 0.45, pdf.get_string_width(label + ": ") + 1)
-    text_cell(pdf, x, y, label_w, f"{label}:", size, bold=True)
-    return text_cell(pdf, x + label_w, y, w - label_w, value, size)
+    """Draw "label: value" (label in bold, the site's word beside it); return the height."""
+    height, used = label_pair(pdf, side, x, y, w * 0.6, label[0], label[1], size, suffix=":")
+    used += 1
+    text_cell(pdf, side.x(x + used, w - used), y, w - used, value, size, align=side.align())
+    return height
 
 
-def wrap(pdf: FPDF, text: str, width: float) -> list[str]:
+def wrap(pdf: FPDF, text: str, width: float, bar: float = 0.0) -> list[str]:
     """Break `text` into lines of at most `width` with the current font, measuring words.
 
     fpdf2's own line breaker re-shapes the growing line once per character (quadratic in
     HarfBuzz calls); shaping each word once is the same for us, as no script we print joins
-    letters across a space, and several times faster.
+    letters across a space, and several times faster. A redaction bar (alone as a word)
+    counts as `bar` wide.
     """
-    widths: dict[str, float] = {}
+    widths: dict[str, float] = {REDACTION_BAR: bar} if bar else {}
 
     def measure(word: str) -> float:
         if word not in widths:
@@ -138,10 +225,15 @@ def _advance_factor(text: str) -> float:
     return 0.8
 
 
-def surely_fits(text: str, size: float, w: float, h: float) -> bool:
-    """Tell cheaply whether `text` certainly fits a w x h box at `size` (False: measure it)."""
+def surely_fits(text: str, size: float, w: float, h: float, *, bar: float = 0.0) -> bool:
+    """Tell cheaply whether `text` certainly fits a w x h box at `size` (False: measure it).
+
+    A redaction bar counts as the wide characters that would fill its fixed width.
+    """
     em = size * PT_MM
     factor = _advance_factor(text)
+    if bar and REDACTION_BAR in text:
+        text = text.replace(REDACTION_BAR, "x" * math.ceil(bar / (factor * em)))
     longest_word = max((len(word) for word in text.split()), default=0) * factor * em
     usable = w - longest_word  # word wrapping wastes at most one word per line
     if usable <= w / 2:

@@ -26,6 +26,9 @@ class PrintItem:
     lang: str  # "ar", "fa", "uk", "en", ...
     photo: bytes | None = None  # JPEG/PNG family photo
     channel_note: str | None = None
+    # The language the addressee reads, when the family or staff set one other than `lang`:
+    # the labels and the reply instructions of the form are printed in it.
+    reader_lang: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,3 +40,4 @@ class BatchHeader:
     batch_id: str
     created: datetime.date
     page_size: str = "A4"  # or "A5"
+    reply_page: bool = False  # the site asks for a whole extra page for every reply

@@ -40,11 +40,30 @@ class Labels:
     photo_missing: str
     reply: str
     reply_hint: str
+    reply_more: str
     page: str
 
     def strings(self) -> tuple[str, ...]:
         """Return every label, for the font coverage check."""
         return tuple(str(value) for value in astuple(self))
+
+
+@dataclass(frozen=True, slots=True)
+class FormWords:
+    """The labels of one form: in the reader's language, and the site's beside them."""
+
+    own: Labels  # the language the addressee reads
+    site: Labels  # the site's working language (the same object when they agree)
+
+    def pair(self, name: str) -> tuple[str, str]:
+        """Return (reader's word, site's word) for the label `name`."""
+        own = str(getattr(self.own, name))
+        other = str(getattr(self.site, name))
+        return own, ("" if other == own else other)
+
+    def strings(self) -> tuple[str, ...]:
+        """Return every label of both languages, for the font coverage check."""
+        return self.own.strings() + self.site.strings()
 
 
 def translate_labels(_: Callable[[str], str] = identity) -> Labels:
@@ -84,6 +103,9 @@ def translate_labels(_: Callable[[str], str] = identity) -> Labels:
         photo_missing=_("A photo came with this message but could not be printed."),
         # Translators: title of the part the detainee writes the answer on
         reply=_("Reply"),
+        # Translators: printed on the reply part, in the language the detainee reads
         reply_hint=_("Write your reply on the lines below."),
+        # Translators: printed on an extra page of reply lines
+        reply_more=_("More room for your reply. Hand both pages back together."),
         page=_("Page"),
     )

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import unicodedata
 from dataclasses import dataclass
 
-from relay.export import fonts
+from relay.export import fonts, printable
 from relay.export.fonts import REDACTION_BAR
 from relay.export.items import PrintItem
 
@@ -118,23 +119,31 @@ def normalise_spans(spans: tuple[tuple[int, int], ...], length: int) -> list[tup
 
 
 def redact(text: str, spans: tuple[tuple[int, int], ...]) -> str:
-    """Replace every redacted non-space character by a full block; keep spaces and lines."""
+    """Replace each redacted passage by one bar character standing alone as a word.
+
+    The bar is drawn as a solid box of one fixed width whatever the passage held, so the
+    paper shows neither the length nor the digit groups of what was removed; nothing of the
+    removed characters (joiners and marks included) remains in the text.
+    """
     if not spans:
         return text
-    chars = list(text)
-    for start, end in normalise_spans(spans, len(text)):
-        for index in range(start, end):
-            char = chars[index]
-            if char.isspace():
-                continue
-            # Joiners and marks of a redacted word go too: nothing of it may remain.
-            chars[index] = "" if fonts.is_undrawn(char) else REDACTION_BAR
-    # A combining mark left right after a bar would attach to it; drop such orphans.
     out: list[str] = []
-    for char in chars:
-        if out and out[-1] == REDACTION_BAR and unicodedata.category(char) in {"Mn", "Me"}:
-            continue
-        out.append(char)
+    cursor = 0
+    for start, end in normalise_spans(spans, len(text)):
+        before = text[cursor:start]
+        out.append(before)
+        if out and out[-1] and not out[-1][-1].isspace():
+            out.append(" ")
+        out.append(REDACTION_BAR)
+        cursor = end
+        # A mark or joiner right after the passage belonged to its last letter: it goes too.
+        while cursor < len(text) and (
+            unicodedata.category(text[cursor]) in {"Mn", "Me"} or fonts.is_undrawn(text[cursor])
+        ) and not text[cursor].isspace():
+            cursor += 1
+        if cursor < len(text) and not text[cursor].isspace():
+            out.append(" ")
+    out.append(text[cursor:])
     return "".join(out)
 
 
@@ -159,10 +168,6 @@ class Geometry:
     def margin(self) -> float:
         return self.mm(12)
 
-    @property
-    def cut_y(self) -> float:
-        """Where the dashed cut line between message and reply part runs."""
-        return self.height * 0.56
 
 
 def geometry(page_size: str) -> Geometry:
@@ -176,11 +181,17 @@ def geometry(page_size: str) -> Geometry:
 
 @dataclass(frozen=True, slots=True)
 class PreparedItem:
-    """A message ready to print: redacted text and how to set it."""
+    """A message ready to print: redacted text, how to set it, and what cannot be printed."""
 
-    item: PrintItem
+    item: PrintItem  # names with unprintable symbols already left out
     text: str  # redacted: the removed characters are gone, bars stand in their place
     style: TextStyle
+    left_out: str = ""  # symbols (emoji) no font draws, left out of the paper
+    held: str = ""  # letters no font draws: this message is held back, not printed
+
+    @property
+    def rtl(self) -> bool:
+        return self.style.direction == "rtl"
 
     def printed_strings(self) -> tuple[str, ...]:
         """Return every string of this item that ends up on paper."""
@@ -203,7 +214,34 @@ class PreparedItem:
         )
 
 
+def _clean(value: str | None) -> str | None:
+    return None if value is None else printable.without_symbols(value)
+
+
 def prepare(item: PrintItem) -> PreparedItem:
-    """Redact the text of `item` and decide its direction and font."""
+    """Redact `item`, leave out unprintable symbols, decide direction and font.
+
+    Redaction comes first: its spans index the text as written, and a redacted emoji is
+    gone with its passage.
+    """
     text = redact(item.text, item.redactions)
-    return PreparedItem(item=item, text=text, style=text_style(text, item.lang))
+    entry = PreparedItem(item=item, text=text, style=text_style(text, item.lang))
+    missing = fonts.missing_chars(entry.printed_strings())
+    if not missing:
+        return entry  # the common case: every character has a glyph
+    text = printable.without_symbols(text)
+    cleaned = dataclasses.replace(
+        item,
+        addressee_name=printable.without_symbols(item.addressee_name),
+        addressee_name_latin=printable.without_symbols(item.addressee_name_latin),
+        addressee_father_name=_clean(item.addressee_father_name),
+        sender_name=printable.without_symbols(item.sender_name),
+        sender_name_latin=printable.without_symbols(item.sender_name_latin),
+        relationship=printable.without_symbols(item.relationship),
+        channel_note=_clean(item.channel_note),
+    )
+    entry = PreparedItem(item=cleaned, text=text, style=text_style(text, item.lang))
+    left = fonts.missing_chars(entry.printed_strings())
+    symbols = "".join(c for c in missing if printable.is_symbol(c) and c not in left)
+    return dataclasses.replace(entry, left_out=symbols, held=left)
+

@@ -54,7 +54,14 @@ def _report(done: int, total: int) -> None:
 def _render_in_worker(
     header: BatchHeader, items: Sequence[PrintItem], language: str, factory: TranslatorFactory
 ) -> bytes:
-    return render_batch(header, items, _=factory(language), progress=_report)
+    return render_batch(
+        header,
+        items,
+        _=factory(language),
+        progress=_report,
+        language=language,
+        translator_for=factory,
+    )
 
 
 async def render_batch_async(

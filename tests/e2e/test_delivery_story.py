@@ -12,6 +12,7 @@ from pypdf import PdfReader
 from bot.sandbox import SandboxClient, TranscriptEntry
 from bot.simulate import AddresseeForm, ScriptedUser, Transcript, button_with
 from relay import messages, people, roles
+from relay.export import signing
 from relay.models import Role
 from relay.store import Store
 from tests.e2e.conftest import BotStarter
@@ -86,6 +87,17 @@ async def test_printed_handed_over_moved_and_answered(
     assert moved in text
     assert "John Smith" in text
     batch_id = document.file_name.removeprefix("batch-ALP-").removesuffix(".pdf")
+    # And its signature follows: saved beside the PDF, the pack verifies offline
+    signature = await _document(delegate, document.message_id)
+    assert signature.file_name == document.file_name + ".sig"
+    assert signature.file_id is not None
+    pack = running.services.settings.data_dir / "received"
+    pack.mkdir()
+    (pack / document.file_name).write_bytes(pdf)
+    (pack / signature.file_name).write_bytes(await client.file_bytes(signature.file_id))
+    trusted = (running.services.settings.resolved_key_file.parent / signing.PUBLIC_NAME)
+    verdict = signing.verify_pack(pack / document.file_name, trusted.read_text().strip())
+    assert (verdict.problems, verdict.batch, verdict.trusted) == ((), batch_id, True)
     # And the family is told both were printed
     await family.wait_text(f"{kept} was printed", mark_family)
     await family.wait_text(f"{moved} was printed", mark_family)

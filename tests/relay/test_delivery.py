@@ -112,23 +112,35 @@ async def test_only_a_delegate_of_the_site_or_an_admin_exports(
     assert [e.actor for e in refusals] == [staff.reviewer, staff.delegate_brv]
 
 
-async def test_unprintable_character_stops_the_export_and_marks_nothing(
+async def test_unprintable_letters_hold_one_message_back_and_the_rest_prints(
     store: Store, make_family: MakeFamily, send: Send, staff: Staff, sites: dict[str, Site]
 ) -> None:
-    # Given an approved message with a Linear B sign (input accepts it, no bundled font has it)
+    # Given approved messages: one plain, one ending with an emoji, one with a Linear B sign
+    # (input accepts it, no bundled font has it)
     fine = await send(await make_family(), "All is well.")
+    rose = await send(await make_family(), "We miss you \U0001f339")
     odd = await send(await make_family(), "Look: \U00010000 is our sign.")
     await approve_all(store, staff.reviewer)
-    # When the delegate exports, then the error names the reference
+    await _statuses(store)  # drain the approvals
+    # When the delegate exports
+    batch = await export_batch(store, actor_id=staff.delegate_alp, site="ALP", sites=sites)
+    # Then the plain and the emoji messages print (the emoji left out), the other is held
+    assert sorted(batch.references) == sorted([fine.reference, rose.reference])
+    assert [(h.reference, h.codes) for h in batch.held] == [(odd.reference, "U+10000")]
+    assert "We miss you" in _text(batch.pdf)
+    assert await state_of(store, odd.message_id) == ("approved", "ALP", None)
+    # And the reviewer who approved it is told once, with the reason, never the text
+    told = [p for p in await _statuses(store) if p.get("type") == "print_held"]
+    assert told == [{"type": "print_held", "reference": odd.reference, "chars": "U+10000"}]
+    held = [e for e in await audit.entries(store, obj=odd.message_id)
+            if e.action == "message.print_held"]
+    assert [json.loads(e.detail) for e in held] == [{"chars": "U+10000"}]
+    # When it is exported again with nothing else waiting, the batch stops, naming it
     with pytest.raises(UnprintableCharacters) as caught:
         await export_batch(store, actor_id=staff.delegate_alp, site="ALP", sites=sites)
     assert caught.value.reference == odd.reference
     assert caught.value.chars == "\U00010000"
-    # And nothing was marked printed, no batch exists
-    for sub in (fine, odd):
-        assert await state_of(store, sub.message_id) == ("approved", "ALP", None)
-    async with store.tx() as tx:
-        assert await tx.one("SELECT id FROM batches") is None
+    assert [p for p in await _statuses(store) if p.get("type") == "print_held"] == []
 
 
 def test_relationship_is_printed_through_the_given_translator() -> None:

@@ -32,6 +32,8 @@ def test_default_sites(sites: dict[str, Site]) -> None:
         ),
     )
     assert sites["CDR"].word_limit == 25
+    assert (sites["CDR"].paper, sites["CDR"].reply_page) == ("A5", True)
+    assert (sites["ALP"].paper, sites["ALP"].reply_page) == ("A4", False)
     assert sites["BRV"].languages == ("uk", "ru")
 
 
@@ -64,6 +66,14 @@ def test_sites_file(tmp_path: Path) -> None:
         (
             "[[site]]\ncode='AB'\nname='x'\nreview_days=true",
             "t: site AB: review_days must be a positive whole number",
+        ),
+        (
+            "[[site]]\ncode='AB'\nname='x'\npaper='Letter'",
+            "t: site AB: paper must be A4 or A5",
+        ),
+        (
+            "[[site]]\ncode='AB'\nname='x'\nreply_page='yes'",
+            "t: site AB: reply_page must be true or false",
         ),
         (
             "[[site]]\ncode='AB'\nname='x'\n[[site]]\ncode='ab'\nname='y'",

@@ -125,4 +125,28 @@ NEW_SCRIPT_ITEMS = (AM_ITEM, PS_ITEM)
 NEW_SCRIPT_PAGES = {"am": 2, "ps": 3}
 # Cover and manifest come first; message forms follow in item order.
 FIRST_FORM_PAGE = 2
-REFERENCE_PAGES = {"uk": 3, "fa": 4, "ar": 5}
+
+# Batches with the labels a delegation prints: each form in its reader's language, the
+# site's working language beside it (issue 12). ALP works in Arabic, BRV in Ukrainian,
+# CDR in French on A5 paper with an extra page of reply lines.
+ALP_HEADER = BatchHeader("ALP", "Alpha Central Prison", "B31D79969", datetime.date(2024, 5, 1))
+BRV_HEADER = BatchHeader("BRV", "Bravo Detention Centre", "B0000BRV", datetime.date(2024, 5, 1))
+CDR_HEADER = BatchHeader(
+    "CDR", "Cedar Camp", "B0000CDR", datetime.date(2024, 5, 1), page_size="A5", reply_page=True
+)
+ALP_ITEMS = (FR_ITEM, UK_ITEM, FA_ITEM, AR_ITEM)  # pages 2, 3, 4, 5
+ALP_PAGES = {"fr": 2, "uk": 3, "fa": 4, "ar": 5}
+
+
+def site_batch(header: BatchHeader, items: tuple[PrintItem, ...], site_lang: str) -> bytes:
+    """Render a batch as the bot and `rcm export` do: labels per reader and per site."""
+    from bot.delegate_labels import label_gettext
+    from relay.export import render_batch
+
+    return render_batch(
+        header,
+        items,
+        _=label_gettext(site_lang),
+        language=site_lang,
+        translator_for=label_gettext,
+    )

@@ -23,7 +23,7 @@ def _reply_part() -> Image.Image:
     pdf = render_batch(HEADER, (UK_ITEM,))
     page = pdfium.PdfDocument(pdf)[FIRST_FORM_PAGE].render(scale=2).to_pil()
     width, height = page.size
-    return page.crop((0, int(height * 0.57), width, height))
+    return page.crop((0, int(height * 0.3), width, height))  # below the short letter
 
 
 def test_reads_reference_from_reply_part() -> None:

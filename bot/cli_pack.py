@@ -1,0 +1,55 @@
+"""``rcm verify FILE``: check a signed print pack offline (picked up by bot.cli).
+
+Needs neither the database nor the master key: only the pack and, to know the signer, the
+delegation's public key (`--key`, or the one beside the local key file when there is one).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from relay.settings import Settings
+
+
+def sign_export(settings: Settings, files: list[Path], *, batch: str, site: str) -> Path:
+    """Sign an exported pack with the key kept beside the key file; return the .sig path."""
+    from relay.export import signing
+
+    key = signing.load_or_create_key(settings.resolved_key_file.parent)
+    return signing.sign_pack(key, files, batch=batch, site=site)
+
+
+async def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
+    """Check a print pack: exit 0 if genuine and complete, 1 otherwise."""
+    from relay.export import signing
+
+    trusted: str | None = None
+    key_path = Path(args.key) if args.key else None
+    if key_path is None:
+        local = settings.resolved_key_file.parent / signing.PUBLIC_NAME
+        key_path = local if local.exists() else None
+    if key_path is not None:
+        trusted = key_path.read_text(encoding="ascii").strip()
+    verdict = signing.verify_pack(Path(args.file), trusted)
+    for problem in verdict.problems:
+        print(f"rcm verify: {problem}", file=sys.stderr)
+    if not verdict.ok:
+        print(f"NOT GENUINE: {args.file}")
+        return 1
+    who = "the trusted key" if verdict.trusted else "a key not checked against a trusted one"
+    print(
+        f"OK: batch {verdict.batch} of {verdict.site}, {len(verdict.files)} file(s) "
+        f"({', '.join(verdict.files)}), signed by {who}, fingerprint {verdict.fingerprint}"
+    )
+    return 0
+
+
+def add_verbs(sub: Any) -> None:
+    """Add ``verify`` to the ``rcm`` parser."""
+    verify = sub.add_parser("verify", help="check a signed print pack offline")
+    verify.add_argument("file", help="the batch PDF, its manifest CSV or its .sig file")
+    verify.add_argument("--key", help="file with the delegation's public key (hex)")
+    verify.set_defaults(func=cmd_verify)
