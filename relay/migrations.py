@@ -183,6 +183,25 @@ MIGRATIONS: list[str] = [
     CREATE INDEX messages_leased ON messages(lease_until) WHERE claimed_by IS NOT NULL;
     CREATE INDEX messages_waiting ON messages(state, lang, submitted_at, due_at);
     """,
+    # 6: the staff web console: single-use login links and browser sessions, both kept only
+    # as blind indexes of their random tokens (a copy of the database opens no session).
+    """
+    CREATE TABLE console_links (
+        token_index BLOB PRIMARY KEY,
+        person_id TEXT NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        used_at TEXT
+    );
+    CREATE TABLE console_sessions (
+        token_index BLOB PRIMARY KEY,
+        person_id TEXT NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+        created_at TEXT NOT NULL,
+        seen_at TEXT NOT NULL,
+        ended_at TEXT
+    );
+    CREATE INDEX console_sessions_person ON console_sessions(person_id);
+    """,
 ]
 
 VAULT_SCHEMA = """
