@@ -11,7 +11,7 @@ from relay.models import ReturnReason, Role
 from console.charts import Bar, bars
 from console.i18n import N_
 from console.reviewing import REASONS
-from console.server import console_of, render, session_of, words_of
+from console.server import console_of, guarded, render, session_of, words_of
 
 STAGE_NAMES = {
     "submitted": N_("waiting for review"),
@@ -133,7 +133,8 @@ async def end_sessions(request: web.Request) -> web.StreamResponse:
 
 
 def routes(router: web.UrlDispatcher) -> None:
-    router.add_get("/figures", figures_page)
-    router.add_get("/staff", staff_page)
-    router.add_post("/staff", change)
-    router.add_post("/staff/sessions", end_sessions)
+    admin = Role.ADMIN
+    router.add_get("/figures", guarded(admin, "figures")(figures_page))
+    router.add_get("/staff", guarded(admin, "staff")(staff_page))
+    router.add_post("/staff", guarded(admin, "grant")(change))
+    router.add_post("/staff/sessions", guarded(admin, "end_sessions")(end_sessions))

@@ -8,10 +8,10 @@ import io
 from aiohttp import web
 from relay import delivery, handover
 from relay.errors import InvalidInput, NotFound
-from relay.models import Site
+from relay.models import Role, Site
 
 from console.i18n import N_, SUPPORTED, label_gettext
-from console.server import console_of, render, session_of, words_of
+from console.server import console_of, guarded, render, session_of, words_of
 
 OUTCOMES = {
     handover.Outcome.HANDED_OVER: N_("handed over"),
@@ -151,9 +151,10 @@ async def manifest(request: web.Request) -> web.Response:
 
 
 def routes(router: web.UrlDispatcher) -> None:
-    router.add_get("/batches", batches_page)
-    router.add_post("/batches/export", export)
-    router.add_get("/batches/{id}", checklist_page)
-    router.add_post("/batches/{id}/outcome", record)
-    router.add_get("/batches/{id}/batch.pdf", pdf)
-    router.add_get("/batches/{id}/manifest.csv", manifest)
+    delegate = Role.DELEGATE
+    router.add_get("/batches", guarded(delegate, "batches")(batches_page))
+    router.add_post("/batches/export", guarded(delegate, "export")(export))
+    router.add_get("/batches/{id}", guarded(delegate, "handover")(checklist_page))
+    router.add_post("/batches/{id}/outcome", guarded(delegate, "outcome")(record))
+    router.add_get("/batches/{id}/batch.pdf", guarded(delegate, "export_again")(pdf))
+    router.add_get("/batches/{id}/manifest.csv", guarded(delegate, "handover")(manifest))

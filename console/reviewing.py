@@ -9,10 +9,10 @@ from typing import Any
 from aiohttp import web
 from relay import review, staff_views
 from relay.errors import Conflict, InvalidInput, NotFound, RelayError
-from relay.models import ReturnReason
+from relay.models import ReturnReason, Role
 
 from console.i18n import N_, Words
-from console.server import console_of, render, session_of, words_of
+from console.server import console_of, guarded, render, session_of, words_of
 
 REASONS = {
     ReturnReason.NOT_FAMILY_NEWS: N_("Red Cross messages may carry family news only."),
@@ -193,8 +193,8 @@ async def photo(request: web.Request) -> web.Response:
 
 
 def routes(router: web.UrlDispatcher) -> None:
-    router.add_get("/queue", queue_page)
-    router.add_post("/queue/claim", claim)
-    router.add_get("/review/{id}", review_page)
-    router.add_post("/review/{id}", decide)
-    router.add_get("/review/{id}/photo", photo)
+    router.add_get("/queue", guarded(Role.REVIEWER, "queue")(queue_page))
+    router.add_post("/queue/claim", guarded(Role.REVIEWER, "claim")(claim))
+    router.add_get("/review/{id}", guarded(Role.REVIEWER, "view")(review_page))
+    router.add_post("/review/{id}", guarded(Role.REVIEWER, "decide")(decide))
+    router.add_get("/review/{id}/photo", guarded(Role.REVIEWER, "view")(photo))

@@ -7,6 +7,7 @@ staff role through the relay services they call (the same rules and audit as the
 
 from __future__ import annotations
 
+import functools
 import hmac
 import logging
 from collections.abc import Awaitable, Callable, Mapping
@@ -16,7 +17,7 @@ from typing import Any
 
 import jinja2
 from aiohttp import web
-from relay import roles, staff_access
+from relay import delivery, roles, staff_access
 from relay.errors import NotAllowed
 from relay.models import Role, Site
 from relay.settings import Settings
@@ -52,6 +53,8 @@ class Console:
 
 
 CONSOLE = web.AppKey("console", Console)
+SESSION = web.RequestKey("session", staff_access.Session)
+CSRF = web.RequestKey("csrf", str)
 
 
 def console_of(request: web.Request) -> Console:
@@ -59,12 +62,11 @@ def console_of(request: web.Request) -> Console:
 
 
 def session_of(request: web.Request) -> staff_access.Session:
-    session: staff_access.Session = request["session"]
-    return session
+    return request[SESSION]
 
 
 def words_of(request: web.Request) -> Words:
-    session: staff_access.Session | None = request.get("session")
+    session = request.get(SESSION)
     return words(session.lang if session else None)
 
 
@@ -74,7 +76,7 @@ async def render(
     """Render a page in the staff member's language, with navigation and anti-forgery token."""
     con = console_of(request)
     tr = words_of(request)
-    session: staff_access.Session | None = request.get("session")
+    session = request.get(SESSION)
     held: set[Role] = set()
     if session is not None:
         held = {g.role for g in await roles.grants(con.store, session.person_id)}
@@ -83,7 +85,7 @@ async def render(
         ngettext=tr.ngettext,
         tr=tr,
         held={r.value for r in held},
-        csrf=request.get("csrf", ""),
+        csrf=request.get(CSRF, ""),
         path=request.path,
         **values,
     )
@@ -143,18 +145,40 @@ async def sessions(request: web.Request, handler: Handler) -> web.StreamResponse
     session = await staff_access.session_of(con.store, token=token) if token else None
     if session is None:
         return await render(request, "signed_out.html", status=401)
-    request["session"] = session
-    request["csrf"] = staff_access.csrf_token(con.store, token)
+    request[SESSION] = session
+    request[CSRF] = staff_access.csrf_token(con.store, token)
     if request.method == "POST":
         form = await request.post()
         sent = str(form.get("csrf", ""))
-        if not same_origin(request) or not hmac.compare_digest(sent, request["csrf"]):
+        if not same_origin(request) or not hmac.compare_digest(sent, request[CSRF]):
             log.info("console: refused a POST without a valid anti-forgery token")
             return await refuse(request)
     try:
         return await handler(request)
     except NotAllowed:
         return await refuse(request)
+
+
+def guarded(role: Role, action: str) -> Callable[[Handler], Handler]:
+    """Check the role on the routing path, before the page does anything.
+
+    The check runs in its own transaction, so that a refusal stays in the audit log (a
+    service that refuses inside its own transaction rolls the audit entry back with it).
+    """
+
+    def wrap(handler: Handler) -> Handler:
+        @functools.wraps(handler)
+        async def checked(request: web.Request) -> web.StreamResponse:
+            store, me = console_of(request).store, session_of(request).person_id
+            if role == Role.DELEGATE:  # a delegate of any site, or an admin, as in the bot
+                await delivery.check_delegate(store, me, None, action=action)
+            else:
+                await roles.require(store, me, role, action=action)
+            return await handler(request)
+
+        return checked
+
+    return wrap
 
 
 def templates() -> jinja2.Environment:

@@ -72,8 +72,7 @@ class Desk:
         async def read() -> list[str]:
             async with self.store.tx() as tx:
                 rows = await tx.all(
-                    "SELECT object FROM audit WHERE actor = ? AND action = 'refused'"
-                    " ORDER BY seq",
+                    "SELECT object FROM audit WHERE actor = ? AND action = 'refused' ORDER BY seq",
                     (actor,),
                 )
             return [r["object"] for r in rows]
