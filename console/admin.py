@@ -27,6 +27,7 @@ async def figures_page(request: web.Request) -> web.Response:
     con = console_of(request)
     tr = words_of(request)
     _ = tr.gettext
+    rtl = tr.direction == "rtl"
     figures = await staff_views.desk_figures(con.store, staff_id=session_of(request).person_id)
 
     def num(value: float) -> str:
@@ -37,7 +38,9 @@ async def figures_page(request: web.Request) -> web.Response:
         Bar(
             f"{_(STAGE_NAMES[a])} → {_(STAGE_NAMES[b])}",
             hours,
-            _("{hours} h ({n} messages)").format(hours=num(hours), n=num(n)),
+            tr.ngettext("{hours} h ({n} message)", "{hours} h ({n} messages)", n).format(
+                hours=num(hours), n=num(n)
+            ),
         )
         for a, b, hours, n in figures.turnaround_h
     ]
@@ -54,14 +57,19 @@ async def figures_page(request: web.Request) -> web.Response:
         for code, n in figures.returns
     ]
     charts = [
-        (_("Backlog per site and language"), bars(_("Backlog per site and language"), backlog)),
+        (
+            _("Backlog per site and language"),
+            bars(_("Backlog per site and language"), backlog, rtl=rtl),
+        ),
         (
             _("Turnaround per stage (median, last 90 days)"),
-            bars(_("Turnaround per stage (median, last 90 days)"), stages, colour="#1f5f8b"),
+            bars(
+                _("Turnaround per stage (median, last 90 days)"), stages, colour="#1f5f8b", rtl=rtl
+            ),
         ),
         (
             _("Returns by reason (last 90 days)"),
-            bars(_("Returns by reason (last 90 days)"), reasons, colour="#6b4e16"),
+            bars(_("Returns by reason (last 90 days)"), reasons, colour="#6b4e16", rtl=rtl),
         ),
     ]
     return await render(request, "figures.html", charts=charts)

@@ -1,6 +1,7 @@
-"""Charts drawn on the server as SVG: horizontal bars with their labels and values.
+"""Charts drawn on the server as SVG: one bar per line, its label above it, its value beside.
 
 Presentation attributes only (no ``style``), so the page's Content-Security-Policy holds.
+Right-to-left pages get mirrored charts: labels and bars start on the right.
 """
 
 from __future__ import annotations
@@ -9,10 +10,10 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-BAR_H = 22
-GAP = 8
-LABEL_W = 260
-BAR_W = 360
+WIDTH = 720
+BAR_MAX = 520  # leaves room for the value beside the longest bar
+BAR_H = 20
+ROW_H = 52
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,26 +23,35 @@ class Bar:
     shown: str  # the value as the reader writes it
 
 
-def bars(title: str, items: list[Bar], *, colour: str = "#b3261e") -> Markup:
+def _text(x: int, y: int, text: str, *, rtl: bool, bold: bool = False) -> str:
+    # "start" is the right edge in a right-to-left text, so one anchor serves both directions.
+    weight = ' font-weight="600"' if bold else ""
+    return (
+        f'<text x="{x}" y="{y}" direction="{"rtl" if rtl else "ltr"}" text-anchor="start"'
+        f' font-size="14" fill="#222"{weight}>{escape(text)}</text>'
+    )
+
+
+def bars(title: str, items: list[Bar], *, colour: str = "#b3261e", rtl: bool = False) -> Markup:
     """Return an accessible SVG bar chart (role img, title) for the given bars."""
     top = max((b.value for b in items), default=0) or 1
-    height = max(1, len(items)) * (BAR_H + GAP) + GAP
-    width = LABEL_W + BAR_W + 80
+    height = max(1, len(items)) * ROW_H + 8
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" dir="ltr"'
-        f' viewBox="0 0 {width} {height}" width="{width}" height="{height}">',
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img"'
+        f' viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}">',
         f"<title>{escape(title)}</title>",
     ]
     for i, bar in enumerate(items):
-        y = GAP + i * (BAR_H + GAP)
-        length = max(2, round(BAR_W * bar.value / top)) if bar.value else 0
+        y = i * ROW_H + 18
+        length = max(2, round(BAR_MAX * bar.value / top)) if bar.value else 0
+        edge = WIDTH - 2 if rtl else 2
+        bar_x = edge - length if rtl else edge
+        value_x = bar_x - 8 if rtl else bar_x + length + 8
+        parts.append(_text(edge, y, bar.label, rtl=rtl))
         parts.append(
-            f'<text x="{LABEL_W - 8}" y="{y + BAR_H - 6}" text-anchor="end"'
-            f' font-size="14" fill="#222">{escape(bar.label)}</text>'
-            f'<rect x="{LABEL_W}" y="{y}" width="{length}" height="{BAR_H}" fill="{colour}"'
+            f'<rect x="{bar_x}" y="{y + 6}" width="{length}" height="{BAR_H}" fill="{colour}"'
             ' rx="3"/>'
-            f'<text x="{LABEL_W + length + 6}" y="{y + BAR_H - 6}" font-size="14"'
-            f' fill="#222">{escape(bar.shown)}</text>'
         )
+        parts.append(_text(value_x, y + 6 + BAR_H - 5, bar.shown, rtl=rtl, bold=True))
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 - every value inside is escaped above

@@ -11,7 +11,7 @@ from relay import review, staff_views
 from relay.errors import Conflict, InvalidInput, NotFound, RelayError
 from relay.models import ReturnReason, Role
 
-from console.i18n import N_, Words
+from console.i18n import N_, RTL, Words
 from console.server import console_of, guarded, render, session_of, words_of
 
 REASONS = {
@@ -138,6 +138,7 @@ async def review_page(request: web.Request, error: str = "", spans: str = "") ->
         who=who,
         segments=segments(item.text, item.findings, chosen),
         spans=",".join(f"{a}-{b}" for a, b in chosen),
+        text_dir="rtl" if item.lang in RTL else "ltr",
         reasons=REASONS,
         error=error_text(words_of(request), error) if error else "",
     )

@@ -40,10 +40,18 @@ function paint(box, input) {
   });
   var cuts = document.getElementById("cuts");
   if (cuts) {
+    // Each passage in its own isolate, in the message's direction, so that a phone number
+    // keeps its digits in order on a right-to-left page.
     var text = Array.from(box.textContent);
-    cuts.textContent = spans.length ? cuts.dataset.label + " " + spans.map(function (s) {
-      return "«" + text.slice(s[0], s[1]).join("") + "»";
-    }).join(" ") : "";
+    cuts.replaceChildren();
+    if (spans.length) { cuts.append(cuts.dataset.label); }
+    spans.forEach(function (s) {
+      var passage = document.createElement("bdi");
+      passage.dir = box.dir;
+      passage.className = "cut";
+      passage.textContent = text.slice(s[0], s[1]).join("");
+      cuts.append(" ", passage);
+    });
   }
 }
 
