@@ -67,7 +67,11 @@ def session_of(request: web.Request) -> staff_access.Session:
 
 def words_of(request: web.Request) -> Words:
     session = request.get(SESSION)
-    return words(session.lang if session else None)
+    if session is not None:
+        return words(session.lang)
+    # Before signing in (the sign-in and signed-out pages), the browser's first language.
+    first = request.headers.get("Accept-Language", "").split(",")[0]
+    return words(first.split(";")[0].split("-")[0].strip().lower() or None)
 
 
 async def render(

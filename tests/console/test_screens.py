@@ -65,9 +65,10 @@ def test_every_page_in_english_and_arabic(
     out.mkdir()
     direction = "rtl" if lang == "ar" else "ltr"
     # The sign-in page (no session yet: the browser's language does not matter)
-    context = browser.new_context(viewport={"width": 1100, "height": 700})
+    context = browser.new_context(viewport={"width": 1100, "height": 700}, locale=lang)
     page = context.new_page()
     page.goto(desk.link("reviewer"))
+    assert page.get_attribute("html", "dir") == direction
     _shoot(page, out, f"login-{lang}")
     context.close()
     # Reviewer: the queue, then a claimed message with a removal chosen
