@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 from console.server import CSP
-from relay import review
+from relay import review, staff_access
 from relay.models import MessageState
 from tests.console.conftest import PHONE_TEXT, Desk
 
@@ -248,4 +248,10 @@ def test_pages_need_a_session_and_posts_need_the_anti_forgery_token(
     assert page.goto(f"{desk.url}/queue") is not None
     # Nothing was claimed by the forged requests
     assert page.locator("table.grid tbody tr td.n").first.inner_text() == "4"
+    # And signing out ends the session: the cookie is gone and so is the server's record
+    cookie = context.cookies()[0]["value"]
+    page.click("form.logout button")
+    page.wait_for_url(f"{desk.url}/signed-out")
+    assert context.cookies() == []
+    assert desk.call(lambda: staff_access.session_of(desk.store, token=cookie)) is None
     context.close()
