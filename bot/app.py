@@ -26,7 +26,18 @@ from telegram.ext import Application, ApplicationBuilder, TypeHandler
 from bot.alerts import AlertTicker
 from bot.context import CONTEXT_TYPES, RequestLimiter, Services
 from bot.dispatcher import OutboxDispatcher
-from bot.handlers import admin, claims, common, compose, delegate, fallback, family, links, review
+from bot.handlers import (
+    admin,
+    claims,
+    common,
+    compose,
+    console_link,
+    delegate,
+    fallback,
+    family,
+    links,
+    review,
+)
 from bot.i18n.catalog import LOCALES_DIR, missing_catalogs
 from bot.i18n.menus import menus
 from bot.polling import DurablePoller, UpdateFeed
@@ -82,7 +93,7 @@ async def open_services(
 def register_handlers(app: App) -> None:
     """Register every handler in its group (see the module docstring for the order)."""
     app.add_handler(TypeHandler(Update, common.gatekeeper), group=-2)
-    for module in (family, compose, links, review, admin, delegate, claims):
+    for module in (family, compose, links, review, admin, delegate, claims, console_link):
         module.register(app)
     fallback.register(app)  # last: it answers whatever nobody else took
     app.add_error_handler(common.on_error)

@@ -230,9 +230,9 @@ def parser() -> argparse.ArgumentParser:
 
 def _extra_verbs() -> list[Callable[[Any], None]]:
     """Verbs defined next to their features (demo, export, hand-over, purge)."""
-    from bot import cli_delegate, cli_demo, cli_pack
+    from bot import cli_console, cli_delegate, cli_demo, cli_pack
 
-    return [cli_demo.add_verbs, cli_delegate.add_verbs, cli_pack.add_verbs]
+    return [cli_demo.add_verbs, cli_delegate.add_verbs, cli_pack.add_verbs, cli_console.add_verbs]
 
 
 def _why(error: TelegramError) -> str:

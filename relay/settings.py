@@ -35,6 +35,8 @@ class Settings:
     messages_per_day: int = 10
     requests_per_minute: int = 60
     review_lease_s: int = 900
+    # Where staff open the web console (login links point there; https makes cookies Secure).
+    console_url: str = "http://127.0.0.1:8088"
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -167,4 +169,12 @@ def load_settings(
             "RCM_REQUESTS_PER_MINUTE", env.get("RCM_REQUESTS_PER_MINUTE", "60")
         ),
         review_lease_s=_int("RCM_REVIEW_LEASE_S", env.get("RCM_REVIEW_LEASE_S", "900"), 10),
+        console_url=_console_url(env.get("RCM_CONSOLE_URL", "")),
     )
+
+
+def _console_url(raw: str) -> str:
+    url = (raw or "http://127.0.0.1:8088").rstrip("/")
+    if not re.match(r"^https?://[^\s/]+", url):
+        raise ConfigError(f"RCM_CONSOLE_URL: {url!r} is not an http(s) URL")
+    return url

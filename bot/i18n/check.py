@@ -35,7 +35,7 @@ def _pybabel() -> str:
 
 
 def extract(dest: Path) -> None:
-    """Extract every marked string of bot/ and relay/ into ``dest``."""
+    """Extract every marked string of bot/, relay/ and console/ into ``dest``."""
     subprocess.run(  # noqa: S603 - fixed arguments, our own tool
         [
             _pybabel(),
@@ -51,6 +51,7 @@ def extract(dest: Path) -> None:
             str(dest),
             "bot",
             "relay",
+            "console",
         ],
         cwd=ROOT,
         check=True,

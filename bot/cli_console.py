@@ -1,0 +1,56 @@
+"""``rcm console [--listen HOST:PORT]`` and ``rcm console link TELEGRAM_USER_ID``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from relay.settings import Settings
+
+
+async def cmd_console(args: argparse.Namespace, settings: Settings) -> int:
+    """Serve the staff web console, or print a single-use sign-in link."""
+    if args.console_verb == "link":
+        return await _link(args, settings)
+    from console.run import parse_listen, serve
+
+    try:
+        host, port = parse_listen(args.listen)
+    except ValueError as exc:
+        print(f"rcm: {exc}", file=sys.stderr)
+        return 2
+    await serve(settings, host, port)
+    return 0
+
+
+async def _link(args: argparse.Namespace, settings: Settings) -> int:
+    from relay import staff_access
+    from relay.crypto import KeyRing
+    from relay.errors import NotFound
+    from relay.store import Store
+
+    store = await Store.open(settings.db_path, KeyRing.load_or_create(settings.resolved_key_file))
+    try:
+        token = await staff_access.create_link_for(
+            store, telegram_user_id=args.telegram_user_id, actor="admin-cli"
+        )
+    except NotFound:
+        print(f"rcm: {args.telegram_user_id} holds no staff role", file=sys.stderr)
+        return 2
+    finally:
+        await store.close()
+    print(f"{settings.console_url}/login/{token}")
+    return 0
+
+
+def add_verbs(sub: Any) -> None:
+    """Add ``console`` to the rcm parser."""
+    console = sub.add_parser("console", help="the staff web console")
+    console.add_argument(
+        "--listen", default="127.0.0.1:8088", help="HOST:PORT to serve on (TLS by a proxy)"
+    )
+    console.set_defaults(func=cmd_console, console_verb=None)
+    verbs = console.add_subparsers(dest="console_verb")
+    link = verbs.add_parser("link", help="print a single-use sign-in link (10 minutes)")
+    link.add_argument("telegram_user_id", type=int)

@@ -1,0 +1,201 @@
+"""Reviewers' pages: the queue (backlog, claim next) and one held message to decide on."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+from relay import review, staff_views
+from relay.errors import Conflict, InvalidInput, NotFound, RelayError
+from relay.models import ReturnReason, Role
+
+from console.i18n import N_, RTL, Words
+from console.server import console_of, guarded, render, session_of, words_of
+
+REASONS = {
+    ReturnReason.NOT_FAMILY_NEWS: N_("Red Cross messages may carry family news only."),
+    ReturnReason.POLITICAL_MILITARY: N_("Political or military matters cannot be written about."),
+    ReturnReason.MONEY: N_("Money transfers and account numbers cannot be sent."),
+    ReturnReason.CONTACT_DETAILS: N_(
+        "Phone numbers, addresses and links of other people are not allowed."
+    ),
+    ReturnReason.TOO_LONG: N_("The message is longer than this place of detention allows."),
+    ReturnReason.ADDRESSEE_UNCLEAR: N_("We could not be sure who the message is for."),
+    ReturnReason.CODE_LIKE: N_("Parts of the message look like a code and cannot be passed on."),
+    ReturnReason.OTHER: N_("The message cannot be passed on as it is."),
+}
+VERDICTS = {v.value: v for v in review.Verdict}
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """A run of the text with the same marks (finding severity, redaction)."""
+
+    start: int
+    text: str
+    severity: str
+    redacted: bool
+
+
+def segments(
+    text: str, findings: list[dict[str, Any]], spans: list[tuple[int, int]]
+) -> list[Segment]:
+    """Cut the text where a finding or a redaction starts or ends (positions in characters)."""
+    cuts = {0, len(text)}
+    for f in findings:
+        cuts.update((int(f["start"]), int(f["end"])))
+    for a, b in spans:
+        cuts.update((a, b))
+    bounds = sorted(c for c in cuts if 0 <= c <= len(text))
+    out = []
+    for a, b in itertools.pairwise(bounds):
+        marks = [f["severity"] for f in findings if f["start"] <= a and b <= f["end"]]
+        severity = next((s for s in ("block", "redact", "flag") if s in marks), "")
+        redacted = any(x <= a and b <= y for x, y in spans)
+        out.append(Segment(a, text[a:b], severity, redacted))
+    return out
+
+
+def parse_spans(raw: str) -> tuple[tuple[int, int], ...]:
+    """Parse ``3-9,12-20`` (character positions, end excluded); refuse anything else."""
+    spans = []
+    for part in (p for p in raw.split(",") if p.strip()):
+        start, sep, end = part.strip().partition("-")
+        if not sep or not start.isdigit() or not end.isdigit():
+            raise InvalidInput("bad_span")
+        spans.append((int(start), int(end)))
+    return tuple(spans)
+
+
+def error_text(tr: Words, code: str) -> str:
+    """Say why a decision was refused, in the reviewer's language."""
+    _ = tr.gettext
+    texts = {
+        "needs_senior": _("A blocking finding is left: redact it, return or escalate."),
+        "four_eyes": _("You escalated this message: another senior reviewer must decide."),
+        "note_required": _("Please add a note explaining the decision."),
+        "already_escalated": _("This message is already with a senior reviewer."),
+        "bad_span": _("That passage is not in the message."),
+        "conflict": _("You no longer hold this message (released, or the lease ran out)."),
+        "no_reason": _("Choose a reason for the sender."),
+    }
+    return texts.get(code, _("We could not use this. Please try again."))
+
+
+async def queue_page(request: web.Request) -> web.Response:
+    """Show the backlog by site, language and age."""
+    con = console_of(request)
+    lines = await review.queue(con.store, staff_id=session_of(request).person_id)
+    now = con.store.clock.now()
+    ages = [max(0, (now - line.oldest).days) for line in lines]
+    return await render(
+        request,
+        "queue.html",
+        lines=list(zip(lines, ages, strict=True)),
+        done=request.query.get("done", ""),
+        empty=request.query.get("empty", ""),
+    )
+
+
+async def claim(request: web.Request) -> web.StreamResponse:
+    """Claim the next message this reviewer reads and open it."""
+    con = console_of(request)
+    item = await review.claim_next(
+        con.store,
+        reviewer_id=session_of(request).person_id,
+        lease_s=con.settings.review_lease_s,
+    )
+    if item is None:
+        raise web.HTTPSeeOther("/queue?empty=1")
+    raise web.HTTPSeeOther(f"/review/{item.message_id}")
+
+
+async def review_page(request: web.Request, error: str = "", spans: str = "") -> web.Response:
+    """Show a held message: text with findings, photo, sender and addressee, history."""
+    con = console_of(request)
+    me, message_id = session_of(request).person_id, request.match_info["id"]
+    try:
+        item = await review.touch(
+            con.store, reviewer_id=me, message_id=message_id, lease_s=con.settings.review_lease_s
+        )
+        who = await staff_views.parties(con.store, reviewer_id=me, message_id=message_id)
+    except (Conflict, NotFound):
+        _ = words_of(request).gettext
+        return await render(
+            request,
+            "refused.html",
+            status=409,
+            title=_("Not yours any more"),
+            text=error_text(words_of(request), "conflict"),
+        )
+    chosen = list(parse_spans(spans)) if spans else item.proposed
+    return await render(
+        request,
+        "review.html",
+        item=item,
+        who=who,
+        segments=segments(item.text, item.findings, chosen),
+        spans=",".join(f"{a}-{b}" for a, b in chosen),
+        text_dir="rtl" if item.lang in RTL else "ltr",
+        reasons=REASONS,
+        error=error_text(words_of(request), error) if error else "",
+    )
+
+
+async def decide(request: web.Request) -> web.StreamResponse:
+    """Apply the reviewer's decision; come back to the page with the reason when refused."""
+    con = console_of(request)
+    form = await request.post()
+    verdict = VERDICTS.get(str(form.get("action", "")))
+    raw_spans, reason = str(form.get("redactions", "")), str(form.get("reason", ""))
+    if verdict is None:
+        raise web.HTTPBadRequest()
+    if verdict == review.Verdict.RETURN and reason not in REASONS:
+        return await review_page(request, "no_reason", raw_spans)
+    try:
+        state = await review.decide(
+            con.store,
+            reviewer_id=session_of(request).person_id,
+            message_id=request.match_info["id"],
+            decision=review.Decision(
+                verdict,
+                redactions=parse_spans(raw_spans) if verdict == review.Verdict.APPROVE else (),
+                reason=ReturnReason(reason) if reason in REASONS else None,
+                note=str(form.get("note", ""))[:500],
+            ),
+        )
+    except RelayError as exc:
+        if not isinstance(exc, InvalidInput | Conflict) and exc.code not in (
+            "needs_senior",
+            "four_eyes",
+        ):
+            raise
+        return await review_page(request, exc.code, raw_spans)
+    raise web.HTTPSeeOther(f"/queue?done={state.value}")
+
+
+async def photo(request: web.Request) -> web.Response:
+    """Send the photo of a held message (only to the reviewer who holds it)."""
+    con = console_of(request)
+    try:
+        data = await staff_views.held_photo(
+            con.store,
+            reviewer_id=session_of(request).person_id,
+            message_id=request.match_info["id"],
+        )
+    except (Conflict, NotFound):
+        data = None
+    if data is None:
+        raise web.HTTPNotFound()
+    kind = "image/png" if data.startswith(b"\x89PNG") else "image/jpeg"
+    return web.Response(body=data, content_type=kind)
+
+
+def routes(router: web.UrlDispatcher) -> None:
+    router.add_get("/queue", guarded(Role.REVIEWER, "queue")(queue_page))
+    router.add_post("/queue/claim", guarded(Role.REVIEWER, "claim")(claim))
+    router.add_get("/review/{id}", guarded(Role.REVIEWER, "view")(review_page))
+    router.add_post("/review/{id}", guarded(Role.REVIEWER, "decide")(decide))
+    router.add_get("/review/{id}/photo", guarded(Role.REVIEWER, "view")(photo))

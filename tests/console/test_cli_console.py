@@ -1,0 +1,103 @@
+"""`rcm console link ID` prints one sign-in link; `rcm console --listen` serves until SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from relay import roles
+from relay.crypto import KeyRing
+from relay.models import Role
+from relay.store import Store
+
+
+def _env(data: Path) -> dict[str, str]:
+    return {**os.environ, "RCM_DATA_DIR": str(data), "RCM_CONSOLE_URL": "http://127.0.0.1:8088"}
+
+
+def _rcm(*args: str, data: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", "--env-file", "/nonexistent", *args],
+        env=_env(data),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+async def _grant(data: Path, telegram_id: int) -> None:
+    store = await Store.open(
+        data / "rcm.sqlite3", KeyRing.load_or_create(data / "keys/master.json")
+    )
+    try:
+        await roles.grant(
+            store,
+            actor_id="config",
+            target_telegram_id=telegram_id,
+            role=Role.REVIEWER,
+            bootstrap=True,
+        )
+    finally:
+        await store.close()
+
+
+def test_console_link_prints_one_url_for_staff_only(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    asyncio.run(_grant(data, 4321))
+    made = _rcm("console", "link", "4321", data=data)
+    assert made.returncode == 0, made.stderr
+    assert re.fullmatch(r"http://127\.0\.0\.1:8088/login/[A-Za-z0-9_-]{43}\n", made.stdout)
+    other = _rcm("console", "link", "9999", data=data)
+    assert (other.returncode, other.stdout) == (2, "")
+    assert other.stderr == "rcm: 9999 holds no staff role\n"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_console_serves_until_sigterm(tmp_path: Path) -> None:
+    port = _free_port()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "--env-file",
+            "/nonexistent",
+            "console",
+            "--listen",
+            f"127.0.0.1:{port}",
+        ],
+        env=_env(tmp_path / "data"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline, status = time.monotonic() + 60, 0
+        while time.monotonic() < deadline and status == 0:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/queue", timeout=5)
+            except urllib.error.HTTPError as exc:
+                status = exc.code  # a page without a session: 401
+            except OSError:
+                time.sleep(0.05)  # not listening yet: poll again
+        assert status == 401
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
