@@ -10,6 +10,7 @@ from aiohttp import web
 from relay import review, staff_views
 from relay.errors import Conflict, InvalidInput, NotFound, RelayError
 from relay.models import ReturnReason, Role
+from relay.review_card import KEEP, PhotoReason
 
 from console.i18n import N_, RTL, Words
 from console.server import console_of, guarded, render, session_of, words_of
@@ -27,6 +28,26 @@ REASONS = {
     ReturnReason.OTHER: N_("The message cannot be passed on as it is."),
 }
 VERDICTS = {v.value: v for v in review.Verdict}
+# A state as staff read it (the same words as the bot's, already translated).
+STATE_WORDS = {
+    "draft": N_("draft"),
+    "submitted": N_("waiting for review"),
+    "in_review": N_("being reviewed"),
+    "escalated": N_("being reviewed by a senior reviewer"),
+    "approved": N_("approved"),
+    "returned": N_("returned to you for editing"),
+    "printed": N_("printed, travelling with the delegate"),
+    "delivered": N_("handed over"),
+    "undeliverable": N_("could not be handed over"),
+    "cancelled": N_("cancelled"),
+}
+# Why a photo is removed: the same words as the bot's (the family reads them).
+PHOTO_REASONS = {
+    PhotoReason.WEAPONS_OR_SYMBOLS: N_("it shows weapons, flags or signs that cannot travel"),
+    PhotoReason.WRITING: N_("it carries writing, numbers or a map that cannot travel"),
+    PhotoReason.PLACE_OR_PEOPLE: N_("it shows a place or people that cannot be shown"),
+    PhotoReason.OTHER: N_("it cannot travel as it is"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +101,8 @@ def error_text(tr: Words, code: str) -> str:
         "bad_span": _("That passage is not in the message."),
         "conflict": _("You no longer hold this message (released, or the lease ran out)."),
         "no_reason": _("Choose a reason for the sender."),
+        "photo_unjudged": _("Keep or remove the photo before approving."),
+        "nothing_left": _("Nothing would be left to send: return the message instead."),
     }
     return texts.get(code, _("We could not use this. Please try again."))
 
@@ -140,6 +163,9 @@ async def review_page(request: web.Request, error: str = "", spans: str = "") ->
         spans=",".join(f"{a}-{b}" for a, b in chosen),
         text_dir="rtl" if item.lang in RTL else "ltr",
         reasons=REASONS,
+        photo_reasons=PHOTO_REASONS,
+        state_words=STATE_WORDS,
+        keep=KEEP,
         error=error_text(words_of(request), error) if error else "",
     )
 
@@ -176,6 +202,25 @@ async def decide(request: web.Request) -> web.StreamResponse:
     raise web.HTTPSeeOther(f"/queue?done={state.value}")
 
 
+async def judge_photo(request: web.Request) -> web.StreamResponse:
+    """Keep the photo, or remove it with a reason the family reads."""
+    con = console_of(request)
+    form = await request.post()
+    choice = str(form.get("verdict", ""))
+    if choice != KEEP and choice not in {r.value for r in PhotoReason}:
+        raise web.HTTPBadRequest()
+    try:
+        await review.judge_photo(
+            con.store,
+            reviewer_id=session_of(request).person_id,
+            message_id=request.match_info["id"],
+            reason=None if choice == KEEP else PhotoReason(choice),
+        )
+    except (InvalidInput, Conflict) as exc:
+        return await review_page(request, exc.code)
+    raise web.HTTPSeeOther(f"/review/{request.match_info['id']}")
+
+
 async def photo(request: web.Request) -> web.Response:
     """Send the photo of a held message (only to the reviewer who holds it)."""
     con = console_of(request)
@@ -199,3 +244,4 @@ def routes(router: web.UrlDispatcher) -> None:
     router.add_get("/review/{id}", guarded(Role.REVIEWER, "view")(review_page))
     router.add_post("/review/{id}", guarded(Role.REVIEWER, "decide")(decide))
     router.add_get("/review/{id}/photo", guarded(Role.REVIEWER, "view")(photo))
+    router.add_post("/review/{id}/photo", guarded(Role.REVIEWER, "photo")(judge_photo))

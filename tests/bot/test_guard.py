@@ -44,6 +44,7 @@ STAFF = {
     "claims": CONFIRMING,
     "clm": CONFIRMING,
     "alerts": frozenset(Role),
+    "console": frozenset(Role),
 }
 
 

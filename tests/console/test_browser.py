@@ -78,6 +78,14 @@ def test_reviewer_signs_in_with_a_link_claims_redacts_by_selection_and_approves(
     assert proposed.startswith(f"{start}-")
     assert page.eval_on_selector("img.photo", "img => img.naturalWidth") == 160
     assert "Leila Haddad" in page.inner_text("aside")
+    # When they approve before judging the photo, they are told to judge it first
+    page.keyboard.press("a")
+    page.wait_for_selector("text=Keep or remove the photo before approving.")
+    assert _state(desk, message_id)[0] == "in_review"
+    # When they keep the photo
+    page.select_option("#photo-verdict", "keep")
+    page.click(".photo-verdict button")
+    page.wait_for_selector("text=The photo travels with the message.")
 
     # When they select "Omar" with the mouse's equivalent and press R
     page.evaluate(
@@ -124,6 +132,13 @@ def _approve_everything(desk: Desk) -> int:
             )
             if item is None:
                 return done
+            if item.has_photo:
+                await review.judge_photo(
+                    desk.store,
+                    reviewer_id=desk.ids["reviewer"],
+                    message_id=item.message_id,
+                    reason=None,
+                )
             await review.decide(
                 desk.store,
                 reviewer_id=desk.ids["reviewer"],

@@ -26,7 +26,7 @@ def _env(data: Path) -> dict[str, str]:
 
 def _rcm(*args: str, data: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", "--env-file", "/nonexistent", *args],
+        [sys.executable, "-m", "bot.cli", "--env-file", "/dev/null", *args],
         env=_env(data),
         capture_output=True,
         text=True,
@@ -76,7 +76,7 @@ def test_console_serves_until_sigterm(tmp_path: Path) -> None:
             "-m",
             "bot.cli",
             "--env-file",
-            "/nonexistent",
+            "/dev/null",
             "console",
             "--listen",
             f"127.0.0.1:{port}",

@@ -78,7 +78,7 @@ def actions(o: Objects) -> dict[frozenset[Role], tuple[list[str], list[str]]]:
             ["/claims", f"/confirm_claim {o.claim}", f"/confirm_claim {FAKE_CLAIM}"],
             claim_buttons,
         ),
-        ANY_STAFF: (["/alerts off", "/alerts"], []),
+        ANY_STAFF: (["/alerts off", "/alerts", "/console"], []),
     }  # fmt: skip
 
 
