@@ -62,7 +62,13 @@ async def open_services(
     keys = KeyRing.load_or_create(settings.resolved_key_file)
     sites: dict[str, Site] = load_sites(settings.sites_file)
     engine = checker or RuleEngine.load(settings.rules_file)
-    store = await Store.open(settings.db_path, keys, clock=clock)
+    store = await Store.open(
+        settings.db_path,
+        keys,
+        clock=clock,
+        url=settings.database_url,
+        vault_url=settings.vault_url,
+    )
     try:
         await roles.bootstrap_admins(store, settings.admin_ids)
     except BaseException:

@@ -26,7 +26,9 @@ async def _open_store(settings: Settings) -> Any:
     from relay.store import Store
 
     keys = KeyRing.load_or_create(settings.resolved_key_file)
-    return await Store.open(settings.db_path, keys)
+    return await Store.open(
+        settings.db_path, keys, url=settings.database_url, vault_url=settings.vault_url
+    )
 
 
 async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
@@ -39,6 +41,10 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     if args.webhook_url:
         host, _, port = args.listen.rpartition(":")
         webhook = WebhookOptions(url=args.webhook_url, host=host or "127.0.0.1", port=int(port))
+    if webhook is not None and settings.database_url:
+        # Webhook workers on PostgreSQL share the database by design (claims skip locked rows).
+        await run_until_signalled(settings, webhook)
+        return 0
     with exclusive(settings.data_dir, "rcm run"):
         await run_until_signalled(settings, webhook)
     return 0

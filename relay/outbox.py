@@ -39,11 +39,11 @@ class OutboxItem:
 async def enqueue(tx: Tx, person_id: str, payload: dict[str, Any]) -> int:
     """Queue a notification for ``person_id`` inside the caller's transaction."""
     now = tx.now()
-    await tx.execute(
-        "INSERT INTO outbox(person_id, payload_enc, not_before, created_at) VALUES (?, x'', ?, ?)",
+    row = await tx.one(
+        "INSERT INTO outbox(person_id, payload_enc, not_before, created_at) VALUES (?, x'', ?, ?)"
+        " RETURNING id",
         (person_id, now, now),
     )
-    row = await tx.one("SELECT last_insert_rowid() AS id")
     assert row is not None
     outbox_id = int(row["id"])
     blob = await tx.seal_for(person_id, "outbox", "payload", str(outbox_id), payload)
@@ -64,7 +64,9 @@ async def claim_due(store: Store, limit: int = 50) -> list[OutboxItem]:
         rows = await tx.all(
             "SELECT o.id, o.person_id, o.payload_enc, o.attempts, p.chat_enc, p.lang"
             " FROM outbox o JOIN people p ON p.id = o.person_id"
-            " WHERE o.state = 'pending' AND o.not_before <= ? ORDER BY o.id LIMIT ?",
+            " WHERE o.state = 'pending' AND o.not_before <= ? ORDER BY o.id LIMIT ?"
+            # Several workers: each takes rows no other has locked (SQLite drops this).
+            " FOR UPDATE OF o SKIP LOCKED",
             (tx.now(), limit),
         )
         for row in rows:

@@ -158,7 +158,7 @@ async def claim_next(store: Store, *, reviewer_id: str | None, lease_s: int) -> 
         until = iso(tx.clock.now() + dt.timedelta(seconds=lease_s))
         order = (
             f" AND lang IN ({marks}) ORDER BY CASE WHEN due_at < ? THEN 0 ELSE 1 END,"
-            " submitted_at LIMIT 1"
+            " submitted_at LIMIT 1 FOR UPDATE SKIP LOCKED"
         )
         if is_senior:
             row = await tx.one(

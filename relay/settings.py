@@ -33,6 +33,9 @@ class Settings:
     messages_per_day: int = 10
     requests_per_minute: int = 60
     review_lease_s: int = 900
+    # None: the SQLite file in the data dir. Kept out of repr: the URL may hold a password.
+    database_url: str | None = field(default=None, repr=False)
+    vault_url: str | None = field(default=None, repr=False)
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -101,6 +104,15 @@ def _existing_file(name: str, raw: str) -> Path:
     return path
 
 
+def _database_url(name: str, raw: str | None) -> str | None:
+    if not raw:
+        return None
+    if not raw.startswith(("postgresql://", "postgres://")):
+        # Never echo the value: it may hold a password.
+        raise ConfigError(f"{name}: expected a postgresql:// URL")
+    return raw
+
+
 def load_settings(
     environ: Mapping[str, str] | None = None, env_file: Path | None = None
 ) -> Settings:
@@ -141,4 +153,6 @@ def load_settings(
             "RCM_REQUESTS_PER_MINUTE", env.get("RCM_REQUESTS_PER_MINUTE", "60")
         ),
         review_lease_s=_int("RCM_REVIEW_LEASE_S", env.get("RCM_REVIEW_LEASE_S", "900"), 10),
+        database_url=_database_url("RCM_DATABASE_URL", env.get("RCM_DATABASE_URL")),
+        vault_url=_database_url("RCM_VAULT_URL", env.get("RCM_VAULT_URL")),
     )
