@@ -8,6 +8,7 @@ import json
 import logging
 import sys
 from collections.abc import Callable, Coroutine
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,8 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     if args.webhook_url:
         host, _, port = args.listen.rpartition(":")
         webhook = WebhookOptions(url=args.webhook_url, host=host or "127.0.0.1", port=int(port))
+        if settings.webhook_secret:
+            webhook = replace(webhook, secret=settings.webhook_secret)
     if webhook is not None and settings.database_url:
         # Webhook workers on PostgreSQL share the database by design (claims skip locked rows).
         await run_until_signalled(settings, webhook)

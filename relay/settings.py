@@ -36,6 +36,8 @@ class Settings:
     # None: the SQLite file in the data dir. Kept out of repr: the URL may hold a password.
     database_url: str | None = field(default=None, repr=False)
     vault_url: str | None = field(default=None, repr=False)
+    # Shared by the webhook workers behind one URL (each would otherwise make its own).
+    webhook_secret: str | None = field(default=None, repr=False)
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -113,6 +115,13 @@ def _database_url(name: str, raw: str | None) -> str | None:
     return raw
 
 
+def _webhook_secret(raw: str | None) -> str | None:
+    # Telegram's rule for secret_token: 1-256 characters A-Z, a-z, 0-9, _ and -.
+    if raw and not re.fullmatch(r"[A-Za-z0-9_-]{16,256}", raw):
+        raise ConfigError("RCM_WEBHOOK_SECRET: 16 to 256 characters of A-Z a-z 0-9 _ -")
+    return raw or None
+
+
 def load_settings(
     environ: Mapping[str, str] | None = None, env_file: Path | None = None
 ) -> Settings:
@@ -155,4 +164,5 @@ def load_settings(
         review_lease_s=_int("RCM_REVIEW_LEASE_S", env.get("RCM_REVIEW_LEASE_S", "900"), 10),
         database_url=_database_url("RCM_DATABASE_URL", env.get("RCM_DATABASE_URL")),
         vault_url=_database_url("RCM_VAULT_URL", env.get("RCM_VAULT_URL")),
+        webhook_secret=_webhook_secret(env.get("RCM_WEBHOOK_SECRET")),
     )

@@ -215,6 +215,7 @@ class Store:
         self.keys = keys
         self.path = path
         self.url = url
+        self.vault_url: str | None = None
         self.clock = clock
         self.key_cache: OrderedDict[str, bytes] = OrderedDict()
         self._lock = asyncio.Lock()
@@ -262,6 +263,7 @@ class Store:
         try:
             await db.prepare_vault([VAULT_SCHEMA, VAULT_AUDIT_HEAD])
             store = cls(db, keys, path, clock or Clock(), url)
+            store.vault_url = vault_url
             await store.migrate()
         except BaseException:
             await db.close()  # an open connection's thread keeps the process alive
