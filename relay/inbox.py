@@ -8,7 +8,14 @@ dropped). At start, whatever is not done is replayed.
 
 from __future__ import annotations
 
+import datetime as dt
+
+from relay.clock import iso
 from relay.store import Store
+
+# How long a worker owns an update it received; if it dies, another worker handles the
+# update once this has passed (PostgreSQL, several workers).
+LEASE_S = 30.0
 
 
 async def offset(store: Store) -> int:
@@ -30,8 +37,9 @@ async def store_updates(store: Store, updates: list[tuple[int, bytes]]) -> list[
                 continue  # Telegram resent one we already hold (offset not confirmed yet)
             blob = tx.seal_system("inbox", "payload", str(update_id), raw)
             await tx.execute(
-                "INSERT INTO inbox(update_id, payload_enc, received_at) VALUES (?, ?, ?)",
-                (update_id, blob, tx.now()),
+                "INSERT INTO inbox(update_id, payload_enc, received_at, lease_until)"
+                " VALUES (?, ?, ?, ?)",
+                (update_id, blob, tx.now(), _lease(tx.clock.now())),
             )
             fresh.append(update_id)
         next_offset = max(u for u, _ in updates) + 1
@@ -57,6 +65,34 @@ async def pending(store: Store) -> list[tuple[int, bytes]]:
             )
             for r in rows
         ]
+
+
+def _lease(now: dt.datetime) -> str:
+    return iso(now + dt.timedelta(seconds=LEASE_S))
+
+
+async def claim_stale(store: Store, limit: int = 100) -> list[tuple[int, bytes]]:
+    """Take over pending updates whose lease ended (their worker died); renew the lease."""
+    async with store.tx() as tx:
+        rows = await tx.all(
+            "SELECT update_id, payload_enc FROM inbox WHERE state = 'pending'"
+            " AND (lease_until IS NULL OR lease_until < ?) ORDER BY update_id LIMIT ?"
+            " FOR UPDATE SKIP LOCKED",
+            (tx.now(), limit),
+        )
+        lease = _lease(tx.clock.now())
+        out: list[tuple[int, bytes]] = []
+        for r in rows:
+            await tx.execute(
+                "UPDATE inbox SET lease_until = ? WHERE update_id = ?", (lease, r["update_id"])
+            )
+            out.append(
+                (
+                    r["update_id"],
+                    tx.open_system("inbox", "payload", str(r["update_id"]), r["payload_enc"]),
+                )
+            )
+        return out
 
 
 async def load(store: Store, update_id: int) -> bytes | None:

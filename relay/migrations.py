@@ -183,6 +183,13 @@ MIGRATIONS: list[str] = [
     CREATE INDEX messages_leased ON messages(lease_until) WHERE claimed_by IS NOT NULL;
     CREATE INDEX messages_waiting ON messages(state, lang, submitted_at, due_at);
     """,
+    # 6: several workers on one PostgreSQL database: an outbox row being sent and an inbox
+    # update being handled are leased, so that when a worker dies another takes them over
+    # once the lease ends, and never while the owner is alive.
+    """
+    ALTER TABLE outbox ADD COLUMN lease_until TEXT;
+    ALTER TABLE inbox ADD COLUMN lease_until TEXT;
+    """,
 ]
 
 VAULT_SCHEMA = """

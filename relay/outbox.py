@@ -18,6 +18,9 @@ from typing import Any
 from relay.clock import iso
 from relay.store import Store, Tx
 
+# How long a worker owns the rows it claimed; a worker that died loses them after this.
+LEASE_S = 30.0
+
 
 class OutboxState(StrEnum):
     PENDING = "pending"
@@ -52,9 +55,21 @@ async def enqueue(tx: Tx, person_id: str, payload: dict[str, Any]) -> int:
 
 
 async def recover_in_flight(store: Store) -> int:
-    """After a restart, put rows that were being sent back in the queue; return how many."""
+    """After a restart, put rows that were being sent back in the queue; return how many.
+
+    SQLite has one process (``rcm run`` holds the data folder): every row in flight was
+    ours. On PostgreSQL other workers may be sending theirs: only rows whose lease ended go
+    back (``claim_due`` also takes those, so a dead worker's rows never wait for a restart).
+    """
     async with store.tx() as tx:
-        return await tx.execute("UPDATE outbox SET state = 'pending' WHERE state = 'sending'")
+        if store.kind == "sqlite":
+            return await tx.execute(
+                "UPDATE outbox SET state = 'pending' WHERE state = 'sending'"
+            )
+        return await tx.execute(
+            "UPDATE outbox SET state = 'pending' WHERE state = 'sending' AND lease_until < ?",
+            (tx.now(),),
+        )
 
 
 async def claim_due(store: Store, limit: int = 50) -> list[OutboxItem]:
@@ -64,11 +79,14 @@ async def claim_due(store: Store, limit: int = 50) -> list[OutboxItem]:
         rows = await tx.all(
             "SELECT o.id, o.person_id, o.payload_enc, o.attempts, p.chat_enc, p.lang"
             " FROM outbox o JOIN people p ON p.id = o.person_id"
-            " WHERE o.state = 'pending' AND o.not_before <= ? ORDER BY o.id LIMIT ?"
+            " WHERE (o.state = 'pending' AND o.not_before <= ?)"
+            " OR (o.state = 'sending' AND o.lease_until < ?) ORDER BY o.id LIMIT ?"
             # Several workers: each takes rows no other has locked (SQLite drops this).
             " FOR UPDATE OF o SKIP LOCKED",
-            (tx.now(), limit),
+            # One SQLite process takes back its own rows only at restart (recover_in_flight).
+            (tx.now(), "" if store.kind == "sqlite" else tx.now(), limit),
         )
+        lease = iso(tx.clock.now() + dt.timedelta(seconds=LEASE_S))
         for row in rows:
             payload = await tx.open_json_for(
                 row["person_id"], "outbox", "payload", str(row["id"]), row["payload_enc"]
@@ -79,7 +97,10 @@ async def claim_due(store: Store, limit: int = 50) -> list[OutboxItem]:
                     row["person_id"], "people", "chat", row["person_id"], row["chat_enc"]
                 )
                 chat = int(raw)
-            await tx.execute("UPDATE outbox SET state = 'sending' WHERE id = ?", (row["id"],))
+            await tx.execute(
+                "UPDATE outbox SET state = 'sending', lease_until = ? WHERE id = ?",
+                (lease, row["id"]),
+            )
             items.append(
                 OutboxItem(
                     row["id"], row["person_id"], payload, row["attempts"], chat, row["lang"]
