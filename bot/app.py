@@ -69,6 +69,7 @@ async def open_services(
         url=settings.database_url,
         vault_url=settings.vault_url,
     )
+    store.lease_s = float(settings.worker_lease_s)
     try:
         await roles.bootstrap_admins(store, settings.admin_ids)
     except BaseException:

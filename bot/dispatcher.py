@@ -20,7 +20,7 @@ from telegram.ext import ExtBot
 
 from bot.i18n.catalog import translator
 from bot.notify import render
-from bot.ratelimit import retry_after_s
+from bot.ratelimit import BULK, retry_after_s
 from relay import messages, outbox
 from relay.outbox import OutboxItem
 from relay.store import Store
@@ -29,8 +29,8 @@ log = logging.getLogger("bot.dispatcher")
 
 MAX_BACKOFF_S = 300.0
 # The outbox retries by rescheduling the row (other chats go on meanwhile), so the request
-# limiter must not also retry in place.
-NO_RETRY = 0
+# limiter must not also retry in place; and its sends give way to answers to people.
+NO_RETRY = BULK
 # Telegram allows about one message per second in one chat: the dispatcher paces each chat
 # itself rather than learn the limit from 429s (which would hold up the batch).
 CHAT_INTERVAL_S = 1.0

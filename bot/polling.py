@@ -26,7 +26,7 @@ from relay import inbox
 from relay.store import Store
 
 log = logging.getLogger("bot.polling")
-SWEEP_S = 5.0  # how often a PostgreSQL worker looks for updates a dead worker left
+SWEEP_S = 2.0  # how often a PostgreSQL worker looks for updates a dead worker left
 
 
 def _user_key(update: Update) -> int:

@@ -13,10 +13,6 @@ import datetime as dt
 from relay.clock import iso
 from relay.store import Store
 
-# How long a worker owns an update it received; if it dies, another worker handles the
-# update once this has passed (PostgreSQL, several workers).
-LEASE_S = 30.0
-
 
 async def offset(store: Store) -> int:
     """Return the next update id to ask Telegram for."""
@@ -39,7 +35,7 @@ async def store_updates(store: Store, updates: list[tuple[int, bytes]]) -> list[
             await tx.execute(
                 "INSERT INTO inbox(update_id, payload_enc, received_at, lease_until)"
                 " VALUES (?, ?, ?, ?)",
-                (update_id, blob, tx.now(), _lease(tx.clock.now())),
+                (update_id, blob, tx.now(), _lease(tx.clock.now(), store.lease_s)),
             )
             fresh.append(update_id)
         next_offset = max(u for u, _ in updates) + 1
@@ -67,8 +63,10 @@ async def pending(store: Store) -> list[tuple[int, bytes]]:
         ]
 
 
-def _lease(now: dt.datetime) -> str:
-    return iso(now + dt.timedelta(seconds=LEASE_S))
+def _lease(now: dt.datetime, lease_s: float) -> str:
+    # How long a worker owns an update it received (Store.lease_s); if it dies, another
+    # worker handles the update once this has passed (PostgreSQL, several workers).
+    return iso(now + dt.timedelta(seconds=lease_s))
 
 
 async def claim_stale(store: Store, limit: int = 100) -> list[tuple[int, bytes]]:
@@ -80,7 +78,7 @@ async def claim_stale(store: Store, limit: int = 100) -> list[tuple[int, bytes]]
             " FOR UPDATE SKIP LOCKED",
             (tx.now(), limit),
         )
-        lease = _lease(tx.clock.now())
+        lease = _lease(tx.clock.now(), store.lease_s)
         out: list[tuple[int, bytes]] = []
         for r in rows:
             await tx.execute(

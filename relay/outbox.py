@@ -18,9 +18,6 @@ from typing import Any
 from relay.clock import iso
 from relay.store import Store, Tx
 
-# How long a worker owns the rows it claimed; a worker that died loses them after this.
-LEASE_S = 30.0
-
 
 class OutboxState(StrEnum):
     PENDING = "pending"
@@ -86,7 +83,8 @@ async def claim_due(store: Store, limit: int = 50) -> list[OutboxItem]:
             # One SQLite process takes back its own rows only at restart (recover_in_flight).
             (tx.now(), "" if store.kind == "sqlite" else tx.now(), limit),
         )
-        lease = iso(tx.clock.now() + dt.timedelta(seconds=LEASE_S))
+        # How long this worker owns the rows; if it dies, another takes them after this.
+        lease = iso(tx.clock.now() + dt.timedelta(seconds=store.lease_s))
         for row in rows:
             payload = await tx.open_json_for(
                 row["person_id"], "outbox", "payload", str(row["id"]), row["payload_enc"]

@@ -33,6 +33,7 @@ class Settings:
     messages_per_day: int = 10
     requests_per_minute: int = 60
     review_lease_s: int = 900
+    worker_lease_s: int = 15
     # None: the SQLite file in the data dir. Kept out of repr: the URL may hold a password.
     database_url: str | None = field(default=None, repr=False)
     vault_url: str | None = field(default=None, repr=False)
@@ -162,6 +163,7 @@ def load_settings(
             "RCM_REQUESTS_PER_MINUTE", env.get("RCM_REQUESTS_PER_MINUTE", "60")
         ),
         review_lease_s=_int("RCM_REVIEW_LEASE_S", env.get("RCM_REVIEW_LEASE_S", "900"), 10),
+        worker_lease_s=_int("RCM_WORKER_LEASE_S", env.get("RCM_WORKER_LEASE_S", "15"), 2),
         database_url=_database_url("RCM_DATABASE_URL", env.get("RCM_DATABASE_URL")),
         vault_url=_database_url("RCM_VAULT_URL", env.get("RCM_VAULT_URL")),
         webhook_secret=_webhook_secret(env.get("RCM_WEBHOOK_SECRET")),

@@ -216,6 +216,8 @@ class Store:
         self.path = path
         self.url = url
         self.vault_url: str | None = None
+        # How long a worker owns a claimed outbox row or a received update (RCM_WORKER_LEASE_S).
+        self.lease_s = 15.0
         self.clock = clock
         self.key_cache: OrderedDict[str, bytes] = OrderedDict()
         self._lock = asyncio.Lock()

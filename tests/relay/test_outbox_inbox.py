@@ -68,12 +68,12 @@ async def test_recover_in_flight_puts_sending_back(
     second = await _enqueue(store, family.person_id, {"n": 2})
     assert [i.id for i in await outbox.claim_due(store, limit=1)] == [first]
     # crash: the process restarts with one row in flight (on PostgreSQL, once its lease ended)
-    clock.advance(seconds=outbox.LEASE_S + 1)
+    clock.advance(seconds=store.lease_s + 1)
     assert await outbox.recover_in_flight(store) == 1
     assert (await _row(store, first))["state"] == "pending"
     assert [i.payload for i in await outbox.claim_due(store)] == [{"n": 1}, {"n": 2}]
     assert (await _row(store, second))["state"] == "sending"
-    clock.advance(seconds=outbox.LEASE_S + 1)
+    clock.advance(seconds=store.lease_s + 1)
     assert await outbox.recover_in_flight(store) == 2
 
 
@@ -90,7 +90,7 @@ async def test_with_several_workers_a_row_in_flight_is_taken_over_only_after_its
     assert await outbox.recover_in_flight(store) == 0
     assert await outbox.claim_due(store) == []
     # Then once the lease ended the row is claimed again, once
-    clock.advance(seconds=outbox.LEASE_S + 1)
+    clock.advance(seconds=store.lease_s + 1)
     assert [i.payload for i in await outbox.claim_due(store)] == [{"n": 1}]
     assert await outbox.claim_due(store) == []
 
@@ -103,7 +103,7 @@ async def test_an_update_whose_worker_died_is_taken_over_after_its_lease(
     # When others look for abandoned updates while the lease runs: nothing
     assert await inbox.claim_stale(store) == []
     # Then after the lease one of them takes it (once), still pending until handled
-    clock.advance(seconds=inbox.LEASE_S + 1)
+    clock.advance(seconds=store.lease_s + 1)
     assert await inbox.claim_stale(store) == [(41, b'{"update_id": 41}')]
     assert await inbox.claim_stale(store) == []
     assert await inbox.pending(store) == [(41, b'{"update_id": 41}')]
