@@ -24,6 +24,7 @@ BENCHMARKS: dict[str, str] = {
     "store": "bench.store_bench",
     "bot": "bench.bot_bench",
     "delivery": "bench.delivery_bench",
+    "priority": "bench.priority_bench",
 }
 # Generous ceilings so that a hung benchmark cannot hold the runner forever.
 TIMEOUT_S = {"quick": 180.0, "full": 3600.0}
