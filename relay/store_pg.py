@@ -193,17 +193,23 @@ class PostgresBackend:
 
     # -- schema ---------------------------------------------------------------------------
     async def version(self) -> int:
-        await self._data.conn.execute(
-            "CREATE TABLE IF NOT EXISTS rcm_schema (id INTEGER PRIMARY KEY CHECK (id = 1),"
-            " version INTEGER NOT NULL)"
-        )
+        # Workers starting together: CREATE ... IF NOT EXISTS can still collide, so one at
+        # a time (the lock ends with the transaction).
+        async with self._data.conn.transaction():
+            await self._data.conn.execute(f"SELECT pg_advisory_xact_lock({STORE_LOCK})")
+            await self._data.conn.execute(
+                "CREATE TABLE IF NOT EXISTS rcm_schema (id INTEGER PRIMARY KEY CHECK (id = 1),"
+                " version INTEGER NOT NULL)"
+            )
         value = await self._data.conn.fetchval("SELECT version FROM rcm_schema WHERE id = 1")
         return int(value or 0)
 
     async def prepare_vault(self, statements: Sequence[str]) -> None:
-        for statement in statements:
-            for ddl in ddl_for_postgres(statement):
-                await self._vault.conn.execute(ddl)
+        async with self._vault.conn.transaction():
+            await self._vault.conn.execute(f"SELECT pg_advisory_xact_lock({STORE_LOCK})")
+            for statement in statements:
+                for ddl in ddl_for_postgres(statement):
+                    await self._vault.conn.execute(ddl)
 
     async def migrate_one(self, statements: Sequence[str], version: int) -> bool:
         """Apply one migration unless another worker did; return whether it was applied."""

@@ -7,6 +7,7 @@ string the demo's people typed, as for the SQLite files in tests/security.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -16,6 +17,7 @@ import pytest
 
 from relay.crypto import KeyRing
 from relay.errors import ConfigError
+from relay.migrations import MIGRATIONS
 from relay.settings import load_settings
 from relay.store import Store
 from relay.store_pg import redact_url, vault_url_for
@@ -105,3 +107,26 @@ def test_settings_never_show_the_url_and_refuse_other_schemes() -> None:
     with pytest.raises(ConfigError, match="expected a postgresql:// URL") as refused:
         load_settings({"RCM_DATABASE_URL": "mysql://u:TopSecret@h/d"})
     assert "TopSecret" not in str(refused.value)
+
+
+async def test_workers_starting_together_on_a_new_database_all_open_it(
+    pg_cluster: Cluster, tmp_path: Path
+) -> None:
+    # Given a new database and three workers starting at the same moment
+    url, vault_url = pg_cluster.create_database("together")
+    keys = KeyRing.load_or_create(tmp_path / "keys" / "master.json")
+    opened = await asyncio.gather(*(
+        Store.open(tmp_path / "x.sqlite3", keys, url=url, vault_url=vault_url)
+        for _ in range(3)
+    ))
+    # Then each opened it, and the schema was migrated once, to the end
+    try:
+        versions = [await s.migrate() for s in opened]
+        assert versions == [len(MIGRATIONS)] * 3
+        async with opened[0].tx() as tx:
+            row = await tx.one("SELECT COUNT(*) AS n FROM rcm_schema")
+        assert row is not None
+        assert row["n"] == 1
+    finally:
+        for s in opened:
+            await s.close()
