@@ -35,7 +35,6 @@ from relay.crypto import (
 )
 from relay.errors import ConfigError, CryptoError
 from relay.migrations import MIGRATIONS, VAULT_AUDIT_HEAD, VAULT_SCHEMA
-from relay.store_pg import PostgresBackend, is_postgres_url
 from relay.store_sqlite import SqliteBackend
 
 log = logging.getLogger("relay.store")
@@ -255,8 +254,10 @@ class Store:
         """Open (creating and migrating as needed) the database: ``url`` if PostgreSQL,
         else the SQLite file at ``path``."""
         db: Backend
-        if is_postgres_url(url):
-            assert url is not None
+        if url and url.startswith(("postgresql://", "postgres://")):
+            # Imported here: a SQLite installation never loads asyncpg (a faster start).
+            from relay.store_pg import PostgresBackend
+
             db = await PostgresBackend.connect(url, vault_url)
         elif url:
             raise ConfigError("RCM_DATABASE_URL: only postgresql:// URLs are supported")

@@ -39,10 +39,6 @@ _TEXT = frozenset({"text", "varchar", "bpchar", "name"})
 _INTS = frozenset({"int2", "int4", "int8"})
 
 
-def is_postgres_url(url: str | None) -> bool:
-    return bool(url) and urlsplit(url or "").scheme in {"postgres", "postgresql"}
-
-
 def redact_url(url: str) -> str:
     """Return the URL with its password replaced, for messages and logs."""
     parts = urlsplit(url)
