@@ -144,7 +144,10 @@ async def start_bot(
     app = build_application(settings)
     svc = await open_services(settings, clock=clock, checker=checker)
     app.bot_data.services = svc
-    dispatcher = OutboxDispatcher(app.bot, svc.store)
+    # Long polling is one process by nature (Telegram refuses a second getUpdates), so is
+    # SQLite (rcm run holds the data folder); webhook workers on PostgreSQL may be several.
+    shared = webhook is not None and svc.store.kind != "sqlite"
+    dispatcher = OutboxDispatcher(app.bot, svc.store, shared=shared)
     poller: UpdateFeed = (
         DurableWebhook(app, svc.store, webhook)
         if webhook is not None

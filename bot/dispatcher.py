@@ -55,12 +55,14 @@ class OutboxDispatcher:
         batch: int = 60,
         idle_s: float = 1.0,
         on_sent: Callable[[OutboxItem], None] | None = None,
+        shared: bool = False,
     ) -> None:
         self.bot = bot
         self.store = store
         self.batch = batch
         self.idle_s = idle_s
         self.on_sent = on_sent
+        self.shared = shared  # other workers send from the same outbox
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.sent = 0
@@ -82,13 +84,13 @@ class OutboxDispatcher:
 
     async def run(self) -> None:
         """Send until cancelled."""
-        recovered = await outbox.recover_in_flight(self.store)
+        recovered = await outbox.recover_in_flight(self.store, alone=not self.shared)
         if recovered:
             log.info(
                 "outbox: %d notifications were in flight at the last stop; resending", recovered
             )
         while True:
-            items = await outbox.claim_due(self.store, self.batch)
+            items = await outbox.claim_due(self.store, self.batch, take_over=self.shared)
             if items:
                 await asyncio.gather(*(self._send(item) for item in items))
                 continue

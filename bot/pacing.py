@@ -3,9 +3,9 @@
 Telegram allows a bot about 30 messages a second overall. Answers to what a person just did
 (a button, a command, a step of composing) and bulk notifications from the outbox share
 that budget; in arrival order, a family pressing a button during a burst of 10,000
-notifications waits behind all of them. Here each slot of the pace goes to the oldest
-waiting answer if there is one, else to the oldest waiting notification: the bulk still
-drains at whatever the answers leave.
+notifications waits behind all of them. Here, once the bucket is empty, each new token goes
+to the oldest waiting answer if there is one, else to the oldest waiting notification: the
+bulk still drains at whatever the answers leave.
 """
 
 from __future__ import annotations
@@ -17,22 +17,30 @@ from collections import deque
 
 
 class PriorityPacer:
-    """Hands out one slot every ``1 / per_second`` seconds, interactive requests first."""
+    """A token bucket of ``per_second`` tokens a second (one second's worth may be used at
+    once, as Telegram allows); when it is empty, waiting answers get tokens before bulk."""
 
     def __init__(self, per_second: float, *, priority: bool = True) -> None:
-        self.interval = 1.0 / per_second
+        self.rate = per_second
+        self.capacity = max(per_second, 1.0)
         # False reproduces arrival order (benchmarks compare against it).
         self.priority = priority
-        self._next = 0.0
+        self._tokens = self.capacity
+        self._at = time.monotonic()
         self._interactive: deque[asyncio.Future[None]] = deque()
         self._bulk: deque[asyncio.Future[None]] = deque()
         self._runner: asyncio.Task[None] | None = None
 
-    async def acquire(self, *, interactive: bool) -> None:
-        """Wait for this request's slot."""
+    def _refill(self) -> None:
         now = time.monotonic()
-        if now >= self._next and not self._interactive and not self._bulk:
-            self._next = now + self.interval  # nobody waits: go at once
+        self._tokens = min(self.capacity, self._tokens + (now - self._at) * self.rate)
+        self._at = now
+
+    async def acquire(self, *, interactive: bool) -> None:
+        """Wait for this request's token."""
+        self._refill()
+        if self._tokens >= 1 and not self._interactive and not self._bulk:
+            self._tokens -= 1  # nobody waits: go at once
             return
         slot: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         queue = self._interactive if interactive and self.priority else self._bulk
@@ -43,15 +51,18 @@ class PriorityPacer:
 
     async def _hand_out(self) -> None:
         while self._interactive or self._bulk:
-            # Always yield, even when late: an answer queued meanwhile takes the next slot.
-            await asyncio.sleep(max(self._next - time.monotonic(), 0.0))
+            self._refill()
+            # Always yield, even with a token at hand: an answer queued meanwhile goes next.
+            await asyncio.sleep(max((1 - self._tokens) / self.rate, 0.0))
+            self._refill()
+            if self._tokens < 1:
+                continue
             queue = self._interactive or self._bulk
             slot = queue.popleft()
             if slot.done():  # its request was cancelled while waiting
                 continue
             slot.set_result(None)
-            # A slot missed by a late wake-up may be caught up, but never a whole second.
-            self._next = max(self._next, time.monotonic() - 0.1) + self.interval
+            self._tokens -= 1
 
     async def close(self) -> None:
         if self._runner is not None:

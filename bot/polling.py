@@ -51,6 +51,7 @@ class UpdateFeed(ABC):
         self._tasks: set[asyncio.Task[None]] = set()
         self._runner: asyncio.Task[None] | None = None
         self._sweeper: asyncio.Task[None] | None = None
+        self.shared = False  # other workers feed from the same inbox (webhook, PostgreSQL)
         self.handled = 0
         self.ready = asyncio.Event()  # set once updates can come in
 
@@ -87,12 +88,12 @@ class UpdateFeed(ABC):
     async def replay_pending(self) -> None:
         """Handle what was stored but not handled before the last stop (and forget old ids).
 
-        With SQLite this process is alone: everything pending was left by its last run. On
-        PostgreSQL other workers are handling theirs: take only updates whose lease ended,
-        now and every few seconds (a worker may die and never come back).
+        A poller, or anything on SQLite, is alone: everything pending was left by its last
+        run. Webhook workers on PostgreSQL may be several, each handling its own: take only
+        updates whose lease ended, now and every few seconds (a worker may die for good).
         """
         await inbox.prune(self.store)
-        if self.store.kind == "sqlite":
+        if not self.shared:
             left = await inbox.pending(self.store)
         else:
             left = await inbox.claim_stale(self.store)

@@ -51,15 +51,16 @@ async def enqueue(tx: Tx, person_id: str, payload: dict[str, Any]) -> int:
     return outbox_id
 
 
-async def recover_in_flight(store: Store) -> int:
+async def recover_in_flight(store: Store, *, alone: bool = True) -> int:
     """After a restart, put rows that were being sent back in the queue; return how many.
 
-    SQLite has one process (``rcm run`` holds the data folder): every row in flight was
-    ours. On PostgreSQL other workers may be sending theirs: only rows whose lease ended go
-    back (``claim_due`` also takes those, so a dead worker's rows never wait for a restart).
+    A process ``alone`` on its outbox (SQLite: ``rcm run`` holds the data folder; long
+    polling) knows every row in flight was its own. Webhook workers on PostgreSQL may be
+    sending theirs: only rows whose lease ended go back (``claim_due`` also takes those, so
+    a dead worker's rows never wait for a restart).
     """
     async with store.tx() as tx:
-        if store.kind == "sqlite":
+        if alone:
             return await tx.execute(
                 "UPDATE outbox SET state = 'pending' WHERE state = 'sending'"
             )
@@ -69,8 +70,13 @@ async def recover_in_flight(store: Store) -> int:
         )
 
 
-async def claim_due(store: Store, limit: int = 50) -> list[OutboxItem]:
-    """Mark up to ``limit`` due rows as being sent and return them, oldest first."""
+async def claim_due(
+    store: Store, limit: int = 50, *, take_over: bool = False
+) -> list[OutboxItem]:
+    """Mark up to ``limit`` due rows as being sent and return them, oldest first.
+
+    ``take_over``: also rows another worker claimed and did not finish within its lease.
+    """
     items: list[OutboxItem] = []
     async with store.tx() as tx:
         rows = await tx.all(
@@ -80,8 +86,8 @@ async def claim_due(store: Store, limit: int = 50) -> list[OutboxItem]:
             " OR (o.state = 'sending' AND o.lease_until < ?) ORDER BY o.id LIMIT ?"
             # Several workers: each takes rows no other has locked (SQLite drops this).
             " FOR UPDATE OF o SKIP LOCKED",
-            # One SQLite process takes back its own rows only at restart (recover_in_flight).
-            (tx.now(), "" if store.kind == "sqlite" else tx.now(), limit),
+            # A process alone takes back its own rows only at restart (recover_in_flight).
+            (tx.now(), tx.now() if take_over else "", limit),
         )
         # How long this worker owns the rows; if it dies, another takes them after this.
         lease = iso(tx.clock.now() + dt.timedelta(seconds=store.lease_s))
