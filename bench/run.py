@@ -25,6 +25,8 @@ BENCHMARKS: dict[str, str] = {
     "bot": "bench.bot_bench",
     "delivery": "bench.delivery_bench",
     "console": "bench.console_bench",
+    "priority": "bench.priority_bench",
+    "workers": "bench.workers_bench",
 }
 # Generous ceilings so that a hung benchmark cannot hold the runner forever.
 TIMEOUT_S = {"quick": 180.0, "full": 3600.0}

@@ -160,7 +160,8 @@ async def _fill_store(store: Store, plan: list[dict[str, Any]]) -> None:
         await tx.execute(
             "INSERT INTO roles(person_id, role, site_code, languages, granted_by, granted_at)"
             " VALUES ('p_reviewer', 'reviewer', '', ?, 'bench', ?)", (",".join(READS), now))
-    await store.conn.execute("ANALYZE")
+    async with store.tx() as tx:
+        await tx.execute("ANALYZE")
     await store.checkpoint()
     store.key_cache.clear()
 
@@ -296,7 +297,7 @@ async def _measure_store(
             "list_for": await _timed(status, samples),
             "export_select": await _timed(export, max(8, samples // 10))}
     approved_per_site = await _store_export(store, SITES[0])
-    schema = await _schema_of(store)
+    schema = await _schema_of(store) if store.kind == "sqlite" else []
     return ours, claims, readable, approved_per_site, schema
 
 
@@ -370,12 +371,38 @@ async def run(n: int, samples: int, workdir: Path) -> dict[str, Any]:
     }
 
 
+async def run_postgres(n: int, samples: int, workdir: Path) -> dict[str, Any]:
+    """The same data and calls on PostgreSQL (a throwaway cluster started for the run)."""
+    from tests.pgcluster import start_cluster
+
+    cluster = start_cluster()
+    try:
+        url, vault_url = cluster.create_database("bench")
+        plan = _plan(n)
+        keys = KeyRing.load_or_create(workdir / "pgkeys" / "master.key")
+        families = sorted({m["family"] for m in plan})
+        store = await Store.open(workdir / "unused.sqlite3", keys, url=url, vault_url=vault_url)
+        try:
+            t0 = time.perf_counter()
+            await _fill_store(store, plan)
+            gen_s = time.perf_counter() - t0
+            ours, *_ = await _measure_store(store, families, samples, random.Random(5))
+        finally:
+            await store.close()
+    finally:
+        cluster.stop()
+    return {"what": "the same store, data and calls on PostgreSQL (local cluster, fsync off)",
+            "generate_s": round(gen_s, 1), **ours}
+
+
 def main(argv: list[str] | None = None) -> None:
     """Measure and print the JSON figures."""
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--quick", action="store_true", help="20,000 messages instead of 1,000,000")
     ap.add_argument("--messages", type=int, default=None, help="number of messages")
     ap.add_argument("--samples", type=int, default=None, help="calls timed per query")
+    ap.add_argument("--postgres", action="store_true",
+                    help="also measure on a throwaway PostgreSQL cluster (Debian's binaries)")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(name)s: %(message)s")
     logging.getLogger("aiosqlite").setLevel(logging.WARNING)
@@ -383,6 +410,8 @@ def main(argv: list[str] | None = None) -> None:
     samples = args.samples or (200 if args.quick else 500)
     with tempfile.TemporaryDirectory(prefix="rcm-bench-store-") as tmp:
         result = asyncio.run(run(n, samples, Path(tmp)))
+        if args.postgres:
+            result["postgresql"] = asyncio.run(run_postgres(n, samples, Path(tmp)))
     print(json.dumps(result, indent=2))
 
 

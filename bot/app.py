@@ -75,7 +75,14 @@ async def open_services(
     keys = KeyRing.load_or_create(settings.resolved_key_file)
     sites: dict[str, Site] = load_sites(settings.sites_file)
     engine = checker or RuleEngine.load(settings.rules_file)
-    store = await Store.open(settings.db_path, keys, clock=clock)
+    store = await Store.open(
+        settings.db_path,
+        keys,
+        clock=clock,
+        url=settings.database_url,
+        vault_url=settings.vault_url,
+    )
+    store.lease_s = float(settings.worker_lease_s)
     try:
         await roles.bootstrap_admins(store, settings.admin_ids)
     except BaseException:
@@ -159,7 +166,10 @@ async def start_bot(
     app = build_application(settings)
     svc = await open_services(settings, clock=clock, checker=checker)
     app.bot_data.services = svc
-    dispatcher = OutboxDispatcher(app.bot, svc.store)
+    # Long polling is one process by nature (Telegram refuses a second getUpdates), so is
+    # SQLite (rcm run holds the data folder); webhook workers on PostgreSQL may be several.
+    shared = webhook is not None and svc.store.kind != "sqlite"
+    dispatcher = OutboxDispatcher(app.bot, svc.store, shared=shared)
     poller: UpdateFeed = (
         DurableWebhook(app, svc.store, webhook)
         if webhook is not None

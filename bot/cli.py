@@ -8,6 +8,7 @@ import json
 import logging
 import sys
 from collections.abc import Callable, Coroutine
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +38,9 @@ async def _open_store(settings: Settings) -> Any:
     from relay.store import Store
 
     keys = KeyRing.load_or_create(settings.resolved_key_file)
-    return await Store.open(settings.db_path, keys)
+    return await Store.open(
+        settings.db_path, keys, url=settings.database_url, vault_url=settings.vault_url
+    )
 
 
 async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
@@ -50,12 +53,18 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     if args.webhook_url:
         host, listen_port = args.listen
         webhook = WebhookOptions(url=args.webhook_url, host=host, port=listen_port)
+        if settings.webhook_secret:
+            webhook = replace(webhook, secret=settings.webhook_secret)
     if settings.key_in_data_dir:
         log.warning(
             "the master key (%s) is inside the data folder: whoever copies the folder can read"
             " everything; set RCM_KEY_FILE to a path elsewhere (see README, Deployment)",
             settings.resolved_key_file,
         )
+    if webhook is not None and settings.database_url:
+        # Webhook workers on PostgreSQL share the database by design (claims skip locked rows).
+        await run_until_signalled(settings, webhook)
+        return 0
     with exclusive(settings.data_dir, "rcm run"):
         await run_until_signalled(settings, webhook)
     return 0

@@ -23,7 +23,9 @@ async def _open(settings: Settings) -> Any:
     from relay.store import Store
 
     keys = KeyRing.load_or_create(settings.resolved_key_file)
-    return await Store.open(settings.db_path, keys)
+    return await Store.open(
+        settings.db_path, keys, url=settings.database_url, vault_url=settings.vault_url
+    )
 
 
 def _progress(done: int, total: int) -> None:

@@ -19,6 +19,7 @@ async def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
 
     from bot.demo import run_demo
 
+    db = {"database_url": settings.database_url, "vault_url": settings.vault_url}
     out = Path(args.out)
     try:
         await asyncio.to_thread(out.mkdir, parents=True, exist_ok=True)
@@ -30,10 +31,12 @@ async def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
             f"--out {out}: cannot write there ({why}); give a folder you can write to"
         ) from None
     if os.environ.get("RCM_DATA_DIR"):
-        return await run_demo(out, settings.data_dir, interactive=args.interactive)
+        return await run_demo(out, settings.data_dir, interactive=args.interactive, **db)
     # A demo never touches real data: a fresh temporary folder otherwise.
     with tempfile.TemporaryDirectory(prefix="rcm-demo-") as tmp:
-        return await run_demo(out, Path(tmp) / "data", interactive=args.interactive)
+        return await run_demo(
+            out, Path(tmp) / "data", interactive=args.interactive, **db
+        )
 
 
 def _probe(out: Path) -> None:

@@ -277,7 +277,14 @@ async def run_story(story: Story, out_dir: Path) -> dict[str, object]:
     }
 
 
-async def run_demo(out_dir: Path, data_dir: Path, *, interactive: bool = False) -> int:
+async def run_demo(
+    out_dir: Path,
+    data_dir: Path,
+    *,
+    interactive: bool = False,
+    database_url: str | None = None,
+    vault_url: str | None = None,
+) -> int:
     """Start the sandbox and the bot, play the story, write the summary (``out_dir`` exists)."""
     say = Narrator()
     async with SandboxServer(port=0) as sandbox:
@@ -287,6 +294,8 @@ async def run_demo(out_dir: Path, data_dir: Path, *, interactive: bool = False) 
             data_dir=data_dir,
             admin_ids=(ADMIN_ID,),
             requests_per_minute=600,
+            database_url=database_url,
+            vault_url=vault_url,
         )
         running = await start_bot(settings, poll_timeout_s=1)
         say("system", f"sandbox Bot API on {sandbox.api_root}; bot started; data in {data_dir}")

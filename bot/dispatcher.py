@@ -20,7 +20,7 @@ from telegram.ext import ExtBot
 
 from bot.i18n.catalog import translator
 from bot.notify import render
-from bot.ratelimit import retry_after_s
+from bot.ratelimit import BULK, retry_after_s
 from relay import messages, outbox
 from relay.outbox import OutboxItem
 from relay.store import Store
@@ -29,8 +29,8 @@ log = logging.getLogger("bot.dispatcher")
 
 MAX_BACKOFF_S = 300.0
 # The outbox retries by rescheduling the row (other chats go on meanwhile), so the request
-# limiter must not also retry in place.
-NO_RETRY = 0
+# limiter must not also retry in place; and its sends give way to answers to people.
+NO_RETRY = BULK
 # Telegram allows about one message per second in one chat: the dispatcher paces each chat
 # itself rather than learn the limit from 429s (which would hold up the batch).
 CHAT_INTERVAL_S = 1.0
@@ -55,12 +55,14 @@ class OutboxDispatcher:
         batch: int = 60,
         idle_s: float = 1.0,
         on_sent: Callable[[OutboxItem], None] | None = None,
+        shared: bool = False,
     ) -> None:
         self.bot = bot
         self.store = store
         self.batch = batch
         self.idle_s = idle_s
         self.on_sent = on_sent
+        self.shared = shared  # other workers send from the same outbox
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.sent = 0
@@ -82,13 +84,13 @@ class OutboxDispatcher:
 
     async def run(self) -> None:
         """Send until cancelled."""
-        recovered = await outbox.recover_in_flight(self.store)
+        recovered = await outbox.recover_in_flight(self.store, alone=not self.shared)
         if recovered:
             log.info(
                 "outbox: %d notifications were in flight at the last stop; resending", recovered
             )
         while True:
-            items = await outbox.claim_due(self.store, self.batch)
+            items = await outbox.claim_due(self.store, self.batch, take_over=self.shared)
             if items:
                 await asyncio.gather(*(self._send(item) for item in items))
                 continue

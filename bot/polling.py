@@ -26,6 +26,7 @@ from relay import inbox
 from relay.store import Store
 
 log = logging.getLogger("bot.polling")
+SWEEP_S = 2.0  # how often a PostgreSQL worker looks for updates a dead worker left
 
 
 def _user_key(update: Update) -> int:
@@ -64,6 +65,8 @@ class UpdateFeed(ABC):
         self._locks: dict[int, asyncio.Lock] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._runner: asyncio.Task[None] | None = None
+        self._sweeper: asyncio.Task[None] | None = None
+        self.shared = False  # other workers feed from the same inbox (webhook, PostgreSQL)
         self.handled = 0
         self.ready = asyncio.Event()  # set once updates can come in
 
@@ -89,19 +92,38 @@ class UpdateFeed(ABC):
 
     async def stop(self) -> None:
         """Stop receiving, and let the updates being handled finish."""
-        if self._runner is not None:
-            self._runner.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._runner
+        for task in (self._runner, self._sweeper):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
 
     async def replay_pending(self) -> None:
-        """Handle what was stored but not handled before the last stop (and forget old ids)."""
+        """Handle what was stored but not handled before the last stop (and forget old ids).
+
+        A poller, or anything on SQLite, is alone: everything pending was left by its last
+        run. Webhook workers on PostgreSQL may be several, each handling its own: take only
+        updates whose lease ended, now and every few seconds (a worker may die for good).
+        """
         await inbox.prune(self.store)
-        for update_id, raw in await inbox.pending(self.store):
+        if not self.shared:
+            left = await inbox.pending(self.store)
+        else:
+            left = await inbox.claim_stale(self.store)
+            if self._sweeper is None:
+                self._sweeper = asyncio.create_task(self._sweep(), name="inbox-sweeper")
+        for update_id, raw in left:
             log.info("replaying update %d left from the last run", update_id)
             self._spawn(update_id, raw)
+
+    async def _sweep(self) -> None:
+        while True:
+            await asyncio.sleep(SWEEP_S)
+            for update_id, raw in await inbox.claim_stale(self.store):
+                log.info("taking over update %d from a worker that stopped", update_id)
+                self._spawn(update_id, raw)
 
     def _spawn(self, update_id: int, raw: bytes) -> None:
         task = asyncio.create_task(self._handle(update_id, raw))

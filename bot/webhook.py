@@ -50,6 +50,7 @@ class DurableWebhook(UpdateFeed):
         self, app: Application[Any, Any, Any, Any, Any, Any], store: Store, options: WebhookOptions
     ) -> None:
         super().__init__(app, store)
+        self.shared = store.kind != "sqlite"
         self.options = options
         self._runner_web: web.AppRunner | None = None
         self.port: int | None = None

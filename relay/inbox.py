@@ -15,9 +15,11 @@ one commit of the database, as before.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Mapping
 
+from relay.clock import iso
 from relay.crypto import blob_key_id, field_ad, open_sealed, seal
 from relay.errors import CryptoError
 from relay.people import tg_index
@@ -74,9 +76,9 @@ async def store_updates(
             sender = tg_index(tx, who) if who else None
             blob = await _seal(tx, update_id, raw, sender)
             await tx.execute(
-                "INSERT INTO inbox(update_id, payload_enc, received_at, sender_index)"
-                " VALUES (?, ?, ?, ?)",
-                (update_id, blob, tx.now(), sender),
+                "INSERT INTO inbox(update_id, payload_enc, received_at, sender_index,"
+                " lease_until) VALUES (?, ?, ?, ?, ?)",
+                (update_id, blob, tx.now(), sender, _lease(tx.clock.now(), store.lease_s)),
             )
             fresh.append(update_id)
         next_offset = max(u for u, _ in updates) + 1
@@ -101,6 +103,35 @@ async def pending(store: Store) -> list[tuple[int, bytes]]:
                 out.append((r["update_id"], await _open(tx, r["update_id"], r["payload_enc"])))
             except CryptoError:
                 # Its key is gone (its family erased meanwhile): it can never be handled.
+                log.warning("update %d cannot be opened; dropped", r["update_id"])
+                await _drop(tx, r["update_id"])
+        return out
+
+
+def _lease(now: dt.datetime, lease_s: float) -> str:
+    # How long a worker owns an update it received (Store.lease_s); if it dies, another
+    # worker handles the update once this has passed (PostgreSQL, several workers).
+    return iso(now + dt.timedelta(seconds=lease_s))
+
+
+async def claim_stale(store: Store, limit: int = 100) -> list[tuple[int, bytes]]:
+    """Take over pending updates whose lease ended (their worker died); renew the lease."""
+    async with store.tx() as tx:
+        rows = await tx.all(
+            "SELECT update_id, payload_enc FROM inbox WHERE state = 'pending'"
+            " AND (lease_until IS NULL OR lease_until < ?) ORDER BY update_id LIMIT ?"
+            " FOR UPDATE SKIP LOCKED",
+            (tx.now(), limit),
+        )
+        lease = _lease(tx.clock.now(), store.lease_s)
+        out: list[tuple[int, bytes]] = []
+        for r in rows:
+            await tx.execute(
+                "UPDATE inbox SET lease_until = ? WHERE update_id = ?", (lease, r["update_id"])
+            )
+            try:
+                out.append((r["update_id"], await _open(tx, r["update_id"], r["payload_enc"])))
+            except CryptoError:
                 log.warning("update %d cannot be opened; dropped", r["update_id"])
                 await _drop(tx, r["update_id"])
         return out

@@ -122,7 +122,7 @@ async def _count_today(tx: Tx, person_id: str, name: str, limit: int) -> None:
         raise RateLimited(name, (tomorrow - now).total_seconds())
     await tx.execute(
         "INSERT INTO counters(person_id, name, window, count) VALUES (?, ?, ?, 1)"
-        " ON CONFLICT(person_id, name, window) DO UPDATE SET count = count + 1",
+        " ON CONFLICT(person_id, name, window) DO UPDATE SET count = counters.count + 1",
         (person_id, name, day),
     )
 

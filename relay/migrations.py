@@ -232,6 +232,13 @@ MIGRATIONS: list[str] = [
     -- This index covers the query, so it counts from the index alone.
     CREATE INDEX messages_backlog ON messages(state, site_code, lang, submitted_at, due_at);
     """,
+    # several workers on one PostgreSQL database: an outbox row being sent and an inbox
+    # update being handled are leased, so that when a worker dies another takes them over
+    # once the lease ends, and never while the owner is alive.
+    """
+    ALTER TABLE outbox ADD COLUMN lease_until TEXT;
+    ALTER TABLE inbox ADD COLUMN lease_until TEXT;
+    """,
 ]
 
 VAULT_SCHEMA = """

@@ -39,11 +39,11 @@ class OutboxItem:
 async def enqueue(tx: Tx, person_id: str, payload: dict[str, Any]) -> int:
     """Queue a notification for ``person_id`` inside the caller's transaction."""
     now = tx.now()
-    await tx.execute(
-        "INSERT INTO outbox(person_id, payload_enc, not_before, created_at) VALUES (?, x'', ?, ?)",
+    row = await tx.one(
+        "INSERT INTO outbox(person_id, payload_enc, not_before, created_at) VALUES (?, x'', ?, ?)"
+        " RETURNING id",
         (person_id, now, now),
     )
-    row = await tx.one("SELECT last_insert_rowid() AS id")
     assert row is not None
     outbox_id = int(row["id"])
     blob = await tx.seal_for(person_id, "outbox", "payload", str(outbox_id), payload)
@@ -51,22 +51,46 @@ async def enqueue(tx: Tx, person_id: str, payload: dict[str, Any]) -> int:
     return outbox_id
 
 
-async def recover_in_flight(store: Store) -> int:
-    """After a restart, put rows that were being sent back in the queue; return how many."""
+async def recover_in_flight(store: Store, *, alone: bool = True) -> int:
+    """After a restart, put rows that were being sent back in the queue; return how many.
+
+    A process ``alone`` on its outbox (SQLite: ``rcm run`` holds the data folder; long
+    polling) knows every row in flight was its own. Webhook workers on PostgreSQL may be
+    sending theirs: only rows whose lease ended go back (``claim_due`` also takes those, so
+    a dead worker's rows never wait for a restart).
+    """
     async with store.tx() as tx:
-        return await tx.execute("UPDATE outbox SET state = 'pending' WHERE state = 'sending'")
+        if alone:
+            return await tx.execute(
+                "UPDATE outbox SET state = 'pending' WHERE state = 'sending'"
+            )
+        return await tx.execute(
+            "UPDATE outbox SET state = 'pending' WHERE state = 'sending' AND lease_until < ?",
+            (tx.now(),),
+        )
 
 
-async def claim_due(store: Store, limit: int = 50) -> list[OutboxItem]:
-    """Mark up to ``limit`` due rows as being sent and return them, oldest first."""
+async def claim_due(
+    store: Store, limit: int = 50, *, take_over: bool = False
+) -> list[OutboxItem]:
+    """Mark up to ``limit`` due rows as being sent and return them, oldest first.
+
+    ``take_over``: also rows another worker claimed and did not finish within its lease.
+    """
     items: list[OutboxItem] = []
     async with store.tx() as tx:
         rows = await tx.all(
             "SELECT o.id, o.person_id, o.payload_enc, o.attempts, p.chat_enc, p.lang"
             " FROM outbox o JOIN people p ON p.id = o.person_id"
-            " WHERE o.state = 'pending' AND o.not_before <= ? ORDER BY o.id LIMIT ?",
-            (tx.now(), limit),
+            " WHERE (o.state = 'pending' AND o.not_before <= ?)"
+            " OR (o.state = 'sending' AND o.lease_until < ?) ORDER BY o.id LIMIT ?"
+            # Several workers: each takes rows no other has locked (SQLite drops this).
+            " FOR UPDATE OF o SKIP LOCKED",
+            # A process alone takes back its own rows only at restart (recover_in_flight).
+            (tx.now(), tx.now() if take_over else "", limit),
         )
+        # How long this worker owns the rows; if it dies, another takes them after this.
+        lease = iso(tx.clock.now() + dt.timedelta(seconds=store.lease_s))
         for row in rows:
             payload = await tx.open_json_for(
                 row["person_id"], "outbox", "payload", str(row["id"]), row["payload_enc"]
@@ -77,7 +101,10 @@ async def claim_due(store: Store, limit: int = 50) -> list[OutboxItem]:
                     row["person_id"], "people", "chat", row["person_id"], row["chat_enc"]
                 )
                 chat = int(raw)
-            await tx.execute("UPDATE outbox SET state = 'sending' WHERE id = ?", (row["id"],))
+            await tx.execute(
+                "UPDATE outbox SET state = 'sending', lease_until = ? WHERE id = ?",
+                (lease, row["id"]),
+            )
             items.append(
                 OutboxItem(
                     row["id"], row["person_id"], payload, row["attempts"], chat, row["lang"]

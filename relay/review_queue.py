@@ -179,7 +179,7 @@ async def claim_next(store: Store, *, reviewer_id: str | None, lease_s: int) -> 
         scope, params = _scope_sql(grants)
         order = (
             f" AND ({scope}) ORDER BY CASE WHEN due_at < ? THEN 0 ELSE 1 END,"
-            " submitted_at LIMIT 1"
+            " submitted_at LIMIT 1 FOR UPDATE SKIP LOCKED"
         )
         if Role.SENIOR in {g.role for g in grants}:
             # Never the senior's own escalation or override proposal (four eyes).

@@ -37,6 +37,12 @@ class Settings:
     review_lease_s: int = 900
     # Where staff open the web console (login links point there; https makes cookies Secure).
     console_url: str = "http://127.0.0.1:8088"
+    worker_lease_s: int = 15
+    # None: the SQLite file in the data dir. Kept out of repr: the URL may hold a password.
+    database_url: str | None = field(default=None, repr=False)
+    vault_url: str | None = field(default=None, repr=False)
+    # Shared by the webhook workers behind one URL (each would otherwise make its own).
+    webhook_secret: str | None = field(default=None, repr=False)
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -123,6 +129,22 @@ def _existing_file(name: str, raw: str) -> Path:
     return path
 
 
+def _database_url(name: str, raw: str | None) -> str | None:
+    if not raw:
+        return None
+    if not raw.startswith(("postgresql://", "postgres://")):
+        # Never echo the value: it may hold a password.
+        raise ConfigError(f"{name}: expected a postgresql:// URL")
+    return raw
+
+
+def _webhook_secret(raw: str | None) -> str | None:
+    # Telegram's rule for secret_token: 1-256 characters A-Z, a-z, 0-9, _ and -.
+    if raw and not re.fullmatch(r"[A-Za-z0-9_-]{16,256}", raw):
+        raise ConfigError("RCM_WEBHOOK_SECRET: 16 to 256 characters of A-Z a-z 0-9 _ -")
+    return raw or None
+
+
 def load_settings(
     environ: Mapping[str, str] | None = None, env_file: Path | None = None
 ) -> Settings:
@@ -170,6 +192,10 @@ def load_settings(
         ),
         review_lease_s=_int("RCM_REVIEW_LEASE_S", env.get("RCM_REVIEW_LEASE_S", "900"), 10),
         console_url=_console_url(env.get("RCM_CONSOLE_URL", "")),
+        worker_lease_s=_int("RCM_WORKER_LEASE_S", env.get("RCM_WORKER_LEASE_S", "15"), 2),
+        database_url=_database_url("RCM_DATABASE_URL", env.get("RCM_DATABASE_URL")),
+        vault_url=_database_url("RCM_VAULT_URL", env.get("RCM_VAULT_URL")),
+        webhook_secret=_webhook_secret(env.get("RCM_WEBHOOK_SECRET")),
     )
 
 

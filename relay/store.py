@@ -1,12 +1,15 @@
-"""The store: one SQLite file (WAL) behind aiosqlite, with a key vault attached beside it.
+"""The store: one interface over SQLite (aiosqlite, the default) or PostgreSQL (asyncpg).
 
-One connection, one lock: every unit of work runs as ``async with store.tx() as tx`` and
-is serialised, because one aiosqlite connection shared by two tasks without a lock mixes
-their transactions. Writes use BEGIN IMMEDIATE so that a second process (a CLI verb next
-to the running bot) waits rather than failing half-way.
+``RCM_DATABASE_URL`` chooses: unset, the SQLite file in the data folder with the key vault
+attached beside the key file (``relay.store_sqlite``); ``postgresql://...``, a PostgreSQL
+database shared by any number of workers, with the vault in a second database
+(``relay.store_pg``). Service modules write one portable SQL dialect (``relay.sqldialect``)
+through ``Tx`` and never branch on the backend.
 
-The vault (a second SQLite file next to the key file, never in backups) holds each
-family's data key wrapped by the master key; deleting the row erases the family.
+One lock per process: every unit of work runs as ``async with store.tx() as tx`` and is
+serialised, because one connection shared by two tasks without a lock mixes their
+transactions. The vault holds each family's data key wrapped by the master key; deleting the
+row erases the family.
 """
 
 from __future__ import annotations
@@ -19,9 +22,7 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
-
-import aiosqlite
+from typing import Any, Protocol
 
 from relay.clock import Clock, iso
 from relay.crypto import (
@@ -32,14 +33,38 @@ from relay.crypto import (
     open_sealed,
     seal,
 )
-from relay.errors import CryptoError
+from relay.errors import ConfigError, CryptoError
 from relay.files import private_file
 from relay.migrations import MIGRATIONS, VAULT_AUDIT_HEAD, VAULT_SCHEMA
 from relay.sealing import SEALED_COLUMNS, upgrade_sealed_rows
+from relay.store_sqlite import SqliteBackend
 
 log = logging.getLogger("relay.store")
 
-Row = sqlite3.Row
+
+class Row(Protocol):
+    """A result row: by column name or position (sqlite3.Row, asyncpg.Record)."""
+
+    def __getitem__(self, key: str | int, /) -> Any: ...
+    def keys(self) -> Any: ...
+
+
+class Backend(Protocol):
+    """The connection layer of one backend (``relay.store_sqlite``, ``relay.store_pg``)."""
+
+    kind: str
+
+    async def execute(self, sql: str, params: Any) -> int: ...
+    async def executemany(self, sql: str, rows: Iterable[Any]) -> None: ...
+    async def all(self, sql: str, params: Any) -> list[Any]: ...
+    async def begin(self) -> None: ...
+    async def commit(self) -> None: ...
+    async def rollback(self) -> None: ...
+    async def version(self) -> int: ...
+    async def prepare_vault(self, statements: Sequence[str]) -> None: ...
+    async def migrate_one(self, statements: Sequence[str], version: int) -> bool: ...
+    async def close(self) -> None: ...
+
 # Tables whose sealed fields use a key of their own row (see Tx.key_owner); a write to such a
 # row moves its version on and re-seals all its SEALED_COLUMNS at it (see Tx.seal_for).
 PER_ROW_KEYS = frozenset({"messages"})
@@ -67,7 +92,7 @@ class Tx:
 
     def __init__(self, store: Store) -> None:
         self._store = store
-        self._conn = store.conn
+        self._db = store.db
         self.keys = store.keys
         self.clock = store.clock
         # Rows whose version this transaction moved on (see seal_for): their new version.
@@ -76,22 +101,17 @@ class Tx:
     # -- SQL ------------------------------------------------------------------------------
     async def execute(self, sql: str, params: Params = ()) -> int:
         """Run a statement; return the number of rows it changed."""
-        cursor = await self._conn.execute(sql, params)
-        count = cursor.rowcount
-        await cursor.close()
-        return count
+        return await self._db.execute(sql, params)
 
     async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
-        await self._conn.executemany(sql, rows)
+        await self._db.executemany(sql, rows)
 
     async def one(self, sql: str, params: Params = ()) -> Row | None:
-        async with self._conn.execute(sql, params) as cursor:
-            row: Row | None = await cursor.fetchone()
-            return row
+        rows = await self._db.all(sql, params)
+        return rows[0] if rows else None
 
     async def all(self, sql: str, params: Params = ()) -> list[Row]:
-        async with self._conn.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+        return await self._db.all(sql, params)
 
     def now(self) -> str:
         return iso(self.clock.now())
@@ -283,14 +303,30 @@ class Store:
     """The database of one installation."""
 
     def __init__(
-        self, conn: aiosqlite.Connection, keys: KeyRing, path: Path, clock: Clock
+        self, db: Backend, keys: KeyRing, path: Path, clock: Clock, url: str | None = None
     ) -> None:
-        self.conn = conn
+        self.db = db
         self.keys = keys
         self.path = path
+        self.url = url
+        self.vault_url: str | None = None
+        # How long a worker owns a claimed outbox row or a received update (RCM_WORKER_LEASE_S).
+        self.lease_s = 15.0
         self.clock = clock
         self.key_cache: OrderedDict[str, bytes] = OrderedDict()
         self._lock = asyncio.Lock()
+
+    @property
+    def kind(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return self.db.kind
+
+    @property
+    def conn(self) -> Any:
+        """The SQLite connection (benchmarks and tests that look under the store)."""
+        if not isinstance(self.db, SqliteBackend):
+            raise ConfigError("this store is not SQLite")
+        return self.db.conn
 
     def remember_key(self, owner_id: str, key: bytes) -> None:
         """Cache an unwrapped data key (bounded: the least recently used go first)."""
@@ -301,71 +337,50 @@ class Store:
 
     @classmethod
     async def open(
-        cls, path: Path, keys: KeyRing, *, clock: Clock | None = None, vault: Path | None = None
-    ) -> Store:
-        """Open (creating and migrating as needed) the database at ``path``."""
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        vault_path = vault or keys.path.with_name("vault.sqlite3")
-        # Encrypted fields or not, the files are nobody else's business: SQLite gives the
-        # WAL and shared-memory files the database file's permissions.
-        for own in (path, vault_path):
-            if not own.exists():
-                own.touch(mode=0o600)
-        conn = await aiosqlite.connect(path, isolation_level=None)
-        try:
-            return await cls._prepare(conn, path, keys, vault_path, clock)
-        except BaseException:
-            await conn.close()  # an open connection's thread keeps the process alive
-            raise
-
-    @classmethod
-    async def _prepare(
         cls,
-        conn: aiosqlite.Connection,
         path: Path,
         keys: KeyRing,
-        vault_path: Path,
-        clock: Clock | None,
+        *,
+        clock: Clock | None = None,
+        vault: Path | None = None,
+        url: str | None = None,
+        vault_url: str | None = None,
     ) -> Store:
-        conn.row_factory = sqlite3.Row
-        for pragma in (
-            "PRAGMA journal_mode=WAL",
-            "PRAGMA foreign_keys=ON",
-            "PRAGMA synchronous=FULL",
-            "PRAGMA secure_delete=ON",
-            "PRAGMA busy_timeout=10000",
-        ):
-            await conn.execute(pragma)
-        await conn.execute("ATTACH DATABASE ? AS vault", (str(vault_path),))
-        # The vault keeps a rollback journal with secure delete: an erased key is
-        # overwritten in place, not left behind in a WAL file.
-        await conn.execute("PRAGMA vault.journal_mode=DELETE")
-        await conn.execute("PRAGMA vault.secure_delete=ON")
-        await conn.execute(VAULT_SCHEMA)
-        await conn.execute(VAULT_AUDIT_HEAD)
-        store = cls(conn, keys, path, clock or Clock())
-        await store.migrate()
-        await store.upgrade_seals()
+        """Open (creating and migrating as needed) the database: ``url`` if PostgreSQL,
+        else the SQLite file at ``path``."""
+        db: Backend
+        if url and url.startswith(("postgresql://", "postgres://")):
+            # Imported here: a SQLite installation never loads asyncpg (a faster start).
+            from relay.store_pg import PostgresBackend
+
+            db = await PostgresBackend.connect(url, vault_url)
+        elif url:
+            raise ConfigError("RCM_DATABASE_URL: only postgresql:// URLs are supported")
+        else:
+            db = await SqliteBackend.connect(path, vault or keys.path.with_name("vault.sqlite3"))
+        try:
+            await db.prepare_vault([VAULT_SCHEMA, VAULT_AUDIT_HEAD])
+            store = cls(db, keys, path, clock or Clock(), url)
+            store.vault_url = vault_url
+            await store.migrate()
+            await store.upgrade_seals()
+        except BaseException:
+            await db.close()  # an open connection's thread keeps the process alive
+            raise
         return store
 
     async def migrate(self, target: int | None = None) -> int:
         """Apply pending migrations (up to ``target``); return the schema version."""
         goal = len(MIGRATIONS) if target is None else target
         async with self._lock:
-            row = await (await self.conn.execute("PRAGMA user_version")).fetchone()
-            version = int(row[0]) if row else 0
+            version = await self.db.version()
             while version < goal:
-                await self.conn.execute("BEGIN IMMEDIATE")
-                try:
-                    for statement in _statements(MIGRATIONS[version]):
-                        await self.conn.execute(statement)
-                    await self.conn.execute(f"PRAGMA user_version = {version + 1}")
-                    await self.conn.execute("COMMIT")
-                except BaseException:
-                    await self.conn.execute("ROLLBACK")
-                    raise
-                version += 1
-                log.info("schema migrated to version %d", version)
+                # Another worker may be migrating the same PostgreSQL database: each step
+                # re-reads the version under the store lock and skips what is done.
+                applied = await self.db.migrate_one(_statements(MIGRATIONS[version]), version)
+                version = await self.db.version()
+                if applied:
+                    log.info("schema migrated to version %d", version)
             return version
 
     async def upgrade_seals(self) -> None:
@@ -379,32 +394,31 @@ class Store:
             log.info("bound the sealed fields of %d rows to their owner", rows)
 
     async def close(self) -> None:
-        await self.conn.close()
+        await self.db.close()
 
     @asynccontextmanager
     async def tx(self) -> AsyncIterator[Tx]:
-        """Run one serialised write transaction (committed on success)."""
+        """Run one serialised transaction (committed on success)."""
         async with self._lock:
-            await self.conn.execute("BEGIN IMMEDIATE")
+            await self.db.begin()
             try:
                 yield Tx(self)
             except BaseException:
-                await self.conn.execute("ROLLBACK")
+                await self.db.rollback()
                 raise
-            await self.conn.execute("COMMIT")
+            await self.db.commit()
 
     async def backup(self, dest: Path) -> None:
         """Copy the database with SQLite's online backup (the vault is not included)."""
+        if not isinstance(self.db, SqliteBackend):
+            raise ConfigError("rcm backup: use pg_dump for a PostgreSQL database")
         # A backup holds everything but the keys: nobody else's business (0600, not umask).
         private_file(dest)
         async with self._lock:
-            target = await aiosqlite.connect(dest)
-            try:
-                await self.conn.backup(target)
-            finally:
-                await target.close()
+            await self.db.backup(dest)
 
     async def checkpoint(self) -> None:
-        """Fold the WAL back into the database file."""
-        async with self._lock:
-            await self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        """Fold the WAL back into the database file (nothing to do on PostgreSQL)."""
+        if isinstance(self.db, SqliteBackend):
+            async with self._lock:
+                await self.db.checkpoint()

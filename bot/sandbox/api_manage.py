@@ -20,6 +20,7 @@ from bot.sandbox.api import (
 )
 from bot.sandbox.limits import MAX_CAPTION_LENGTH, MAX_TEXT_LENGTH
 from bot.sandbox.state import JSON, ChatMessage, now
+from bot.sandbox.webhooks import deliverable
 
 _COMMAND_NAME_RE = re.compile(r"^[a-z0-9_]{1,32}$")
 _NOT_MODIFIED = (
@@ -222,13 +223,17 @@ async def delete_my_commands(call: Call) -> Any:
 
 @method("setWebhook")
 async def set_webhook(call: Call) -> Any:
-    """Remember a webhook URL; the sandbox does not deliver to it."""
+    """Remember a webhook URL and deliver to it when it is on loopback (bot/sandbox/webhooks)."""
     url = call.params.get_str("url") or ""
-    if url and not url.startswith("https://"):
+    if url and not (url.startswith("https://") or deliverable(url)):
         raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
     call.bot.webhook_url = url
+    call.bot.extra_settings["secret_token"] = call.params.get_str("secret_token") or ""
+    call.bot.extra_settings["max_connections"] = call.params.get_int("max_connections") or 40
     if call.params.get_bool("drop_pending_updates"):
         call.bot.updates.clear()
+    if call.world.on_webhook is not None:
+        call.world.on_webhook(call.bot)
     return True
 
 

@@ -15,6 +15,7 @@ from bot.sandbox.api import dispatch as dispatch_method
 from bot.sandbox.control import PREFIX, ControlApi
 from bot.sandbox.limits import FaultConfig, FaultInjector, FaultPlan, LimitConfig, RateLimiter
 from bot.sandbox.state import JSON, SandboxError, World
+from bot.sandbox.webhooks import WebhookDelivery
 
 log = logging.getLogger("bot.sandbox")
 
@@ -101,6 +102,8 @@ class SandboxServer:
         self.limiter = RateLimiter(LimitConfig(rate_limits=rate_limits, text_limits=text_limits))
         self.faults = FaultInjector(faults)
         self.control = ControlApi(self.state, self.limiter, self.faults)
+        self.webhooks = WebhookDelivery(self.state)
+        self.state.on_webhook = self.webhooks.watch
         self._runner: web.AppRunner | None = None
 
     @property
@@ -142,6 +145,7 @@ class SandboxServer:
 
     async def stop(self) -> None:
         """Stop listening and close open connections."""
+        await self.webhooks.close()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

@@ -6,6 +6,7 @@ import asyncio
 import re
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -259,6 +260,8 @@ class World:
         self.counters = Counters()
         self._file_seq = 0
         self._callback_seq = 0
+        # Called when a bot sets a webhook (the server's delivery loop listens here).
+        self.on_webhook: Callable[[BotState], None] | None = getattr(self, "on_webhook", None)
 
     def reset(self) -> None:
         """Forget everything, as if the server had just started."""

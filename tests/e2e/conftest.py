@@ -10,6 +10,7 @@ import pytest
 from bot.app import RunningBot, start_bot
 from bot.sandbox import SandboxClient, SandboxServer
 from relay.settings import Settings
+from tests.conftest import Database
 
 TOKEN = "123456:TESTTOKEN"
 BOT_ID = 123456
@@ -45,12 +46,15 @@ BotStarter = Callable[..., Awaitable[RunningBot]]
 
 
 @pytest.fixture
-async def bot(sandbox: SandboxServer, tmp_path: Path) -> AsyncIterator[BotStarter]:
-    """Start (and restart) the real bot against the sandbox; stopped at the end."""
+async def bot(
+    sandbox: SandboxServer, tmp_path: Path, database: Database
+) -> AsyncIterator[BotStarter]:
+    """Start (and restart) the real bot against the sandbox (on each store); stopped at the end."""
     running: list[RunningBot] = []
 
     async def start(**overrides: object) -> RunningBot:
-        settings = e2e_settings(tmp_path / "data", sandbox.api_root, **overrides)
+        on = {"database_url": database.url, "vault_url": database.vault_url}
+        settings = e2e_settings(tmp_path / "data", sandbox.api_root, **on, **overrides)
         instance = await start_bot(settings, poll_timeout_s=1)
         running.append(instance)
         return instance

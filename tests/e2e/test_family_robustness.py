@@ -145,7 +145,9 @@ async def test_update_stored_before_a_crash_is_handled_after_restart(
             "entities": [{"type": "bot_command", "offset": 0, "length": 7}],
         },
     }
-    restarted_store = await Store.open(store.path, store.keys)
+    restarted_store = await Store.open(
+        store.path, store.keys, url=store.url, vault_url=store.vault_url
+    )
     await inbox.store_updates(restarted_store, [(999_000_001, json.dumps(update).encode())])
     await restarted_store.close()
     before = len(await family.transcript())
@@ -268,7 +270,9 @@ async def test_a_replayed_step_is_asked_again_not_applied_twice(
             "from": {"id": 6501, "is_bot": False, "first_name": "Ana", "language_code": "en"},
         },
     }
-    reopened = await Store.open(store.path, store.keys)
+    reopened = await Store.open(
+        store.path, store.keys, url=store.url, vault_url=store.vault_url
+    )
     async with reopened.tx() as tx:
         await tx.execute("DELETE FROM inbox WHERE update_id = ?", (applied,))
     await inbox.store_updates(reopened, [(applied, json.dumps(update).encode())])

@@ -17,6 +17,7 @@ from relay.findings import FindingLike
 from relay.models import Site
 from relay.sites import load_sites
 from relay.store import Store
+from tests.conftest import Database
 
 
 class NoFindings:
@@ -72,8 +73,12 @@ def clock() -> FakeClock:
 
 
 @pytest_asyncio.fixture
-async def store(db_path: Path, keyring: KeyRing, clock: FakeClock) -> AsyncIterator[Store]:
-    opened = await Store.open(db_path, keyring, clock=clock)
+async def store(
+    db_path: Path, keyring: KeyRing, clock: FakeClock, database: Database
+) -> AsyncIterator[Store]:
+    opened = await Store.open(
+        db_path, keyring, clock=clock, url=database.url, vault_url=database.vault_url
+    )
     yield opened
     await opened.close()
 

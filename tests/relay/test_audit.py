@@ -57,6 +57,7 @@ async def test_empty_chain_verifies_as_zero(store: Store) -> None:
     assert await audit.verify(store) == 0
 
 
+@pytest.mark.sqlite_only
 async def test_triggers_refuse_update_and_delete(store: Store, db_path: Path, chain: int) -> None:
     conn = _raw(db_path, drop_triggers=False)
     with pytest.raises(sqlite3.IntegrityError, match="audit log is append-only"):
@@ -67,6 +68,7 @@ async def test_triggers_refuse_update_and_delete(store: Store, db_path: Path, ch
     assert await audit.verify(store) == chain
 
 
+@pytest.mark.sqlite_only
 @pytest.mark.parametrize("column", ["detail", "actor", "action", "object", "at"])
 async def test_altered_entry_is_named(
     store: Store, db_path: Path, chain: int, column: str
@@ -80,6 +82,7 @@ async def test_altered_entry_is_named(
     assert str(broken.value) == "audit entry 3: altered"
 
 
+@pytest.mark.sqlite_only
 async def test_deleted_middle_entry_is_found(store: Store, db_path: Path, chain: int) -> None:
     conn = _raw(db_path, drop_triggers=True)
     conn.execute("DELETE FROM audit WHERE seq = 3")
@@ -89,6 +92,7 @@ async def test_deleted_middle_entry_is_found(store: Store, db_path: Path, chain:
     assert (broken.value.seq, broken.value.why) == (3, "missing (next entry found is 4)")
 
 
+@pytest.mark.sqlite_only
 async def test_deleted_and_renumbered_entry_is_found(
     store: Store, db_path: Path, chain: int
 ) -> None:
@@ -102,6 +106,7 @@ async def test_deleted_and_renumbered_entry_is_found(
     assert broken.value.why == "does not follow the previous entry (removed or inserted)"
 
 
+@pytest.mark.sqlite_only
 async def test_forged_entry_inserted_in_the_middle_is_found(
     store: Store, db_path: Path, chain: int
 ) -> None:
@@ -121,6 +126,7 @@ async def test_forged_entry_inserted_in_the_middle_is_found(
     assert (broken.value.seq, broken.value.why) == (3, "altered")
 
 
+@pytest.mark.sqlite_only
 async def test_forged_entry_appended_is_found(store: Store, db_path: Path, chain: int) -> None:
     conn = _raw(db_path, drop_triggers=False)  # appending needs no trigger removed
     (prev,) = conn.execute("SELECT mac FROM audit WHERE seq = ?", (chain,)).fetchone()
@@ -136,6 +142,7 @@ async def test_forged_entry_appended_is_found(store: Store, db_path: Path, chain
     assert (broken.value.seq, broken.value.why) == (chain + 1, "altered")
 
 
+@pytest.mark.sqlite_only
 async def test_replaced_mac_is_found(store: Store, db_path: Path, chain: int) -> None:
     conn = _raw(db_path, drop_triggers=True)
     # (a fixed 'ef' prefix left 1 mac in 256 unchanged: the test then failed by chance)
@@ -156,6 +163,7 @@ async def test_appending_after_verify_keeps_the_chain(store: Store, chain: int) 
     assert await audit.verify(store) == chain + 1
 
 
+@pytest.mark.sqlite_only
 async def test_cutting_the_tail_is_detected(store: Store, db_path: Path, chain: int) -> None:
     # Regression: with only a chain inside the database, deleting the last entries went unseen.
     conn = _raw(db_path, drop_triggers=True)
@@ -167,6 +175,7 @@ async def test_cutting_the_tail_is_detected(store: Store, db_path: Path, chain: 
     assert broken.value.why == f"missing: the chain ended at {chain}"
 
 
+@pytest.mark.sqlite_only
 async def test_a_head_lagging_after_a_crash_is_not_a_break(
     store: Store, db_path: Path, chain: int
 ) -> None:

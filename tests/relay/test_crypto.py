@@ -139,6 +139,7 @@ def test_blind_index_is_keyed_and_kind_separated(keyring: KeyRing, tmp_path: Pat
     assert index != other.blind_index("tg-user", "987654321012")
 
 
+@pytest.mark.sqlite_only
 async def test_ciphertext_copied_to_another_row_does_not_open(
     store: Store,
     db_path: Path,
@@ -178,6 +179,7 @@ async def test_ciphertext_copied_to_another_row_does_not_open(
             )
 
 
+@pytest.mark.sqlite_only
 async def test_flipped_byte_in_a_stored_field_is_detected(
     store: Store,
     db_path: Path,

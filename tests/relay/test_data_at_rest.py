@@ -6,6 +6,8 @@ import json
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+import pytest
+
 from relay import inbox, messages, outbox, people
 from relay.lifecycle import Action, transition
 from relay.models import MessageState as S
@@ -48,6 +50,7 @@ def _hits(files: list[Path], needles: dict[str, list[bytes]]) -> list[str]:
     return found
 
 
+@pytest.mark.sqlite_only
 async def test_no_personal_string_is_stored_in_clear(
     store: Store,
     db_path: Path,

@@ -8,6 +8,8 @@ import shutil
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+import pytest
+
 from relay import audit, inbox, messages, people
 from relay.clock import FakeClock
 from relay.crypto import KeyRing, blob_key_id
@@ -106,6 +108,7 @@ async def test_rotate_rewraps_reseals_and_retires(
     )
 
 
+@pytest.mark.sqlite_only
 async def test_after_rotation_a_restart_and_a_restore_read_everything(
     store: Store,
     db_path: Path,
@@ -142,6 +145,7 @@ async def test_after_rotation_a_restart_and_a_restore_read_everything(
         await restored.close()
 
 
+@pytest.mark.sqlite_only
 async def test_crash_after_add_master_before_commit_loses_nothing(
     store: Store,
     key_path: Path,
@@ -170,6 +174,7 @@ async def test_crash_after_add_master_before_commit_loses_nothing(
         await restarted.close()
 
 
+@pytest.mark.sqlite_only
 async def test_crash_after_commit_before_retire_is_finished_by_the_next_rotation(
     store: Store,
     key_path: Path,

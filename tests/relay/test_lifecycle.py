@@ -19,6 +19,7 @@ from relay.lifecycle import NOTIFY_FAMILY, TRANSITIONS, Action, allowed, transit
 from relay.models import MessageState as S
 from relay.reference import new_reference
 from relay.store import Store
+from tests.conftest import Database
 from tests.relay.conftest import Family
 
 ACTIONS = sorted(v for k, v in vars(Action).items() if k.isupper())
@@ -166,6 +167,7 @@ async def test_two_connections_on_one_file_one_wins(
     db_path: Path,
     keyring: KeyRing,
     clock: FakeClock,
+    database: Database,
     make_family: Callable[..., Awaitable[Family]],
     send: Callable[..., Awaitable[object]],
 ) -> None:
@@ -173,7 +175,9 @@ async def test_two_connections_on_one_file_one_wins(
     family = await make_family()
     message_id = (await send(family)).message_id  # type: ignore[attr-defined]
     await _set_state(store, message_id, S.IN_REVIEW)
-    other = await Store.open(db_path, keyring, clock=clock)
+    other = await Store.open(
+        db_path, keyring, clock=clock, url=database.url, vault_url=database.vault_url
+    )
     first_inside = asyncio.Event()
 
     async def approve() -> S:

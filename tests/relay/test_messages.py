@@ -259,6 +259,7 @@ async def _failures(store: Store, person_id: str, blobs: list[tuple[str, str, st
     return failed
 
 
+@pytest.mark.sqlite_only
 async def test_forget_destroys_the_family_key_in_the_database_and_in_backups(
     store: Store,
     db_path: Path,

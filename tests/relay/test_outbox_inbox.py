@@ -58,17 +58,52 @@ async def test_claim_without_consent_has_no_chat(store: Store) -> None:
     assert (item.chat_id, item.lang) == (None, "ar")
 
 
-async def test_recover_in_flight_puts_sending_back(store: Store, make_family: MakeFamily) -> None:
+async def test_recover_in_flight_puts_sending_back(
+    store: Store, make_family: MakeFamily, clock: FakeClock
+) -> None:
     family = await make_family()
     first = await _enqueue(store, family.person_id, {"n": 1})
     second = await _enqueue(store, family.person_id, {"n": 2})
     assert [i.id for i in await outbox.claim_due(store, limit=1)] == [first]
-    # crash: the process restarts with one row in flight
+    # crash: the process restarts with one row in flight (on PostgreSQL, once its lease ended)
+    clock.advance(seconds=store.lease_s + 1)
     assert await outbox.recover_in_flight(store) == 1
     assert (await _row(store, first))["state"] == "pending"
     assert [i.payload for i in await outbox.claim_due(store)] == [{"n": 1}, {"n": 2}]
     assert (await _row(store, second))["state"] == "sending"
+    clock.advance(seconds=store.lease_s + 1)
     assert await outbox.recover_in_flight(store) == 2
+
+
+async def test_with_several_workers_a_row_in_flight_is_taken_over_only_after_its_lease(
+    store: Store, make_family: MakeFamily, clock: FakeClock
+) -> None:
+    # (a worker alone takes its own rows back at restart: the test above)
+    # Given a row claimed by a worker that then died
+    family = await make_family()
+    first = await _enqueue(store, family.person_id, {"n": 1})
+    assert [i.id for i in await outbox.claim_due(store)] == [first]
+    # When another worker starts and claims while the lease runs: nothing
+    assert await outbox.recover_in_flight(store, alone=False) == 0
+    assert await outbox.claim_due(store, take_over=True) == []
+    # Then once the lease ended the row is claimed again, once
+    clock.advance(seconds=store.lease_s + 1)
+    assert [i.payload for i in await outbox.claim_due(store, take_over=True)] == [{"n": 1}]
+    assert await outbox.claim_due(store, take_over=True) == []
+
+
+async def test_an_update_whose_worker_died_is_taken_over_after_its_lease(
+    store: Store, clock: FakeClock
+) -> None:
+    # Given an update stored by a worker (leased to it)
+    assert await inbox.store_updates(store, [(41, b'{"update_id": 41}')]) == [41]
+    # When others look for abandoned updates while the lease runs: nothing
+    assert await inbox.claim_stale(store) == []
+    # Then after the lease one of them takes it (once), still pending until handled
+    clock.advance(seconds=store.lease_s + 1)
+    assert await inbox.claim_stale(store) == [(41, b'{"update_id": 41}')]
+    assert await inbox.claim_stale(store) == []
+    assert await inbox.pending(store) == [(41, b'{"update_id": 41}')]
 
 
 async def test_mark_sent_drops_the_payload(

@@ -17,6 +17,7 @@ from relay.store import Store
 from tests.relay.conftest import Family
 
 
+@pytest.mark.sqlite_only
 async def test_purged_message_is_unreadable_even_from_an_older_backup(
     store: Store,
     keyring: KeyRing,

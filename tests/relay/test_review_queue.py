@@ -19,6 +19,7 @@ from relay.figures import collect_figures
 from relay.models import MessageState, Role, Site
 from relay.review import Decision, Verdict
 from relay.store import Store
+from tests.conftest import Database
 from tests.relay.conftest import Family, NoFindings
 
 MakeFamily = Callable[..., Awaitable[Family]]
@@ -73,13 +74,16 @@ async def test_two_connections_on_one_file_never_double_claim(
     db_path: Path,
     keyring: KeyRing,
     clock: FakeClock,
+    database: Database,
     make_family: MakeFamily,
     send: Send,
 ) -> None:
     # Given a second Store (its own connection: BEGIN IMMEDIATE is what serialises them)
     queued = await queue_messages(make_family, send, 30)
     staff = [await reviewer(store) for _ in range(50)]
-    other = await Store.open(db_path, keyring, clock=clock)
+    other = await Store.open(
+        db_path, keyring, clock=clock, url=database.url, vault_url=database.vault_url
+    )
     try:
         # When reviewers claim through both connections at once
         calls = [

@@ -54,12 +54,16 @@ class BotProcess:
     proc: asyncio.subprocess.Process | None = None
     starts: int = 0
     kills: int = 0
+    # Extra command-line arguments of `run` (webhook mode) and environment (database).
+    run_args: tuple[str, ...] = ()
+    env: dict[str, str] = field(default_factory=dict)
+    name: str = "bot"
 
     async def start(self) -> None:
         assert self.proc is None or self.proc.returncode is not None
         self.starts += 1
         # A file, not a pipe: nobody drains a pipe between kills.
-        with (self.log_dir / f"bot-{self.starts:03d}.log").open("wb") as out:
+        with (self.log_dir / f"{self.name}-{self.starts:03d}.log").open("wb") as out:
             self.proc = await asyncio.create_subprocess_exec(
                 sys.executable,
                 "-m",
@@ -67,7 +71,8 @@ class BotProcess:
                 "--env-file",
                 os.devnull,
                 "run",
-                env=bot_env(self.api_root, self.data_dir),
+                *self.run_args,
+                env=bot_env(self.api_root, self.data_dir, **self.env),
                 cwd=REPO,
                 stdout=out,
                 stderr=asyncio.subprocess.STDOUT,
@@ -106,7 +111,7 @@ class BotProcess:
 
     def log(self, start: int | None = None) -> str:
         n = start or self.starts
-        return (self.log_dir / f"bot-{n:03d}.log").read_text(errors="replace")
+        return (self.log_dir / f"{self.name}-{n:03d}.log").read_text(errors="replace")
 
     def logs(self) -> str:
         return "".join(self.log(n) for n in range(1, self.starts + 1))
@@ -120,10 +125,16 @@ async def eventually(check: Callable[[], Awaitable[bool]], within: float, what: 
         await asyncio.sleep(0.2)
 
 
-async def open_store(data_dir: Path) -> Store:
+async def open_store(data_dir: Path, env: dict[str, str] | None = None) -> Store:
     """A second connection to the bot's database, with the same key file."""
     keys = KeyRing.load_or_create(data_dir / "keys" / "master.json")
-    return await Store.open(data_dir / "rcm.sqlite3", keys)
+    env = env or {}
+    return await Store.open(
+        data_dir / "rcm.sqlite3",
+        keys,
+        url=env.get("RCM_DATABASE_URL"),
+        vault_url=env.get("RCM_VAULT_URL"),
+    )
 
 
 async def make_reviewer(store: Store, telegram_id: int, langs: Iterable[str]) -> str:

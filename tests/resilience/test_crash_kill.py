@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import random
+import socket
 import sys
 import time
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -20,6 +22,9 @@ import pytest
 from bot.sandbox import SandboxClient, SandboxServer
 from bot.simulate import ScriptedUser
 from relay import inbox, outbox
+from tests.conftest import Database
+from tests.pgcluster import Cluster
+from tests.resilience.balancer import Balancer
 from tests.resilience.conftest import (
     BOT_ID,
     LONG,
@@ -39,7 +44,9 @@ from tests.resilience.conftest import (
 LANGS = ["en", "fr", "uk", "ar", "fa", "es", "ru"]
 
 
-async def audit_verify(data_dir: Path, api_root: str) -> tuple[int, str]:
+async def audit_verify(
+    data_dir: Path, api_root: str, env: dict[str, str] | None = None
+) -> tuple[int, str]:
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -48,7 +55,7 @@ async def audit_verify(data_dir: Path, api_root: str) -> tuple[int, str]:
         "/dev/null",
         "audit",
         "verify",
-        env=bot_env(api_root, data_dir),
+        env=bot_env(api_root, data_dir, **(env or {})),
         cwd=REPO,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
@@ -57,20 +64,76 @@ async def audit_verify(data_dir: Path, api_root: str) -> tuple[int, str]:
     return proc.returncode or 0, out.decode()
 
 
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Workers:
+    """One `rcm run` polling on SQLite, or several webhook workers behind one balancer."""
+
+    procs: list[BotProcess]
+
+    @property
+    def kills(self) -> int:
+        return sum(p.kills for p in self.procs)
+
+    async def start(self) -> None:
+        # One after the other: the first creates the key file the others read.
+        for p in self.procs:
+            await p.start()
+            await p.ready()
+
+    async def kill_one(self, rng: random.Random) -> tuple[BotProcess, int]:
+        victim = rng.choice(self.procs)
+        return victim, await victim.kill()
+
+    def log(self) -> str:
+        return "".join(p.logs()[-3000:] for p in self.procs)
+
+
 async def kill_loop(
-    tmp_path: Path, *, families: int, letters: int, min_kills: int, seed: int
+    tmp_path: Path,
+    *,
+    families: int,
+    letters: int,
+    min_kills: int,
+    seed: int,
+    database: Database | None = None,
+    workers: int = 1,
 ) -> None:
     rng = random.Random(seed)
     started = time.monotonic()
+    env: dict[str, str] = {}
+    if database is not None and database.url is not None:
+        assert database.vault_url is not None
+        env = {"RCM_DATABASE_URL": database.url, "RCM_VAULT_URL": database.vault_url}
+    ports = [free_port() for _ in range(workers)] if workers > 1 else []
     async with (
         SandboxServer(port=0) as sandbox,
         SandboxClient(sandbox.api_root, bot_id=BOT_ID) as client,
+        Balancer(ports) as balancer,
     ):
         await client.ensure_bot(BOT_ID)
         data = tmp_path / "data"
         (tmp_path / "logs").mkdir()
-        proc = BotProcess(sandbox.api_root, data, tmp_path / "logs")
-        await proc.start()
+        if workers == 1:
+            pool = Workers([BotProcess(sandbox.api_root, data, tmp_path / "logs", env=env)])
+        else:
+            # Several webhook workers behind one URL share the database and the secret.
+            env["RCM_WEBHOOK_SECRET"] = "s" * 32
+            # A short lease: what a killed worker held comes back within seconds.
+            env["RCM_WORKER_LEASE_S"] = "3"
+            pool = Workers([
+                BotProcess(
+                    sandbox.api_root, data, tmp_path / "logs", env=env, name=f"worker{port}",
+                    run_args=("--webhook-url", balancer.url, "--listen", f"127.0.0.1:{port}"),
+                )
+                for port in ports
+            ])
+        await pool.start()
         store = None
         tasks: list[asyncio.Future[object]] = []
         try:
@@ -79,7 +142,7 @@ async def kill_loop(
                 PatientFamily(client, 7100 + i, LANGS[i % len(LANGS)]) for i in range(families)
             ]
             await asyncio.gather(*(f.onboard() for f in fams))
-            store = await open_store(data)
+            store = await open_store(data, env)
             reviewer = await make_reviewer(store, 7999, LANGS)
             approved: list[str] = []
             stop_review = asyncio.Event()
@@ -94,7 +157,7 @@ async def kill_loop(
             async def writing(f: PatientFamily) -> None:
                 # Write at least ``letters``, and keep writing until the last kill.
                 n = 0
-                while n < letters or proc.kills < min_kills:
+                while n < letters or pool.kills < min_kills:
                     await f.submit(f"Family {f.user_id}, letter {n}: we are all well.")
                     written[f.user_id] = n = n + 1
 
@@ -103,15 +166,18 @@ async def kill_loop(
             tasks += [review_task, load]
             # When the bot is SIGKILLed at random moments and started again each time
             exit_codes: Counter[int] = Counter()
-            while not load.done() or proc.kills < min_kills:
-                # Every other life of the bot lasts until it has started (a condition, not a
-                # time): on a busy machine starting takes longer than the random delay, and a
+            while not load.done() or pool.kills < min_kills:
+                # Every other life of the bots lasts until they have started (a condition, not
+                # a time): on a busy machine starting takes longer than the random delay, and a
                 # bot killed every time before it starts would never let the families on.
-                if proc.kills % 2:
-                    await proc.ready(within=120)
-                await asyncio.sleep(rng.uniform(0.2, 3.0))
-                exit_codes[await proc.kill()] += 1
-                await proc.start()
+                if pool.kills % 2:
+                    for p in pool.procs:
+                        await p.ready(within=120)
+                # (two workers: each is killed about as often as the one alone)
+                await asyncio.sleep(rng.uniform(0.2, 3.0) * workers)
+                victim, code = await pool.kill_one(rng)
+                exit_codes[code] += 1
+                await victim.start()
             await load
             kill_phase = time.monotonic() - started
 
@@ -126,11 +192,13 @@ async def kill_loop(
                     and not await inbox.pending(store)
                 )
 
-            await eventually(drained, 90, "the outbox and the inbox to drain")
+            # (on PostgreSQL what a killed worker held comes back when its lease ends)
+            await eventually(drained, 150, "the outbox and the inbox to drain")
             stop_review.set()
             await review_task
-            assert await proc.stop() == 0, proc.log()[-3000:]
-            assert exit_codes == {-9: proc.kills}
+            for proc in pool.procs:
+                assert await proc.stop() == 0, proc.log()[-3000:]
+            assert exit_codes == {-9: pool.kills}
 
             total_confirmed = 0
             duplicates = 0
@@ -154,14 +222,15 @@ async def kill_loop(
                 assert min(told.values()) >= 1, (f.user_id, told)
                 duplicates += sum(n - 1 for n in told.values())
                 total_confirmed += len(f.confirmed)
-            assert duplicates <= proc.kills
+            assert duplicates <= pool.kills
             everything = [m for f in fams for m in await family_messages(store, f.user_id)]
             assert sorted(approved) == sorted(m.reference for m in everything)
-            code, out = await audit_verify(data, sandbox.api_root)
+            code, out = await audit_verify(data, sandbox.api_root, env)
             assert code == 0, out
             assert "audit log intact" in out
             print(  # figures for the report (pytest -s)
-                f"\nkills={proc.kills} families={families} confirmed={total_confirmed}"
+                f"\nworkers={workers} kills={pool.kills} families={families}"
+                f" confirmed={total_confirmed}"
                 f" redrives={sum(f.redrives for f in fams)} duplicate_notifications={duplicates}"
                 f" kill_phase_s={kill_phase:.1f} total_s={time.monotonic() - started:.1f}"
             )
@@ -169,13 +238,27 @@ async def kill_loop(
         finally:
             for task in tasks:
                 task.cancel()
-            await proc.cleanup()
+            for proc in pool.procs:
+                await proc.cleanup()
             if store is not None:
                 await store.close()
 
 
 async def test_random_kills_under_load_lose_and_double_nothing(tmp_path: Path) -> None:
     await kill_loop(tmp_path, families=4, letters=3, min_kills=20, seed=20240611)
+
+
+async def test_two_webhook_workers_on_postgresql_killed_at_random_lose_and_double_nothing(
+    tmp_path: Path, pg_cluster: Cluster
+) -> None:
+    # Two `rcm run --webhook-url` workers behind one balancer, one PostgreSQL database: one
+    # of them is SIGKILLed at random moments while the other goes on.
+    url, vault_url = pg_cluster.create_database("crash")
+    database = Database("postgres", url, vault_url, pg_cluster)
+    await kill_loop(
+        tmp_path, families=4, letters=3, min_kills=12, seed=20261130, database=database,
+        workers=2,
+    )
 
 
 @pytest.mark.slow
