@@ -6,6 +6,7 @@ import argparse
 import sys
 from typing import Any
 
+from bot.cli_args import add_verb
 from relay.settings import Settings
 
 
@@ -46,11 +47,30 @@ async def _link(args: argparse.Namespace, settings: Settings) -> int:
 
 def add_verbs(sub: Any) -> None:
     """Add ``console`` to the rcm parser."""
-    console = sub.add_parser("console", help="the staff web console")
+    console = add_verb(
+        sub,
+        "console",
+        "serve the staff web console",
+        "rcm console --listen 127.0.0.1:8088",
+        "rcm console link 123456789",
+    )
     console.add_argument(
-        "--listen", default="127.0.0.1:8088", help="HOST:PORT to serve on (TLS by a proxy)"
+        "--listen",
+        default="127.0.0.1:8088",
+        metavar="HOST:PORT",
+        help="where to serve (default: 127.0.0.1:8088; TLS by a reverse proxy)",
     )
     console.set_defaults(func=cmd_console, console_verb=None)
     verbs = console.add_subparsers(dest="console_verb")
-    link = verbs.add_parser("link", help="print a single-use sign-in link (10 minutes)")
-    link.add_argument("telegram_user_id", type=int)
+    link = add_verb(
+        verbs,
+        "link",
+        "print a single-use sign-in link for a staff member (valid 10 minutes)",
+        "rcm console link 123456789",
+    )
+    link.add_argument(
+        "telegram_user_id",
+        type=int,
+        metavar="TELEGRAM_USER_ID",
+        help="the staff member's Telegram user id (as in RCM_ADMIN_IDS)",
+    )

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from bot.cli_args import add_verb
 from relay.settings import Settings
 
 
@@ -49,7 +50,19 @@ async def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
 
 def add_verbs(sub: Any) -> None:
     """Add ``verify`` to the ``rcm`` parser."""
-    verify = sub.add_parser("verify", help="check a signed print pack offline")
-    verify.add_argument("file", help="the batch PDF, its manifest CSV or its .sig file")
-    verify.add_argument("--key", help="file with the delegation's public key (hex)")
+    verify = add_verb(
+        sub,
+        "verify",
+        "check a signed print pack offline",
+        "rcm verify exports/batch-ALP.pdf",
+        "rcm verify batch.csv --key print-signing.pub",
+    )
+    verify.add_argument(
+        "file", metavar="FILE", help="the batch PDF, its manifest CSV or its .sig file"
+    )
+    verify.add_argument(
+        "--key",
+        metavar="PUBFILE",
+        help="file with the delegation's public key (hex; default: keys/print-signing.pub)",
+    )
     verify.set_defaults(func=cmd_verify)

@@ -25,6 +25,8 @@ async def _preview(family: ScriptedUser, form: AddresseeForm, text: str) -> Tran
     mark = await family.press(prompt, f"new:rel:{form.relationship}")
     sites = await family.wait_button("new:site:", mark)
     mark = await family.press(sites, f"new:site:{form.site_code}")
+    confirm = await family.wait_button("new:ok", mark)
+    mark = await family.press(confirm, "new:ok")
     await family.wait_button("new:cancel", mark)
     mark = await family.say(text)
     photo = await family.wait_button("new:skip", mark)

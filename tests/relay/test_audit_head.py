@@ -22,6 +22,9 @@ from relay.models import Role
 from relay.store import Store
 from tests.relay.conftest import Family
 
+# These attacks write beneath the store, into the SQLite files themselves.
+pytestmark = pytest.mark.sqlite_only
+
 MakeFamily = Callable[..., Awaitable[Family]]
 
 

@@ -133,6 +133,7 @@ def test_a_closed_site_keeps_the_default_retention(sites: dict[str, Site]) -> No
     assert retention.retention_days("ALP", sites) == sites["ALP"].retention_days
 
 
+@pytest.mark.sqlite_only
 async def test_backup_is_private_whatever_the_umask(
     store: Store, tmp_path: Path, usual_umask: None
 ) -> None:

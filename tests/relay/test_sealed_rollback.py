@@ -24,6 +24,9 @@ from relay.store import Store
 from tests.relay.conftest import Family, NoFindings
 from tests.relay.delivery_helpers import Staff, approve_all, make_staff
 
+# These attacks write beneath the store, into the SQLite files themselves.
+pytestmark = pytest.mark.sqlite_only
+
 MakeFamily = Callable[..., Awaitable[Family]]
 Send = Callable[..., Awaitable[messages.Submitted]]
 TEXT = "Call me at +41 79 123 45 67, we are well."

@@ -99,6 +99,7 @@ async def test_logout_and_an_admin_ending_sessions(store: Store) -> None:
     assert [await staff_access.session_of(store, token=t) for t in (two, three)] == [None, None]
 
 
+@pytest.mark.sqlite_only
 async def test_the_database_holds_no_token(store: Store) -> None:
     me = await _staff(store, 5009)
     token = await staff_access.create_link(store, person_id=me)

@@ -115,6 +115,7 @@ def _rcm(*args: str, data: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.sqlite_only
 async def test_rcm_export_signs_the_pack_and_rcm_verify_checks_it(
     store: Store, make_family: MakeFamily, send: Send, data_dir: Path, tmp_path: Path
 ) -> None:
