@@ -34,6 +34,7 @@ import ahocorasick
 
 from relay.errors import ConfigError
 from relay.rules.normalize import normalize
+from relay.rules.views import Joined, join_gaps, joined_map, letter_views
 
 LEXICON_CATEGORIES = ("military", "political", "money", "hate")
 TIERS = ("strong", "weak")
@@ -43,6 +44,11 @@ LANGUAGES = ("en", "fr", "es", "ar", "fa", "ru", "uk")
 # Letter-spaced words ("w a r", "w.e.a.p.o.n"): at least three single letters separated by
 # one or two separator characters.
 _SPACED_RE = re.compile(r"(?<![^\W_])(?:[^\W\d_][ .\-_*·/]{1,2}){2,}[^\W\d_](?![^\W_])")
+
+
+# Joined (split) words: the shortest term matched across a gap, and across a plain space.
+_JOIN_MIN = 5
+_JOIN_MIN_SPACE = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +73,7 @@ class LexHit:
     category: str
     tier: str
     spaced: bool
+    disguised: bool = False  # found only in a letter view or across the gaps of a split word
 
 
 def _norm(term: str) -> str:
@@ -88,13 +95,21 @@ class Lexicon:
         self._automaton: Any = ahocorasick.Automaton()
         for core, infos in table.items():
             self._automaton.add_word(core, tuple(infos))
+        # Terms long enough to be looked for across the gaps of split words.
+        self._long: Any = ahocorasick.Automaton()
+        for core, infos in table.items():
+            long = tuple(t for t in infos if t.category != ALLOW and t.length >= _JOIN_MIN)
+            if long:
+                self._long.add_word(core, long)
         if table:
             self._automaton.make_automaton()
+            if len(self._long):
+                self._long.make_automaton()
+        self._folds: dict[str, bool] = {}
         self._empty = not table
 
     def _scan(self, text: str, spaced: bool, hits: list[LexHit], allows: list[tuple[int, int]]
               ) -> None:
-        n = len(text)
         for last, infos in self._automaton.iter(text):
             end = last + 1
             for t in infos:
@@ -104,23 +119,61 @@ class Lexicon:
                     # h a w a l a"): accept longer terms anywhere inside it.
                     hits.append(LexHit(start, end, t.category, t.tier, spaced))
                     continue
-                ws = start
-                while ws > 0 and _is_word_char(text[ws - 1]):
-                    ws -= 1
-                if ws != start and text[ws:start] not in t.prefixes:
-                    continue
-                we = end
-                while we < n and _is_word_char(text[we]):
-                    we += 1
-                if we != end and not t.stem and text[end:we] not in t.suffixes:
+                span = _bounded(text, start, end, t)
+                if span is None:
                     continue
                 if t.category == ALLOW:
-                    allows.append((ws, we))
+                    allows.append(span)
                 else:
-                    hits.append(LexHit(ws, we, t.category, t.tier, spaced))
+                    hits.append(LexHit(*span, t.category, t.tier, spaced))
+
+    def _plausible(self, word: str) -> bool:
+        """Whether some term starts like ``word`` (four letters, or all of a shorter word)."""
+        v = self._folds.get(word)
+        if v is None:
+            if len(self._folds) >= 50_000:
+                self._folds.clear()  # bounded: words repeat, but not without end
+            v = self._folds[word] = bool(
+                self._automaton.longest_prefix(word) >= min(len(word), 4))
+        return v
+
+    def _scan_joined(self, view: str, hits: list[LexHit]) -> None:
+        """Terms spelled across the gaps of split words, starting and ending on word edges.
+
+        The joined text runs every word into the next ("the arti llery" -> "theartillery"),
+        so only the longer terms are looked for in it (their own automaton), and only a
+        match that crosses a gap and starts and ends on word edges of the view counts.
+        """
+        text = join_gaps(view)
+        if len(text) == len(view) or not len(self._long):
+            return
+        j: Joined | None = None
+        for last, infos in self._long.iter(text):
+            end = last + 1
+            for t in infos:
+                start = end - t.length
+                if j is None:
+                    j = joined_map(view)
+                k0, k1 = j.segment(start), j.segment(end - 1)
+                if k0 == k1:
+                    continue  # not split: the ordinary scan sees it
+                if any(j.plain[k0 + 1:k1 + 1]) and (
+                        t.length < _JOIN_MIN_SPACE or j.jstarts[k0 + 1] - start < 2
+                        or end - j.jstarts[k1] < 2):
+                    # Short words, or a one-letter word at either end, are too often
+                    # ordinary words side by side.
+                    continue
+                span = _bounded(view, j.to_view(start), j.to_view(end - 1) + 1, t)
+                if span is not None:
+                    hits.append(LexHit(*span, t.category, t.tier, False, True))
 
     def find(self, text: str) -> list[LexHit]:
-        """Return the category matches in the normalised ``text`` not inside allow phrases."""
+        """Return the category matches in the normalised ``text`` not inside allow phrases.
+
+        Besides the text itself, its letter views (digits and symbols for letters, words of
+        look-alike letters) and their joined forms (split words) are scanned; hits found
+        only there are ``disguised``.
+        """
         if self._empty:
             return []
         hits: list[LexHit] = []
@@ -134,10 +187,40 @@ class Lexicon:
             self._scan(collapsed, True, sub, [])
             hits.extend(LexHit(idx[h.start], idx[h.end - 1] + 1, h.category, h.tier, True)
                         for h in sub)
+        seen = {(h.start, h.end, h.category, h.tier) for h in hits}
+        other: list[LexHit] = []
+        for view in (text, *letter_views(text, self._plausible)):
+            if view is not text:
+                self._scan(view, False, other, allows)
+            self._scan_joined(view, other)
+        base = [(h.start, h.end, h.category) for h in hits]
+        for h in other:
+            key = (h.start, h.end, h.category, h.tier)
+            if any(s < h.end and h.start < e and c == h.category for s, e, c in base):
+                continue  # "набої в" read as "набоїв": the plain word is already a hit
+            if key not in seen:
+                seen.add(key)
+                hits.append(LexHit(h.start, h.end, h.category, h.tier, h.spaced, True))
         if allows:
             hits = [h for h in hits
                     if not any(a <= h.start and h.end <= b for a, b in allows)]
         return hits
+
+
+def _bounded(text: str, start: int, end: int, t: Term) -> tuple[int, int] | None:
+    """Return the word span of a match of ``t`` if its edges fit the term's kind, else None."""
+    n = len(text)
+    ws = start
+    while ws > 0 and _is_word_char(text[ws - 1]):
+        ws -= 1
+    if ws != start and text[ws:start] not in t.prefixes:
+        return None
+    we = end
+    while we < n and _is_word_char(text[we]):
+        we += 1
+    if we != end and not t.stem and text[end:we] not in t.suffixes:
+        return None
+    return ws, we
 
 
 def _compile_term(raw: str, *, category: str, tier: str, lang: str,
