@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from relay import audit, links
+from relay import audit, langdetect, links
 from relay.clock import iso, parse_iso
 from relay.errors import InvalidInput, NotFound, RateLimited
 from relay.findings import Checker, as_dicts, count_blocking
@@ -24,6 +24,7 @@ from relay.models import (
     TimelineEvent,
 )
 from relay.reference import new_reference, parse_reference
+from relay.roles import LANG_CODES
 from relay.store import Store, Tx
 from relay.text_input import clean_name, clean_text
 
@@ -151,6 +152,7 @@ async def submit(
     body = clean_text(text)
     if photo is not None and len(photo) > MAX_PHOTO_BYTES:
         raise InvalidInput("photo_too_large", limit=MAX_PHOTO_BYTES)
+    written = written_lang(body)
     async with store.tx() as tx:
         seen = await tx.one(
             "SELECT id, ref_enc FROM messages WHERE submit_key = ? AND family_id = ?",
@@ -196,6 +198,9 @@ async def submit(
                 iso(now),
             ),
         )
+        await tx.execute(
+            "UPDATE messages SET written_lang = ? WHERE id = ?", (written, message_id)
+        )
         await _seal_message(tx, person_id, message_id, reference, body, findings, photo)
         await transition(
             tx,
@@ -206,6 +211,12 @@ async def submit(
             detail={"site": site.code, "lang": lang, "findings": len(findings)},
         )
     return Submitted(message_id, reference, created=True, findings=findings)
+
+
+def written_lang(text: str) -> str | None:
+    """Return the language ``text`` is written in, if detected and a reviewer can read it."""
+    lang = langdetect.detect(text)
+    return lang if lang in LANG_CODES else None
 
 
 async def _unused_reference(tx: Tx) -> str:

@@ -183,6 +183,14 @@ MIGRATIONS: list[str] = [
     CREATE INDEX messages_leased ON messages(lease_until) WHERE claimed_by IS NOT NULL;
     CREATE INDEX messages_waiting ON messages(state, lang, submitted_at, due_at);
     """,
+    # written language: the language a message is written in, detected at submit
+    # (relay/langdetect.py; NULL when unknown or for replies). The review queue routes by it
+    # when known, else by the family's interface language (``lang``), from this index.
+    """
+    ALTER TABLE messages ADD COLUMN written_lang TEXT;
+    CREATE INDEX messages_waiting_written
+        ON messages(state, (COALESCE(written_lang, lang)), submitted_at, due_at);
+    """,
 ]
 
 VAULT_SCHEMA = """

@@ -69,6 +69,7 @@ class ReviewItem:
     escalation_note: str = ""
     has_photo: bool = False
     due_at: dt.datetime | None = None
+    written_lang: str | None = None  # detected at submit; None when unknown
 
     @property
     def proposed(self) -> list[tuple[int, int]]:
@@ -157,7 +158,10 @@ async def claim_next(store: Store, *, reviewer_id: str | None, lease_s: int) -> 
         marks = ",".join("?" * len(langs))
         until = iso(tx.clock.now() + dt.timedelta(seconds=lease_s))
         order = (
-            f" AND lang IN ({marks}) ORDER BY CASE WHEN due_at < ? THEN 0 ELSE 1 END,"
+            # The written language when detected (migration: written language), else the
+            # family's interface language.
+            f" AND COALESCE(written_lang, lang) IN ({marks})"
+            " ORDER BY CASE WHEN due_at < ? THEN 0 ELSE 1 END,"
             " submitted_at LIMIT 1"
         )
         if is_senior:
@@ -233,6 +237,7 @@ async def _item(tx: Tx, message_id: str) -> ReviewItem:
         escalation_note=note,
         has_photo=row["photo_enc"] is not None,
         due_at=parse_iso(row["due_at"]) if row["due_at"] else None,
+        written_lang=row["written_lang"],
     )
 
 

@@ -30,7 +30,9 @@ class Doc:
     lang: str | None = None
     word_limit: int | None = None
     chars_per_word: float = 1.5
+    region: str | None = None  # the site's phone region (ISO 3166), if configured
     cache: dict[str, Any] = field(default_factory=dict)
+    labels: dict[Span, str] = field(default_factory=dict)  # a detail for a span's finding
 
     def orig(self, start: int, end: int) -> Span:
         """Map a span of the normalised text to the original text."""
