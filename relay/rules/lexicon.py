@@ -47,7 +47,7 @@ _SPACED_RE = re.compile(r"(?<![^\W_])(?:[^\W\d_][ .\-_*·/]{1,2}){2,}[^\W\d_](?!
 
 
 # Joined (split) words: the shortest term matched across a gap, and across a plain space.
-_JOIN_MIN = 5
+_JOIN_MIN = 4
 _JOIN_MIN_SPACE = 6
 
 
@@ -137,7 +137,7 @@ class Lexicon:
                 self._automaton.longest_prefix(word) >= min(len(word), 4))
         return v
 
-    def _scan_joined(self, view: str, hits: list[LexHit]) -> None:
+    def _scan_joined(self, view: str, hits: list[LexHit], hard_gaps: frozenset[int]) -> None:
         """Terms spelled across the gaps of split words, starting and ending on word edges.
 
         The joined text runs every word into the next ("the arti llery" -> "theartillery"),
@@ -153,7 +153,7 @@ class Lexicon:
             for t in infos:
                 start = end - t.length
                 if j is None:
-                    j = joined_map(view)
+                    j = joined_map(view, hard_gaps)
                 k0, k1 = j.segment(start), j.segment(end - 1)
                 if k0 == k1:
                     continue  # not split: the ordinary scan sees it
@@ -167,12 +167,13 @@ class Lexicon:
                 if span is not None:
                     hits.append(LexHit(*span, t.category, t.tier, False, True))
 
-    def find(self, text: str) -> list[LexHit]:
+    def find(self, text: str, hard_gaps: frozenset[int] = frozenset()) -> list[LexHit]:
         """Return the category matches in the normalised ``text`` not inside allow phrases.
 
         Besides the text itself, its letter views (digits and symbols for letters, words of
         look-alike letters) and their joined forms (split words) are scanned; hits found
-        only there are ``disguised``.
+        only there are ``disguised``. ``hard_gaps`` are positions of spaces that were tabs
+        in the original text: a word split by a tab is no pair of ordinary words.
         """
         if self._empty:
             return []
@@ -192,7 +193,7 @@ class Lexicon:
         for view in (text, *letter_views(text, self._plausible)):
             if view is not text:
                 self._scan(view, False, other, allows)
-            self._scan_joined(view, other)
+            self._scan_joined(view, other, hard_gaps)
         base = [(h.start, h.end, h.category) for h in hits]
         for h in other:
             key = (h.start, h.end, h.category, h.tier)

@@ -230,18 +230,22 @@ def fold_word(word: str) -> str:
     scripts = confusables.scripts_of(word)
     if len(scripts) < 2:
         return word
-    to_lat = confusables.to_latin(word)
-    if confusables.scripts_of(to_lat) == {confusables.LATIN}:
-        return to_lat  # every foreign letter had a Latin twin: a Latin word in disguise
     counts: dict[str, int] = {}
     for c in word:
         sc = confusables.script(c)
-        if sc not in confusables.NEUTRAL and sc != confusables.LATIN:
+        if sc not in confusables.NEUTRAL:
             counts[sc] = counts.get(sc, 0) + 1
+    latin = counts.pop(confusables.LATIN, 0)
     target = max(sorted(counts), key=counts.__getitem__)
-    folded = confusables.to_script(word, target)
-    if confusables.scripts_of(folded) == {target}:
-        return folded  # a word of that script with look-alikes slipped in
+    # Toward the script most letters are written in ("мінoмет" is Cyrillic, although all its
+    # letters have Latin twins); on a tie toward Latin ("wеаpоn").
+    order = [target, confusables.LATIN] if counts[target] > latin else [confusables.LATIN,
+                                                                         target]
+    for script in order:
+        folded = (confusables.to_latin(word) if script == confusables.LATIN
+                  else confusables.to_script(word, script))
+        if confusables.scripts_of(folded) == {script}:
+            return folded  # a word of that script with look-alikes slipped in
     return word
 
 

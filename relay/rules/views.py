@@ -9,9 +9,10 @@ letters of another script that all look Latin ("ԝеароп"), or split it ("ar
 - ``letter_views``: the text with digits and symbols used as letters folded (inside words
   that also hold letters; a number alone stays a number) and whole words of look-alike
   letters folded to Latin. Folding is one character to one character, so these views share
-  the matching view's offsets. "1" reads as "i" in one view and as "l" in the other.
-- ``Joined``: the text with the separators inside split words removed, and a map from its
-  positions back to the view it was made from.
+  the matching view's offsets. "1" reads as "i" in one view and as "l" in the other (in
+  Cyrillic words, "3" as "з" and as "е", "4" as "ч" and as "а").
+- ``join_gaps``: the text with the separators between letters removed ("arti llery" ->
+  "artillery"), and ``joined_map`` from its positions back to the view it was made from.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ _LATIN_I = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7":
                           "€": "e", "+": "t"})
 _LATIN_L = str.maketrans({"1": "l", "!": "l"})
 _CYRILLIC = str.maketrans({"0": "о", "3": "з", "4": "ч", "6": "б", "@": "а", "$": "ѕ"})
+_CYRILLIC_2 = str.maketrans({"3": "е", "4": "а"})
 _SUBST = "0-9@$!|€+"
 # A word holding letters and substitutes; "!", "|" and "+" only between letters, so that
 # "war!" and "3+4" stay what they are.
@@ -46,7 +48,8 @@ def _fold_token(tok: str, second: bool) -> str:
     if tok.isalpha() or not _has_letter(tok):
         return tok
     if any(confusables.script(c) == "CYRILLIC" for c in tok):
-        return tok.translate(_CYRILLIC)
+        return tok.translate(_CYRILLIC_2).translate(_CYRILLIC) if second else tok.translate(
+            _CYRILLIC)
     if second:
         tok = tok.translate(_LATIN_L)
     return tok.translate(_LATIN_I)
@@ -82,7 +85,7 @@ def letter_views(text: str, plausible: Callable[[str], bool]) -> list[str]:
     if _GATE_RE.search(base):
         first = _TOKEN_RE.sub(lambda m: _fold_token(m.group(0), False), base)
         out.append(first)
-        if "1" in base or "!" in base:
+        if "1" in base or "!" in base or "3" in base or "4" in base:
             second = _TOKEN_RE.sub(lambda m: _fold_token(m.group(0), True), base)
             if second != first:
                 out.append(second)
@@ -118,7 +121,7 @@ class Joined:
         return self.vstarts[k] + (j - self.jstarts[k])
 
 
-def joined_map(view: str) -> Joined:
+def joined_map(view: str, hard_gaps: frozenset[int] = frozenset()) -> Joined:
     """Return the map from ``join_gaps(view)`` back to ``view``."""
     jstarts = [0]
     vstarts = [0]
@@ -128,5 +131,5 @@ def joined_map(view: str) -> Joined:
         removed += m.end() - m.start()
         jstarts.append(m.end() - removed)
         vstarts.append(m.end())
-        plain.append(m.group(0) == " ")
+        plain.append(m.group(0) == " " and m.start() not in hard_gaps)
     return Joined(tuple(jstarts), tuple(vstarts), tuple(plain))
