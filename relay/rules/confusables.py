@@ -17,6 +17,7 @@ From them this module derives, once at import:
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import cache
 
@@ -76,6 +77,11 @@ _TWIN, _CANON = _build()
 _LATIN_TABLE = str.maketrans(_TWIN)
 
 
+def twins() -> frozenset[str]:
+    """Every letter that has a Latin look-alike (matching-view form)."""
+    return frozenset(_TWIN)
+
+
 def latin_twin(ch: str) -> str | None:
     """Return the Latin letter that ``ch`` (a matching-view letter) looks like, if any."""
     return _TWIN.get(ch)
@@ -101,6 +107,58 @@ def _table_for(target: str) -> dict[int, str]:
 def to_script(word: str, target: str) -> str:
     """Replace letters of other scripts that look like a letter of ``target`` by that letter."""
     return word.translate(_table_for(target))
+
+
+class _ScriptTable(dict[int, str]):
+    """``str.translate`` table: each character to one private-use character per script
+    (neutral ones to nothing), filled on demand, so that the scripts of a text are found
+    in C (translate, then set)."""
+
+    def __missing__(self, key: int) -> str:
+        name = script(chr(key))
+        out = "" if name in NEUTRAL else _SCRIPT_CODES.setdefault(
+            name, chr(0xF0000 + len(_SCRIPT_CODES)))
+        self[key] = out
+        return out
+
+
+_SCRIPT_CODES: dict[str, str] = {}
+_SCRIPTS = _ScriptTable()
+_LATIN_CODE = _SCRIPTS[ord("a")]
+
+
+# A Latin letter touching a non-ASCII character (in the matching view accents are gone, so
+# this is mostly another script's letter or typographic punctuation).
+_TOUCH_RE = re.compile(r"[a-z][^\x00-\x7f]|[^\x00-\x7f][a-z]")
+
+
+def mixes_scripts(text: str) -> bool:
+    """Whether ``text`` holds letters of two scripts at all (cheap: in C, by character)."""
+    return not text.isascii() and len(set("".join(set(text)).translate(_SCRIPTS))) > 1
+
+
+def script_mix(text: str) -> tuple[bool, bool]:
+    """Whether the matching-view ``text`` mixes scripts, and whether a word of it may.
+
+    The second is a cheap gate: False when no Latin letter touches a non-ASCII character
+    and the text has at most one script besides Latin, for then no word holds two scripts.
+    """
+    if text.isascii():
+        return False, False
+    codes = set("".join(set(text)).translate(_SCRIPTS))
+    if len(codes) < 2:
+        return False, False
+    return True, len(codes - {_LATIN_CODE}) > 1 or _TOUCH_RE.search(text) is not None
+
+
+def n_scripts(word: str) -> int:
+    """How many scripts the letters of ``word`` belong to (neutral ones left out)."""
+    return len(set(word.translate(_SCRIPTS)))
+
+
+def only_latin(word: str) -> bool:
+    """Whether every letter of ``word`` is Latin (and there is one)."""
+    return set(word.translate(_SCRIPTS)) == {_LATIN_CODE}
 
 
 def scripts_of(word: str) -> set[str]:

@@ -58,7 +58,7 @@ class Doc:
         """Run the lexicon automaton once per check and share the hits between rules."""
         hits = self.cache.get("lex")
         if hits is None:
-            hits = self.lexicon.find(self.norm.text, self.tab_gaps())
+            hits = self.lexicon.find(self.norm.text, self.tab_gaps(), self.norm.mixed)
             self.cache["lex"] = hits
         assert isinstance(hits, list)
         return hits

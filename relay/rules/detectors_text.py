@@ -7,9 +7,7 @@ import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
-import regex
-
-from relay.rules.confusables import scripts_of
+from relay.rules.confusables import n_scripts
 from relay.rules.detectors import Doc, Span, register
 from relay.rules.normalize import script_of
 
@@ -261,7 +259,7 @@ def _invisible(params: Mapping[str, Any]) -> InvisibleDetector:
     return InvisibleDetector()
 
 
-_WORD_OR_MARK_RE = regex.compile(r"(?:[^\W_]|\p{M})+")
+_WORD_OR_MARK_RE = re.compile(r"[^\W_]+")
 
 
 class MixedScriptDetector:
@@ -269,7 +267,7 @@ class MixedScriptDetector:
 
     def find(self, doc: Doc) -> list[Span]:
         text = doc.original
-        if text.isascii():
+        if not doc.norm.mixed_words:
             return []
         return [m.span() for m in _WORD_OR_MARK_RE.finditer(text) if _mixed(m.group(0))]
 
@@ -284,7 +282,7 @@ def _mixed(word: str) -> bool:
     if v is None:
         if len(_MIXED_CACHE) >= 50_000:
             _MIXED_CACHE.clear()  # bounded: words repeat, but not without end
-        v = _MIXED_CACHE[word] = len(scripts_of(word)) > 1
+        v = _MIXED_CACHE[word] = n_scripts(word) > 1
     return v
 
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -49,6 +49,10 @@ _SPACED_RE = re.compile(r"(?<![^\W_])(?:[^\W\d_][ .\-_*·/]{1,2}){2,}[^\W\d_](?!
 # Joined (split) words: the shortest term matched across a gap, and across a plain space.
 _JOIN_MIN = 4
 _JOIN_MIN_SPACE = 6
+# A gap inside a word other than one space: a dot, hyphen, underscore, middle dot, slash
+# or star (a hyphen before a line break is "- " in the matching view).
+_GAP_CHAR_RE = re.compile(r"[.\-_·*/]")
+_CHAIN_RE = re.compile(r"[^\W\d_]+(?: ?[.\-_·*/] ?[^\W\d_]+)+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +66,7 @@ class Term:
     stem: bool
     prefixes: frozenset[str]
     suffixes: frozenset[str]
+    split: bool = False  # the term with one space inside ("arti llery"): a split word
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +97,16 @@ class Lexicon:
         for core, term in terms:
             table.setdefault(core, []).append(term)
         self.size = sum(1 for v in table.values() for t in v if t.category != ALLOW)
+        # A word split by one space (or tab, or line break) is the commonest split: each
+        # longer term is also a key with a space at each inner place ("arti llery"), so the
+        # ordinary scan finds it; other splits go through the joined view (_scan_joined).
+        for core, infos in list(table.items()):
+            if len(core) < _JOIN_MIN_SPACE or " " in core:
+                continue
+            split = [replace(t, length=t.length + 1, split=True) for t in infos
+                     if t.category != ALLOW]
+            for i in range(2, len(core) - 1) if split else ():
+                table.setdefault(core[:i] + " " + core[i:], []).extend(split)
         self._automaton: Any = ahocorasick.Automaton()
         for core, infos in table.items():
             self._automaton.add_word(core, tuple(infos))
@@ -125,7 +140,7 @@ class Lexicon:
                 if t.category == ALLOW:
                     allows.append(span)
                 else:
-                    hits.append(LexHit(*span, t.category, t.tier, spaced))
+                    hits.append(LexHit(*span, t.category, t.tier, spaced, t.split))
 
     def _plausible(self, word: str) -> bool:
         """Whether some term starts like ``word`` (four letters, or all of a shorter word)."""
@@ -140,20 +155,45 @@ class Lexicon:
     def _scan_joined(self, view: str, hits: list[LexHit], hard_gaps: frozenset[int]) -> None:
         """Terms spelled across the gaps of split words, starting and ending on word edges.
 
-        The joined text runs every word into the next ("the arti llery" -> "theartillery"),
-        so only the longer terms are looked for in it (their own automaton), and only a
-        match that crosses a gap and starts and ends on word edges of the view counts.
+        One space between pieces is covered by the split keys of the ordinary scan. Other
+        gaps ("arti.llery", "artil-<newline>lery", and tabs) are joined here: only the chains
+        of pieces around such gaps (the whole text when it has tabs), and only the longer
+        terms (their own automaton); a match counts if it crosses a gap and starts and ends
+        on word edges of the view.
         """
-        text = join_gaps(view)
-        if len(text) == len(view) or not len(self._long):
+        if not len(self._long):
             return
+        if hard_gaps:
+            self._scan_chain(view, 0, len(view), hits, hard_gaps)
+            return
+        done = 0
+        n = len(view)
+        for g in _GAP_CHAR_RE.finditer(view):
+            p = g.start()
+            if p < done or p == 0 or not view[p - 1].isalpha():
+                continue
+            q = p + 2 if p + 1 < n and view[p + 1] == " " else p + 1
+            if q >= n or not view[q].isalpha():
+                continue
+            ws = p
+            while ws > 0 and view[ws - 1].isalpha():
+                ws -= 1
+            m = _CHAIN_RE.match(view, ws)
+            if m is not None:
+                self._scan_chain(view, m.start(), m.end(), hits, hard_gaps)
+                done = m.end()
+
+    def _scan_chain(self, view: str, s: int, e: int, hits: list[LexHit],
+                    hard_gaps: frozenset[int]) -> None:
+        chain = view[s:e]
+        text = join_gaps(chain)
         j: Joined | None = None
         for last, infos in self._long.iter(text):
             end = last + 1
             for t in infos:
                 start = end - t.length
                 if j is None:
-                    j = joined_map(view, hard_gaps)
+                    j = joined_map(chain, frozenset(g - s for g in hard_gaps))
                 k0, k1 = j.segment(start), j.segment(end - 1)
                 if k0 == k1:
                     continue  # not split: the ordinary scan sees it
@@ -163,17 +203,19 @@ class Lexicon:
                     # Short words, or a one-letter word at either end, are too often
                     # ordinary words side by side.
                     continue
-                span = _bounded(view, j.to_view(start), j.to_view(end - 1) + 1, t)
+                span = _bounded(view, s + j.to_view(start), s + j.to_view(end - 1) + 1, t)
                 if span is not None:
                     hits.append(LexHit(*span, t.category, t.tier, False, True))
 
-    def find(self, text: str, hard_gaps: frozenset[int] = frozenset()) -> list[LexHit]:
+    def find(self, text: str, hard_gaps: frozenset[int] = frozenset(), mixed: bool = False
+             ) -> list[LexHit]:
         """Return the category matches in the normalised ``text`` not inside allow phrases.
 
         Besides the text itself, its letter views (digits and symbols for letters, words of
         look-alike letters) and their joined forms (split words) are scanned; hits found
         only there are ``disguised``. ``hard_gaps`` are positions of spaces that were tabs
-        in the original text: a word split by a tab is no pair of ordinary words.
+        in the original text: a word split by a tab is no pair of ordinary words; ``mixed``
+        says that the original text mixed scripts (look for whole words of look-alikes).
         """
         if self._empty:
             return []
@@ -188,9 +230,10 @@ class Lexicon:
             self._scan(collapsed, True, sub, [])
             hits.extend(LexHit(idx[h.start], idx[h.end - 1] + 1, h.category, h.tier, True)
                         for h in sub)
+        other = [h for h in hits if h.disguised]
+        hits = [h for h in hits if not h.disguised]
         seen = {(h.start, h.end, h.category, h.tier) for h in hits}
-        other: list[LexHit] = []
-        for view in (text, *letter_views(text, self._plausible)):
+        for view in (text, *letter_views(text, self._plausible, mixed)):
             if view is not text:
                 self._scan(view, False, other, allows)
             self._scan_joined(view, other, hard_gaps)

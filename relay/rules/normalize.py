@@ -128,6 +128,8 @@ class Normalized:
     starts: tuple[int, ...] | None  # None: identity map (fast path, same length)
     ends: tuple[int, ...] | None
     invisible: tuple[int, ...]  # original indices of dropped invisible characters
+    mixed: bool = False  # whether the text mixes scripts (before folding)
+    mixed_words: bool = False  # whether a word of it may (a cheap gate, see confusables)
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """Map the normalised span ``[start, end)`` (start < end) to the original text."""
@@ -165,7 +167,9 @@ def normalize(text: str) -> Normalized:
     """Build the matching view of ``text`` with its offset map back to ``text``."""
     fast = _fast_path(text)
     if fast is not None:
-        return Normalized(text, _fold_mixed_words(fast), None, None, ())
+        mixed, in_word = confusables.script_mix(fast)
+        return Normalized(text, _fold_mixed_words(fast, in_word), None, None, (), mixed,
+                          in_word)
     out: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
@@ -191,9 +195,10 @@ def normalize(text: str) -> Normalized:
             out.append(c)
             starts.append(i)
             ends.append(i + 1)
-    return Normalized(
-        text, _fold_mixed_words("".join(out)), tuple(starts), tuple(ends), tuple(invisible)
-    )
+    joined = "".join(out)
+    mixed, in_word = confusables.script_mix(joined)
+    return Normalized(text, _fold_mixed_words(joined, in_word), tuple(starts), tuple(ends),
+                      tuple(invisible), mixed, in_word)
 
 
 # Folded words, by word: words repeat across letters, and folding looks up each letter.
@@ -201,10 +206,10 @@ _FOLD_CACHE: dict[str, str] = {}
 _FOLD_CACHE_MAX = 50_000
 
 
-def _fold_mixed_words(text: str) -> str:
+def _fold_mixed_words(text: str, mixed: bool) -> str:
     """Fold look-alike letters in words that mix letters of two scripts."""
-    if text.isascii():
-        return text
+    if not mixed:
+        return text  # no word can mix scripts (most texts: one script, digits, punctuation)
     return _WORD_RE.sub(_fold_word, text)
 
 

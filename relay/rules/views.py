@@ -21,6 +21,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 
 from relay.rules import confusables
 
@@ -36,8 +37,29 @@ _SUBST = "0-9@$!|€+"
 # A word holding letters and substitutes; "!", "|" and "+" only between letters, so that
 # "war!" and "3+4" stay what they are.
 _TOKEN_RE = re.compile(r"(?:[^\W_]|[@$€]|[!|+](?=[^\W_]))+")
-_GATE_RE = re.compile(rf"[^\W\d_][{_SUBST}]|[{_SUBST}][^\W\d_]")
-_WORD_RE = re.compile(r"[^\W\d_]{3,}")
+_SUBST_RUN_RE = re.compile(rf"[{_SUBST}]+")
+
+
+def _leet_spans(text: str) -> list[tuple[int, int]]:
+    """Spans of the words where a run of digits or symbols touches a letter ("w34pon")."""
+    n = len(text)
+    out: list[tuple[int, int]] = []
+    for m in _SUBST_RUN_RE.finditer(text):
+        s, e = m.span()
+        if out and s < out[-1][1]:
+            continue
+        if not ((s > 0 and text[s - 1].isalpha()) or (e < n and text[e].isalpha())):
+            continue
+        tok = _TOKEN_RE.match(text, _token_start(text, s))
+        if tok is not None and tok.end() > s:
+            out.append(tok.span())
+    return out
+
+
+def _token_start(text: str, i: int) -> int:
+    while i > 0 and (text[i - 1].isalnum() or text[i - 1] in "@$€"):
+        i -= 1
+    return i
 
 
 def _has_letter(tok: str) -> bool:
@@ -55,40 +77,71 @@ def _fold_token(tok: str, second: bool) -> str:
     return tok.translate(_LATIN_I)
 
 
-_WHOLE: dict[str, str] = {}  # word -> its Latin look-alike, or the word itself
+@cache
+def _whole_re() -> re.Pattern[str]:
+    """Words of three or more letters, every one of which has a Latin look-alike."""
+    chars = "".join(sorted(confusables.twins()))
+    return re.compile(r"(?<![^\W_])[" + re.escape(chars) + r"]{3,}(?![^\W_])")
 
 
-def letter_views(text: str, plausible: Callable[[str], bool]) -> list[str]:
+_EDGES = "".join(chr(c) for c in range(0x80) if not chr(c).isalnum())
+
+
+def _whole_words(text: str) -> list[str]:
+    """The words of ``text`` made only of look-alikes, as the Latin words they look like."""
+    # Split in C and look each word up: cheaper than a regex over the text.
+    out: list[str] = []
+    for token in text.split():
+        folded = _WHOLE.get(token)
+        if folded is None:
+            if len(_WHOLE) >= 50_000:
+                _WHOLE.clear()  # bounded: words repeat, but not without end
+            word = token.strip(_EDGES)
+            folded = ""
+            if len(word) >= 3 and not word.isascii() and _TWINS.issuperset(word):
+                latin = confusables.to_latin(word)
+                folded = latin if confusables.only_latin(latin) else ""
+            _WHOLE[token] = folded
+        if folded:
+            out.append(folded)
+    return out
+
+
+_TWINS = confusables.twins()
+_WHOLE: dict[str, str] = {}  # token -> the Latin word it looks like, or ""
+
+
+def letter_views(text: str, plausible: Callable[[str], bool], mixed: bool = False
+                 ) -> list[str]:
     """Return the views of ``text`` (same length) that differ from it; often none.
 
     A word of look-alike letters is folded to Latin only where ``plausible`` says the
     folded word could be a lexicon term (most Cyrillic words are made of such letters).
     """
     base = text
-    if not text.isascii():
+    # Whole words of look-alikes are looked for where scripts mix (``mixed``: the original
+    # text did, as an English letter with "ԁіϲtаtоr" in it does); a Cyrillic text is
+    # Cyrillic.
+    if mixed and any(map(plausible, _whole_words(text))):
         def whole(m: re.Match[str]) -> str:
             word = m.group(0)
-            if word.isascii():
-                return word
-            folded = _WHOLE.get(word)
-            if folded is None:
-                if len(_WHOLE) >= 50_000:
-                    _WHOLE.clear()  # bounded: words repeat, but not without end
-                folded = confusables.to_latin(word)
-                if confusables.scripts_of(folded) != {confusables.LATIN}:
-                    folded = word
-                _WHOLE[word] = folded
-            return folded if folded is not word and plausible(folded) else word
+            folded = confusables.to_latin(word)
+            return folded if confusables.only_latin(folded) and plausible(folded) else word
 
-        base = _WORD_RE.sub(whole, text)
+        base = _whole_re().sub(whole, text)
     out: list[str] = []
-    if _GATE_RE.search(base):
-        first = _TOKEN_RE.sub(lambda m: _fold_token(m.group(0), False), base)
-        out.append(first)
-        if "1" in base or "!" in base or "3" in base or "4" in base:
-            second = _TOKEN_RE.sub(lambda m: _fold_token(m.group(0), True), base)
-            if second != first:
-                out.append(second)
+    spans = _leet_spans(base)
+    if spans:
+        for second in (False, True):
+            parts: list[str] = []
+            pos = 0
+            for s, e in spans:
+                parts += [base[pos:s], _fold_token(base[s:e], second)]
+                pos = e
+            parts.append(base[pos:])
+            view = "".join(parts)
+            if view not in out:
+                out.append(view)
     elif base != text:
         out.append(base)
     return [v for v in out if v != text]
