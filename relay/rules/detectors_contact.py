@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 import phonenumbers
@@ -27,6 +28,7 @@ _DATE_RE = re.compile(r"\d{1,2}[./\-]\d{1,2}[./\-]\d{2,4}|\d{4}[./\-]\d{1,2}[./\
 _YEAR_RE = re.compile(r"(?:19|20)\d\d")
 
 
+@lru_cache(maxsize=4096)  # parsing costs more than all other detectors together
 def _second_opinion(digits: str, plus: bool, region: str | None) -> tuple[bool | None, str]:
     """Ask phonenumbers whether ``digits`` is a valid number: (valid or None, label).
 
@@ -173,12 +175,13 @@ _MGRS = (r"(?<![\w])\d{1,2}[c-hj-np-x] ?[a-hj-np-z]{2} ?"
 
 @register("coordinates_decimal")
 def _coord_decimal(params: Mapping[str, Any]) -> RegexDetector:
-    return RegexDetector(_COORD_DECIMAL, digits=True)
+    # Both halves have a decimal part of three digits or more: a cheap test first.
+    return RegexDetector(_COORD_DECIMAL, gate=r"\d[.,]\d{3}", digits=True)
 
 
 @register("coordinates_dms")
 def _coord_dms(params: Mapping[str, Any]) -> RegexDetector:
-    return RegexDetector(_COORD_DMS, digits=True)
+    return RegexDetector(_COORD_DMS, gate="[°º˚]", digits=True)  # no degree sign, no DMS
 
 
 @register("coordinates_mgrs")

@@ -99,6 +99,7 @@ def _digit_run(params: Mapping[str, Any]) -> DigitRunDetector:
 
 _WORD_RE = re.compile(r"[^\W_]+")
 _CANDIDATE_RE = re.compile(r"(?<![^\W_])(?:[A-Z0-9]{3,}|[^\W_]*\d[^\W_]*)(?![^\W_])")
+_UPPER3_RE = re.compile(r"[A-Z]{3}")
 _VOWELS = frozenset("AEIOUY")
 _CONSONANT_RUN = re.compile(r"[B-DF-HJ-NP-TV-XZ]{4,}")
 
@@ -128,6 +129,8 @@ class CodeGroupsDetector:
 
     def find(self, doc: Doc) -> list[Span]:
         text = doc.original
+        if not doc.has_digit and not _UPPER3_RE.search(text):
+            return []  # a candidate has a digit or three capitals (a cheap test first)
         out: list[Span] = []
         run: list[tuple[int, int]] = []
 

@@ -34,7 +34,7 @@ import ahocorasick
 
 from relay.errors import ConfigError
 from relay.rules.normalize import normalize
-from relay.rules.views import Joined, join_gaps, joined_map, letter_views
+from relay.rules.views import Joined, join_chain, join_gaps, joined_map, letter_views
 
 LEXICON_CATEGORIES = ("military", "political", "money", "hate")
 TIERS = ("strong", "weak")
@@ -52,7 +52,7 @@ _JOIN_MIN_SPACE = 6
 # A gap inside a word other than one space: a dot, hyphen, underscore, middle dot, slash
 # or star (a hyphen before a line break is "- " in the matching view).
 _GAP_CHAR_RE = re.compile(r"[.\-_·*/]")
-_CHAIN_RE = re.compile(r"[^\W\d_]+(?: ?[.\-_·*/] ?[^\W\d_]+)+")
+_CHAIN_RE = re.compile(r"[^\W\d_]+(?:(?:[.\-_·*/]|- )[^\W\d_]+)+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,7 +172,8 @@ class Lexicon:
             p = g.start()
             if p < done or p == 0 or not view[p - 1].isalpha():
                 continue
-            q = p + 2 if p + 1 < n and view[p + 1] == " " else p + 1
+            # "arti.llery", "artil-<newline>lery" (a hyphen and a space), not "well. the"
+            q = p + 2 if p + 1 < n and view[p + 1] == " " and view[p] == "-" else p + 1
             if q >= n or not view[q].isalpha():
                 continue
             ws = p
@@ -186,7 +187,7 @@ class Lexicon:
     def _scan_chain(self, view: str, s: int, e: int, hits: list[LexHit],
                     hard_gaps: frozenset[int]) -> None:
         chain = view[s:e]
-        text = join_gaps(chain)
+        text = join_gaps(chain) if hard_gaps else join_chain(chain)
         j: Joined | None = None
         for last, infos in self._long.iter(text):
             end = last + 1
@@ -231,12 +232,15 @@ class Lexicon:
             hits.extend(LexHit(idx[h.start], idx[h.end - 1] + 1, h.category, h.tier, True)
                         for h in sub)
         other = [h for h in hits if h.disguised]
-        hits = [h for h in hits if not h.disguised]
-        seen = {(h.start, h.end, h.category, h.tier) for h in hits}
+        if other:
+            hits = [h for h in hits if not h.disguised]
         for view in (text, *letter_views(text, self._plausible, mixed)):
             if view is not text:
                 self._scan(view, False, other, allows)
             self._scan_joined(view, other, hard_gaps)
+        if not other:
+            return self._allowed(hits, allows)
+        seen = {(h.start, h.end, h.category, h.tier) for h in hits}
         base = [(h.start, h.end, h.category) for h in hits]
         for h in other:
             key = (h.start, h.end, h.category, h.tier)
@@ -245,10 +249,14 @@ class Lexicon:
             if key not in seen:
                 seen.add(key)
                 hits.append(LexHit(h.start, h.end, h.category, h.tier, h.spaced, True))
-        if allows:
-            hits = [h for h in hits
-                    if not any(a <= h.start and h.end <= b for a, b in allows)]
-        return hits
+        return self._allowed(hits, allows)
+
+    @staticmethod
+    def _allowed(hits: list[LexHit], allows: list[tuple[int, int]]) -> list[LexHit]:
+        """Drop the hits inside allow phrases."""
+        if not allows:
+            return hits
+        return [h for h in hits if not any(a <= h.start and h.end <= b for a, b in allows)]
 
 
 def _bounded(text: str, start: int, end: int, t: Term) -> tuple[int, int] | None:

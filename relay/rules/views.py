@@ -56,6 +56,17 @@ def _leet_spans(text: str) -> list[tuple[int, int]]:
     return out
 
 
+_LETTERS_RE = re.compile(r"[^\W\d_]+")
+
+
+def _worth_folding(tok: str, plausible: Callable[[str], bool]) -> bool:
+    """Whether a word with digits or symbols may spell a term ("2nd", "de89" may not)."""
+    if sum(c.isalpha() for c in tok) < 3:
+        return False
+    return any(plausible(w) for second in (False, True)
+               for w in _LETTERS_RE.findall(_fold_token(tok, second)))
+
+
 def _token_start(text: str, i: int) -> int:
     while i > 0 and (text[i - 1].isalnum() or text[i - 1] in "@$€"):
         i -= 1
@@ -130,7 +141,7 @@ def letter_views(text: str, plausible: Callable[[str], bool], mixed: bool = Fals
 
         base = _whole_re().sub(whole, text)
     out: list[str] = []
-    spans = _leet_spans(base)
+    spans = [(s, e) for s, e in _leet_spans(base) if _worth_folding(base[s:e], plausible)]
     if spans:
         for second in (False, True):
             parts: list[str] = []
@@ -150,12 +161,20 @@ def letter_views(text: str, plausible: Callable[[str], bool], mixed: bool = Fals
 # Separators inside split words, between two letters: a single space (tabs and line breaks
 # are spaces in the matching view), a hyphen before a line break, a dot, hyphen, underscore
 # or middle dot.
-_GAP_RE = re.compile(r"(?<=[^\W\d_])(?:[.\-_·*/] ?| )(?=[^\W\d_])")
+_GAP_RE = re.compile(r"(?<=[^\W\d_])(?:[.\-_·*/]|- | )(?=[^\W\d_])")
+
+
+_DROP_GAPS = str.maketrans("", "", " .-_·*/")
 
 
 def join_gaps(view: str) -> str:
     """Return ``view`` with every in-word gap removed (the map is built only when needed)."""
     return _GAP_RE.sub("", view)
+
+
+def join_chain(chain: str) -> str:
+    """Join a chain of letters and gaps (letters between dots, hyphens, "- "...)."""
+    return chain.translate(_DROP_GAPS)
 
 
 @dataclass(frozen=True, slots=True)
