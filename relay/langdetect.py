@@ -17,6 +17,7 @@ the message then waits for a reader of the family's interface language, as befor
 
 from __future__ import annotations
 
+import threading
 from functools import cache
 from typing import Any
 
@@ -33,9 +34,18 @@ _PASHTO = frozenset("\u067c\u0689\u0693\u0696\u069a\u06ab\u06bc\u06cd\u06d0")
 # Tigrinya's qhe series (ቐ..ቝ) and its usual alef ኣ, which Amharic writing does not use.
 _TIGRINYA = frozenset([chr(c) for c in range(0x1250, 0x125E)] + ["\u12a3"])
 
+_LOAD = threading.Lock()
+
+
 @cache
 def _model() -> Any:
     """Load the model once per process (about 2 s), on first use."""
+    with _LOAD:  # two first submits at once load it once (functools.cache does not lock)
+        return _load()
+
+
+@cache
+def _load() -> Any:
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
     ident = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)

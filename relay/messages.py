@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import secrets
@@ -152,7 +153,8 @@ async def submit(
     body = clean_text(text)
     if photo is not None and len(photo) > MAX_PHOTO_BYTES:
         raise InvalidInput("photo_too_large", limit=MAX_PHOTO_BYTES)
-    written = written_lang(body)
+    # In a thread: the first call of a process loads the model (about 2 s).
+    written = await asyncio.to_thread(written_lang, body)
     async with store.tx() as tx:
         seen = await tx.one(
             "SELECT id, ref_enc FROM messages WHERE submit_key = ? AND family_id = ?",
@@ -289,6 +291,7 @@ async def resubmit(
 ) -> Submitted:
     """Send a returned message again with new text."""
     body = clean_text(text)
+    written = await asyncio.to_thread(written_lang, body)
     async with store.tx() as tx:
         row = await owned_message(tx, person_id, message_id)
         if row["state"] == MessageState.SUBMITTED and row["version"] > 1:
@@ -316,6 +319,7 @@ async def resubmit(
                 "submitted_at": iso(now),
                 "due_at": iso(now + dt.timedelta(days=site.review_days)),
                 "decision_enc": None,
+                "written_lang": written,  # the new text may be in another language
             },
         )
         await _seal_message(tx, person_id, message_id, reference, body, findings, None)

@@ -118,6 +118,7 @@ def card_text(
         lines.append(
             f"{number}. {f['category']} · {_(_SEVERITY.get(f['severity'], f['severity']))}"
             f"{mark} — {category_reason(tr, f['category'])}"
+            + (f" ({f['detail']})" if f.get("detail") else "")  # a phone's country, E.164
         )
     for a, b in extra:
         lines.append("✂ " + _("you remove: «{passage}»").format(passage=item.text[a:b]))

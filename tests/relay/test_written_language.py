@@ -103,3 +103,28 @@ async def test_the_card_shows_the_written_language_only_when_it_differs(
     assert "Написано мовою uk (інтерфейс: ru)" in card_text(translator("uk"), got, None, [])
     same = dataclasses.replace(got, lang="uk")
     assert "Written in" not in card_text(translator("en"), same, None, [])
+
+
+def test_the_card_shows_a_phone_numbers_country_and_e164_form() -> None:
+    from relay.findings import as_dicts
+    from relay.rules import RuleEngine
+
+    text = "call +964 770 - 123 - 4567"
+    found = as_dicts(RuleEngine.load(None).check(text))
+    assert [(f["rule_id"], f.get("detail")) for f in found] == [
+        ("contact.phone", "IQ +9647701234567")]
+    base = dataclasses.replace(
+        _empty_item(), text=text, findings=found, lang="en", written_lang="en")
+    card = card_text(translator("en"), base, None, [])
+    assert "(IQ +9647701234567)" in card.splitlines()[-1]
+
+
+def _empty_item() -> review.ReviewItem:
+    import datetime as dt
+
+    from relay.models import MessageKind, MessageState
+
+    return review.ReviewItem(
+        message_id="m_0123456789abcdef", reference="RCM-7K3F-9Q2V", kind=MessageKind.MESSAGE,
+        state=MessageState.IN_REVIEW, site_code="ALP", lang="en", text="", findings=[],
+        lease_until=dt.datetime(2026, 3, 1, tzinfo=dt.UTC), overdue=False)
