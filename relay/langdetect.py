@@ -35,13 +35,39 @@ _PASHTO = frozenset("\u067c\u0689\u0693\u0696\u069a\u06ab\u06bc\u06cd\u06d0")
 _TIGRINYA = frozenset([chr(c) for c in range(0x1250, 0x125E)] + ["\u12a3"])
 
 _LOAD = threading.Lock()
+_READY = threading.Event()
+_loading: list[threading.Thread] = []
 
 
 @cache
 def _model() -> Any:
     """Load the model once per process (about 2 s), on first use."""
     with _LOAD:  # two first submits at once load it once (functools.cache does not lock)
-        return _load()
+        model = _load()
+    _READY.set()
+    return model
+
+
+def load() -> None:
+    """Load the model now (blocking): warm-up, tests."""
+    _model()
+
+
+def detect_if_ready(text: str) -> str | None:
+    """Like ``detect``, but None at once while the model is still loading.
+
+    The first call of a process starts loading the model in a background thread: a bot
+    just (re)started keeps answering, and the texts submitted in its first seconds are
+    routed by the interface language, as they were before languages were detected.
+    """
+    if not _READY.is_set():
+        with _LOAD:
+            if not _loading:
+                _loading.append(threading.Thread(target=_model, name="langdetect-load",
+                                                 daemon=True))
+                _loading[0].start()
+        return None
+    return detect(text)
 
 
 @cache

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import json
 import secrets
@@ -153,8 +152,7 @@ async def submit(
     body = clean_text(text)
     if photo is not None and len(photo) > MAX_PHOTO_BYTES:
         raise InvalidInput("photo_too_large", limit=MAX_PHOTO_BYTES)
-    # In a thread: the first call of a process loads the model (about 2 s).
-    written = await asyncio.to_thread(written_lang, body)
+    written = written_lang(body)
     async with store.tx() as tx:
         seen = await tx.one(
             "SELECT id, ref_enc FROM messages WHERE submit_key = ? AND family_id = ?",
@@ -216,8 +214,11 @@ async def submit(
 
 
 def written_lang(text: str) -> str | None:
-    """Return the language ``text`` is written in, if detected and a reviewer can read it."""
-    lang = langdetect.detect(text)
+    """Return the language ``text`` is written in, if detected and a reviewer can read it.
+
+    None while the model loads (the first seconds of a process; see langdetect).
+    """
+    lang = langdetect.detect_if_ready(text)
     return lang if lang in LANG_CODES else None
 
 
@@ -291,7 +292,7 @@ async def resubmit(
 ) -> Submitted:
     """Send a returned message again with new text."""
     body = clean_text(text)
-    written = await asyncio.to_thread(written_lang, body)
+    written = written_lang(body)
     async with store.tx() as tx:
         row = await owned_message(tx, person_id, message_id)
         if row["state"] == MessageState.SUBMITTED and row["version"] > 1:

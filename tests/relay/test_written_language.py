@@ -53,6 +53,11 @@ def test_a_language_no_reviewer_can_be_granted_is_not_used_for_routing() -> None
     assert messages.written_lang(UKRAINIAN) == "uk"
 
 
+@pytest.fixture(autouse=True)
+def _model_loaded() -> None:
+    langdetect.load()  # submit does not wait for it (see detect_if_ready)
+
+
 _ids = itertools.count(820_000_001)
 _keys = itertools.count(1)
 
@@ -128,3 +133,19 @@ def _empty_item() -> review.ReviewItem:
         message_id="m_0123456789abcdef", reference="RCM-7K3F-9Q2V", kind=MessageKind.MESSAGE,
         state=MessageState.IN_REVIEW, site_code="ALP", lang="en", text="", findings=[],
         lease_until=dt.datetime(2026, 3, 1, tzinfo=dt.UTC), overdue=False)
+
+
+def test_a_fresh_process_answers_at_once_and_detects_once_the_model_is_loaded() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "from relay import langdetect as d\n"
+        f"t = {UKRAINIAN!r}\n"
+        "print(d.detect_if_ready(t))\n"
+        "d._loading[0].join()\n"
+        "print(d.detect_if_ready(t))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, timeout=120)
+    assert out.stdout.split() == ["None", "uk"]
