@@ -35,6 +35,7 @@ _PASHTO = frozenset("\u067c\u0689\u0693\u0696\u069a\u06ab\u06bc\u06cd\u06d0")
 _TIGRINYA = frozenset([chr(c) for c in range(0x1250, 0x125E)] + ["\u12a3"])
 
 _LOAD = threading.Lock()
+_START = threading.Lock()  # never held while loading: callers must not wait on the load
 _READY = threading.Event()
 _loading: list[threading.Thread] = []
 
@@ -61,7 +62,7 @@ def detect_if_ready(text: str) -> str | None:
     routed by the interface language, as they were before languages were detected.
     """
     if not _READY.is_set():
-        with _LOAD:
+        with _START:
             if not _loading:
                 _loading.append(threading.Thread(target=_model, name="langdetect-load",
                                                  daemon=True))
