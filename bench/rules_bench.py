@@ -16,6 +16,7 @@ import sys
 import time
 from pathlib import Path
 
+from relay import langdetect
 from relay.rules import RuleEngine
 from relay.rules.lexicon import ALLOW, load_default_terms
 from relay.rules.normalize import normalize
@@ -46,14 +47,15 @@ def _baseline_patterns() -> list[re.Pattern[str]]:
 
 
 def _rate(fn: object, messages: list[str], min_seconds: float) -> float:
+    """Messages per second of this process's CPU time (other engineers share the cores)."""
     assert callable(fn)
     done = 0
-    start = time.perf_counter()
+    start = time.process_time()
     while True:
         for m in messages:
             fn(m)
         done += len(messages)
-        elapsed = time.perf_counter() - start
+        elapsed = time.process_time() - start
         if elapsed >= min_seconds:
             return done / elapsed
 
@@ -69,7 +71,6 @@ def main(argv: list[str] | None = None) -> None:
     engine = RuleEngine.load(None)
     for m in messages[:200]:  # warm the per-character normalisation cache
         engine.check(m)
-    rate = _rate(engine.check, messages, secs)
 
     patterns = _baseline_patterns()
     # The baseline gets the same normalised text for free (normalisation is not timed),
@@ -80,12 +81,23 @@ def main(argv: list[str] | None = None) -> None:
     def naive(text: str) -> int:
         return sum(1 for p in patterns if p.search(text))
 
-    base_rate = _rate(naive, base_msgs, secs / 2)
+    # The two are measured in alternating rounds and the best round of each is kept: on a
+    # shared machine a burst of load in one long phase would otherwise decide the ratio.
+    rounds = 3 if args.quick else 5
+    rate = base_rate = 0.0
+    for _ in range(rounds):
+        rate = max(rate, _rate(engine.check, messages, secs / rounds))
+        base_rate = max(base_rate, _rate(naive, base_msgs, secs / 2 / rounds))
+    # The written language is detected at submit, outside the engine (relay/langdetect.py):
+    # its own figure, on the same messages.
+    langdetect.detect(messages[0])  # load the model outside the timing
+    lang_rate = _rate(langdetect.detect, messages, secs / rounds)
     print(json.dumps({
         "name": "rules",
         "messages_per_s": round(rate, 1),
         "baseline_messages_per_s": round(base_rate, 1),
         "ratio": round(rate / base_rate, 1),
+        "langdetect_messages_per_s": round(lang_rate, 1),
         "terms": engine.terms,
         "messages": len(messages),
         "mean_chars": round(sum(map(len, messages)) / len(messages), 1),

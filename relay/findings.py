@@ -46,6 +46,8 @@ def as_dicts(findings: Sequence[FindingLike]) -> list[dict[str, Any]]:
             "start": f.start,
             "end": f.end,
             "reason": f.reason,
+            # a phone number's country and E.164 form, for the reviewer (sealed like the rest)
+            **({"detail": d} if (d := str(getattr(f, "detail", ""))) else {}),
         }
         for f in findings
     ]

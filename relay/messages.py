@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from relay import audit, inbox, links
+from relay import audit, inbox, langdetect, links
 from relay.clock import iso, parse_iso
 from relay.errors import InvalidInput, NotFound, RateLimited
 from relay.findings import Checker, as_dicts, count_blocking
@@ -24,6 +24,7 @@ from relay.models import (
     TimelineEvent,
 )
 from relay.reference import new_reference, parse_reference
+from relay.roles import LANG_CODES
 from relay.store import Store, Tx
 from relay.text_input import clean_name, clean_text
 
@@ -151,6 +152,7 @@ async def submit(
     body = clean_text(text)
     if photo is not None and len(photo) > MAX_PHOTO_BYTES:
         raise InvalidInput("photo_too_large", limit=MAX_PHOTO_BYTES)
+    written = written_lang(body)
     async with store.tx() as tx:
         seen = await tx.one(
             "SELECT id, ref_enc FROM messages WHERE submit_key = ? AND family_id = ?",
@@ -196,6 +198,9 @@ async def submit(
                 iso(now),
             ),
         )
+        await tx.execute(
+            "UPDATE messages SET written_lang = ? WHERE id = ?", (written, message_id)
+        )
         await _seal_message(tx, person_id, message_id, reference, body, findings, photo)
         await transition(
             tx,
@@ -206,6 +211,15 @@ async def submit(
             detail={"site": site.code, "lang": lang, "findings": len(findings)},
         )
     return Submitted(message_id, reference, created=True, findings=findings)
+
+
+def written_lang(text: str) -> str | None:
+    """Return the language ``text`` is written in, if detected and a reviewer can read it.
+
+    None while the model loads (the first seconds of a process; see langdetect).
+    """
+    lang = langdetect.detect_if_ready(text)
+    return lang if lang in LANG_CODES else None
 
 
 async def _unused_reference(tx: Tx) -> str:
@@ -278,6 +292,7 @@ async def resubmit(
 ) -> Submitted:
     """Send a returned message again with new text."""
     body = clean_text(text)
+    written = written_lang(body)
     async with store.tx() as tx:
         row = await owned_message(tx, person_id, message_id)
         if row["state"] == MessageState.SUBMITTED and row["version"] > 1:
@@ -305,6 +320,7 @@ async def resubmit(
                 "submitted_at": iso(now),
                 "due_at": iso(now + dt.timedelta(days=site.review_days)),
                 "decision_enc": None,
+                "written_lang": written,  # the new text may be in another language
             },
         )
         await _seal_message(tx, person_id, message_id, reference, body, findings, None)

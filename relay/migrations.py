@@ -239,6 +239,14 @@ MIGRATIONS: list[str] = [
     ALTER TABLE outbox ADD COLUMN lease_until TEXT;
     ALTER TABLE inbox ADD COLUMN lease_until TEXT;
     """,
+    # written language: the language a message is written in, detected at submit
+    # (relay/langdetect.py; NULL when unknown or for replies). The review queue routes by it
+    # when known, else by the family's interface language (``lang``), from this index.
+    """
+    ALTER TABLE messages ADD COLUMN written_lang TEXT;
+    CREATE INDEX messages_waiting_written
+        ON messages(state, (COALESCE(written_lang, lang)), submitted_at, due_at);
+    """,
 ]
 
 VAULT_SCHEMA = """

@@ -44,6 +44,7 @@ class ReviewItem:
     details: CardDetails = field(default_factory=CardDetails)
     photo_verdict: str | None = None  # None: not judged; "keep"; or a PhotoReason
     override_note: str = ""  # a first senior's proposal to leave a blocking finding in
+    written_lang: str | None = None  # detected at submit; None when unknown
 
     @property
     def photo_judged(self) -> bool:
@@ -111,7 +112,8 @@ def _scope_sql(grants: list[Grant]) -> tuple[str, list[str]]:
     for g in _reviewing(grants):
         if not g.languages:
             continue
-        clause = f"lang IN ({','.join('?' * len(g.languages))})"
+        # The written language when detected at submit, else the family's interface language.
+        clause = f"COALESCE(written_lang, lang) IN ({','.join('?' * len(g.languages))})"
         params += sorted(g.languages)
         if g.site_code:
             clause += " AND site_code = ?"
@@ -245,6 +247,7 @@ async def item_in(tx: Tx, message_id: str) -> ReviewItem:
         details=await details_in(tx, row),
         photo_verdict=row["photo_verdict"],
         override_note=override,
+        written_lang=row["written_lang"],
     )
 
 
@@ -266,7 +269,8 @@ async def held_in(tx: Tx, reviewer_id: str | None, message_id: str) -> Any:
         raise Conflict("lease expired")
     assert reviewer_id is not None
     grants = await roles.grants_in(tx, reviewer_id)
-    if not any(roles.covers(g, row["site_code"], row["lang"]) for g in grants):
+    lang = row["written_lang"] or row["lang"]
+    if not any(roles.covers(g, row["site_code"], lang) for g in grants):
         # The grant changed while the message was held: the decision is not theirs.
         raise roles.Refused(actor=reviewer_id, action="decide", needs="reviewer of the site")
     return row

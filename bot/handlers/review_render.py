@@ -90,6 +90,10 @@ def card_text(
     if item.overdue:
         due = "⚠ " + _("overdue") + " · " + due
     lines.append(due)
+    if item.written_lang and item.written_lang != item.lang:
+        # Translators: on a review card; {lang} is a language code such as "uk"
+        lines.append(_("Written in {lang} (interface: {ui})").format(
+            lang=item.written_lang, ui=item.lang))
     if item.state == MessageState.ESCALATED:
         lines.append(_("Escalated. Note: {note}").format(note=item.escalation_note or "—"))
     if item.override_note:
@@ -125,6 +129,7 @@ def card_text(
         lines.append(
             f"{number}. {f['category']} · {_(_SEVERITY.get(f['severity'], f['severity']))}"
             f"{mark} — {category_reason(tr, f['category'])}"
+            + (f" ({f['detail']})" if f.get("detail") else "")  # a phone's country, E.164
         )
     for a, b in extra:
         lines.append("✂ " + _("you remove: «{passage}»").format(passage=item.text[a:b]))

@@ -9,6 +9,7 @@ terms = { military = { strong = ["drone strike"] } }
 
 [site.KAB]                      # one detention site (code as in the sites file)
 word_limit = 25                 # the lower of this and the caller's limit wins
+region = "AF"                   # the country of its phone numbers (ISO 3166), optional
 severity = { "contact.phone" = "block", "code.digits" = "redact" }
 terms = { political = { weak = ["governor"] } }
 
@@ -83,6 +84,9 @@ class Tightening:
     severity: Mapping[str, Severity] = field(default_factory=dict)
     terms: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
     word_limit: int | None = None
+    # ISO 3166 region of the site's phone numbers (phonenumbers' second opinion): bare digit
+    # runs that are no valid number there are left to code.digits instead of contact.phone.
+    region: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +127,7 @@ def _parse_rule(raw: Mapping[str, Any], where: str) -> RuleSpec:
 
 def _parse_tightening(raw: Mapping[str, Any], where: str, rules: Mapping[str, RuleSpec]
                       ) -> Tightening:
-    unknown = set(raw) - {"severity", "terms", "word_limit"}
+    unknown = set(raw) - {"severity", "terms", "word_limit", "region"}
     if unknown:
         raise ConfigError(f"{where}: unknown keys {sorted(unknown)}")
     sev: dict[str, Severity] = {}
@@ -141,7 +145,14 @@ def _parse_tightening(raw: Mapping[str, Any], where: str, rules: Mapping[str, Ru
     limit = raw.get("word_limit")
     if limit is not None and (not isinstance(limit, int) or limit < 1):
         raise ConfigError(f"{where}: word_limit must be a positive integer")
-    return Tightening(severity=sev, terms=terms, word_limit=limit)
+    region = raw.get("region")
+    if region is not None:
+        from phonenumbers import SUPPORTED_REGIONS
+
+        if not isinstance(region, str) or region.upper() not in SUPPORTED_REGIONS:
+            raise ConfigError(f"{where}: region must be a two-letter country code (ISO 3166)")
+        region = region.upper()
+    return Tightening(severity=sev, terms=terms, word_limit=limit, region=region)
 
 
 def _read(path: Path) -> dict[str, Any]:

@@ -30,7 +30,9 @@ class Doc:
     lang: str | None = None
     word_limit: int | None = None
     chars_per_word: float = 1.5
+    region: str | None = None  # the site's phone region (ISO 3166), if configured
     cache: dict[str, Any] = field(default_factory=dict)
+    labels: dict[Span, str] = field(default_factory=dict)  # a detail for a span's finding
 
     def orig(self, start: int, end: int) -> Span:
         """Map a span of the normalised text to the original text."""
@@ -44,11 +46,19 @@ class Doc:
             v = self.cache["digit"] = _DIGIT.search(self.norm.text) is not None
         return bool(v)
 
+    def tab_gaps(self) -> frozenset[int]:
+        """Positions of the normalised text's spaces that stand for a tab in the original."""
+        if "\t" not in self.original:
+            return frozenset()
+        text, norm = self.norm.text, self.norm
+        return frozenset(i for i, c in enumerate(text)
+                         if c == " " and "\t" in self.original[slice(*norm.span(i, i + 1))])
+
     def lex_hits(self) -> list[LexHit]:
         """Run the lexicon automaton once per check and share the hits between rules."""
         hits = self.cache.get("lex")
         if hits is None:
-            hits = self.lexicon.find(self.norm.text)
+            hits = self.lexicon.find(self.norm.text, self.tab_gaps(), self.norm.mixed)
             self.cache["lex"] = hits
         assert isinstance(hits, list)
         return hits

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
+
+import phonenumbers
 
 from relay.rules.detectors import Doc, Span, regex_spans, register
 from relay.rules.normalize import normalize
@@ -25,18 +28,42 @@ _DATE_RE = re.compile(r"\d{1,2}[./\-]\d{1,2}[./\-]\d{2,4}|\d{4}[./\-]\d{1,2}[./\
 _YEAR_RE = re.compile(r"(?:19|20)\d\d")
 
 
+@lru_cache(maxsize=4096)  # parsing costs more than all other detectors together
+def _second_opinion(digits: str, plus: bool, region: str | None) -> tuple[bool | None, str]:
+    """Ask phonenumbers whether ``digits`` is a valid number: (valid or None, label).
+
+    With a leading "+" or "00" the number carries its country; otherwise it is read as a
+    number of the site's ``region`` (None: no opinion). The label is the country and the
+    E.164 form, for the reviewer.
+    """
+    if not plus and region is None:
+        return None, ""
+    try:
+        num = phonenumbers.parse("+" + digits.removeprefix("00") if plus else digits,
+                                 None if plus else region)
+    except phonenumbers.NumberParseException:
+        return False, ""
+    if not phonenumbers.is_valid_number(num):
+        return False, ""
+    country = phonenumbers.region_code_for_number(num) or ""
+    e164 = phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
+    return True, f"{country} {e164}".strip()
+
+
 class PhoneDetector:
-    """Phone numbers, including digits spread out with spaces, dots, dashes or brackets."""
+    """Phone numbers, including digits spread out with spaces, dots, dashes, slashes or
+    brackets ("0770 - 123 - 4567", "0912 / 345 / 6789"); phonenumbers labels them and
+    lowers bare runs that are no number of the site's region."""
 
     def __init__(self, params: Mapping[str, Any]) -> None:
         lo = int(params.get("min_digits", 7))
         hi = int(params.get("max_digits", 15))
         self.min_digits, self.max_digits = lo, hi
         self.bare_min = int(params.get("bare_min_digits", 9))
-        # A digit, then digits with at most two separators between each; an optional
-        # leading "+" or "00".
+        # A digit, then digits with at most three separators between each (" - ", " / ");
+        # an optional leading "+" or "00".
         reps = f"{{{lo - 1},{hi + 4}}}"
-        self.re = re.compile(r"(?<![\w.,])\+?\(?\d(?:[ \-./()]{0,2}\d)" + reps + r"(?![\w])")
+        self.re = re.compile(r"(?<![\w.,])\+?\(?\d(?:[ \-./()]{0,3}\d)" + reps + r"(?![\w])")
         kws = params.get("keywords", [])
         self.kw = (re.compile("(?:" + _kw_regex(kws) + r")\W{0,3}(?:\w+\W{1,3}){0,3}$")
                    if kws else None)
@@ -61,8 +88,15 @@ class PhoneDetector:
             plus = cand.startswith("+") or digits.startswith("00")
             trunk = digits.startswith("0")
             keyword = bool(self.kw and self.kw.search(text, max(0, s - 40), s))
-            if plus or keyword or n >= self.bare_min or (trunk and n >= self.min_digits):
-                out.append(doc.orig(s, e))
+            if not (plus or keyword or n >= self.bare_min or (trunk and n >= self.min_digits)):
+                continue
+            valid, label = _second_opinion(digits, plus, doc.region)
+            if valid is False and not (plus or keyword or trunk):
+                continue  # a bare run that is no number of the site's country
+            span = doc.orig(s, e)
+            out.append(span)
+            if label:
+                doc.labels[span] = label
         return out
 
 
@@ -141,12 +175,13 @@ _MGRS = (r"(?<![\w])\d{1,2}[c-hj-np-x] ?[a-hj-np-z]{2} ?"
 
 @register("coordinates_decimal")
 def _coord_decimal(params: Mapping[str, Any]) -> RegexDetector:
-    return RegexDetector(_COORD_DECIMAL, digits=True)
+    # Both halves have a decimal part of three digits or more: a cheap test first.
+    return RegexDetector(_COORD_DECIMAL, gate=r"\d[.,]\d{3}", digits=True)
 
 
 @register("coordinates_dms")
 def _coord_dms(params: Mapping[str, Any]) -> RegexDetector:
-    return RegexDetector(_COORD_DMS, digits=True)
+    return RegexDetector(_COORD_DMS, gate="[°º˚]", digits=True)  # no degree sign, no DMS
 
 
 @register("coordinates_mgrs")

@@ -7,6 +7,7 @@ import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
+from relay.rules.confusables import n_scripts
 from relay.rules.detectors import Doc, Span, register
 from relay.rules.normalize import script_of
 
@@ -98,6 +99,7 @@ def _digit_run(params: Mapping[str, Any]) -> DigitRunDetector:
 
 _WORD_RE = re.compile(r"[^\W_]+")
 _CANDIDATE_RE = re.compile(r"(?<![^\W_])(?:[A-Z0-9]{3,}|[^\W_]*\d[^\W_]*)(?![^\W_])")
+_UPPER3_RE = re.compile(r"[A-Z]{3}")
 _VOWELS = frozenset("AEIOUY")
 _CONSONANT_RUN = re.compile(r"[B-DF-HJ-NP-TV-XZ]{4,}")
 
@@ -127,6 +129,8 @@ class CodeGroupsDetector:
 
     def find(self, doc: Doc) -> list[Span]:
         text = doc.original
+        if not doc.has_digit and not _UPPER3_RE.search(text):
+            return []  # a candidate has a digit or three capitals (a cheap test first)
         out: list[Span] = []
         run: list[tuple[int, int]] = []
 
@@ -258,19 +262,45 @@ def _invisible(params: Mapping[str, Any]) -> InvisibleDetector:
     return InvisibleDetector()
 
 
-# A word (letters/digits) holding both a Latin letter and a Cyrillic or Greek one.
-_LAT = r"[A-Za-z\u00c0-\u024f]"
-_CYR = r"[\u0370-\u03ff\u0400-\u052f]"
-_MIXED_RE = re.compile(r"(?<![^\W_])(?=[^\W_]*?" + _LAT + r")(?=[^\W_]*?" + _CYR + r")[^\W_]+")
+_WORD_OR_MARK_RE = re.compile(r"[^\W_]+")
 
 
 class MixedScriptDetector:
-    """Words mixing Latin with Cyrillic or Greek letters (look-alike substitution)."""
+    """Words mixing letters of two scripts (look-alike substitution), by Unicode's scripts."""
 
     def find(self, doc: Doc) -> list[Span]:
-        return [m.span() for m in _MIXED_RE.finditer(doc.original)]
+        text = doc.original
+        if not doc.norm.mixed_words:
+            return []
+        return [m.span() for m in _WORD_OR_MARK_RE.finditer(text) if _mixed(m.group(0))]
+
+
+_MIXED_CACHE: dict[str, bool] = {}
+
+
+def _mixed(word: str) -> bool:
+    if word.isascii():
+        return False
+    v = _MIXED_CACHE.get(word)
+    if v is None:
+        if len(_MIXED_CACHE) >= 50_000:
+            _MIXED_CACHE.clear()  # bounded: words repeat, but not without end
+        v = _MIXED_CACHE[word] = n_scripts(word) > 1
+    return v
 
 
 @register("mixed_script")
 def _mixed_script(params: Mapping[str, Any]) -> MixedScriptDetector:
     return MixedScriptDetector()
+
+
+class DisguisedDetector:
+    """Lexicon words disguised with digits or symbols for letters, look-alikes, or splits."""
+
+    def find(self, doc: Doc) -> list[Span]:
+        return sorted({doc.orig(h.start, h.end) for h in doc.lex_hits() if h.disguised})
+
+
+@register("disguised")
+def _disguised(params: Mapping[str, Any]) -> DisguisedDetector:
+    return DisguisedDetector()

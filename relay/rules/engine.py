@@ -32,6 +32,7 @@ class Finding:
     end: int
     matched: str
     reason: str
+    detail: str = ""  # e.g. a phone number's country and E.164 form ("IQ +9647701234567")
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +42,7 @@ class _Profile:
     severity: Mapping[str, Severity]
     lexicon: Lexicon
     word_limit: int | None
+    region: str | None
 
 
 def _merge(a: Tightening, b: Tightening) -> Tightening:
@@ -53,7 +55,7 @@ def _merge(a: Tightening, b: Tightening) -> Tightening:
         for tier, words in tiers.items():
             terms.setdefault(cat, {})[tier] = terms.get(cat, {}).get(tier, ()) + words
     limits = [x for x in (a.word_limit, b.word_limit) if x is not None]
-    return Tightening(sev, terms, min(limits) if limits else None)
+    return Tightening(sev, terms, min(limits) if limits else None, b.region or a.region)
 
 
 class RuleEngine:
@@ -77,7 +79,7 @@ class RuleEngine:
                  ) -> _Profile:
         sev = {spec.id: t.severity.get(spec.id, spec.severity) for spec, _ in self._rules}
         lexicon = Lexicon([*base, *extra_terms(t.terms)]) if t.terms else shared
-        return _Profile(sev, lexicon, t.word_limit)
+        return _Profile(sev, lexicon, t.word_limit, t.region)
 
     @classmethod
     def load(cls, override_file: Path | None = None) -> RuleEngine:
@@ -101,7 +103,7 @@ class RuleEngine:
         limits = [x for x in (word_limit, profile.word_limit) if x is not None]
         doc = Doc(original=text, norm=normalize(text), lexicon=profile.lexicon, lang=lang,
                   word_limit=min(limits) if limits else None,
-                  chars_per_word=self.config.chars_per_word)
+                  chars_per_word=self.config.chars_per_word, region=profile.region)
         found: dict[str, list[tuple[int, int]]] = {}
         out: set[Finding] = set()
         for spec, detector in self._rules:
@@ -117,5 +119,5 @@ class RuleEngine:
             for s, e in spans:
                 if 0 <= s < e <= len(text):
                     out.add(Finding(spec.id, spec.category, severity, s, e, text[s:e],
-                                    spec.reason))
+                                    spec.reason, doc.labels.get((s, e), "")))
         return sorted(out, key=lambda f: (f.start, f.rule_id, f.end))

@@ -16,8 +16,9 @@ knows the span ``[start, end)`` of the original characters it came from:
 - runs of white space become one space.
 
 Look-alike letters are folded per word, toward the script that dominates the word (see
-``_fold_mixed_words``): "wеаpоn" with Cyrillic е/а/о becomes Latin "weapon", while a real
-Cyrillic word such as "сосна" is left alone, so that Cyrillic lexicons still match it.
+``fold_word``; the look-alikes and scripts are Unicode's, see confusables.py): "wеаpоn"
+with Cyrillic е/а/о becomes Latin "weapon", while a real Cyrillic word such as "сосна" is
+left alone, so that Cyrillic lexicons still match it.
 Folding is one character to one character, so it shares the offset map.
 """
 
@@ -26,6 +27,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+
+from relay.rules import confusables
 
 # Characters dropped although they are not ``Cf``: Hangul fillers render as nothing.
 _EXTRA_IGNORABLE = frozenset("\u115f\u1160\u3164\uffa0")
@@ -61,19 +64,6 @@ _ETHIOPIC_FOLD = {
 }
 _LETTER_FOLD = {**_ARABIC_FOLD, **_ETHIOPIC_FOLD}
 
-# Look-alikes between Latin, Cyrillic and Greek (lower case only: the text is case-folded).
-_CYR_TO_LAT = dict(zip("аеорсхукмтвнізјѕԁһѵ", "aeopcxykmtbhi3jsdhv", strict=True))
-_GRK_TO_LAT = dict(zip("οαειοκνρτυχβημζ", "oaeiokvptuxbhnz", strict=True))
-_LAT_TO_CYR = {
-    "a": "а", "e": "е", "o": "о", "p": "р", "c": "с", "x": "х", "y": "у", "k": "к",
-    "m": "м", "t": "т", "b": "в", "h": "н", "i": "і", "j": "ј", "s": "ѕ",
-}
-_GRK_TO_CYR = {"ο": "о", "α": "а", "ε": "е", "ρ": "р", "χ": "х", "κ": "к", "τ": "т", "ι": "і"}
-_TO_LATIN = str.maketrans({**_CYR_TO_LAT, **_GRK_TO_LAT})
-_TO_CYRILLIC = str.maketrans({**_LAT_TO_CYR, **_GRK_TO_CYR})
-
-_LATIN_RE = re.compile(r"[a-z\u00df-\u024f]")
-_CYR_GRK_RE = re.compile(r"[\u0370-\u03ff\u0400-\u052f]")
 _WORD_RE = re.compile(r"[^\W_]+")
 
 
@@ -149,6 +139,8 @@ class Normalized:
     starts: tuple[int, ...] | None  # None: identity map (fast path, same length)
     ends: tuple[int, ...] | None
     invisible: tuple[int, ...]  # original indices of dropped invisible characters
+    mixed: bool = False  # whether the text mixes scripts (before folding)
+    mixed_words: bool = False  # whether a word of it may (a cheap gate, see confusables)
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """Map the normalised span ``[start, end)`` (start < end) to the original text."""
@@ -186,7 +178,9 @@ def normalize(text: str) -> Normalized:
     """Build the matching view of ``text`` with its offset map back to ``text``."""
     fast = _fast_path(text)
     if fast is not None:
-        return Normalized(text, _fold_mixed_words(fast), None, None, ())
+        mixed, in_word = confusables.script_mix(fast)
+        return Normalized(text, _fold_mixed_words(fast, in_word), None, None, (), mixed,
+                          in_word)
     out: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
@@ -212,28 +206,62 @@ def normalize(text: str) -> Normalized:
             out.append(c)
             starts.append(i)
             ends.append(i + 1)
-    return Normalized(
-        text, _fold_mixed_words("".join(out)), tuple(starts), tuple(ends), tuple(invisible)
-    )
+    joined = "".join(out)
+    mixed, in_word = confusables.script_mix(joined)
+    return Normalized(text, _fold_mixed_words(joined, in_word), tuple(starts), tuple(ends),
+                      tuple(invisible), mixed, in_word)
 
 
-def _fold_mixed_words(text: str) -> str:
-    """Fold look-alike letters in words that mix Latin with Cyrillic or Greek letters."""
-    if not (_CYR_GRK_RE.search(text) and _LATIN_RE.search(text)):
-        return text
+# Folded words, by word: words repeat across letters, and folding looks up each letter.
+_FOLD_CACHE: dict[str, str] = {}
+_FOLD_CACHE_MAX = 50_000
+
+
+def _fold_mixed_words(text: str, mixed: bool) -> str:
+    """Fold look-alike letters in words that mix letters of two scripts."""
+    if not mixed:
+        return text  # no word can mix scripts (most texts: one script, digits, punctuation)
     return _WORD_RE.sub(_fold_word, text)
 
 
 def _fold_word(m: re.Match[str]) -> str:
     word = m.group(0)
-    if not (_CYR_GRK_RE.search(word) and _LATIN_RE.search(word)):
+    if word.isascii():
         return word
-    to_lat = word.translate(_TO_LATIN)
-    if not _CYR_GRK_RE.search(to_lat):
-        return to_lat  # every Cyrillic/Greek letter had a Latin twin: a Latin word in disguise
-    to_cyr = word.translate(_TO_CYRILLIC)
-    if not _LATIN_RE.search(to_cyr):
-        return to_cyr  # a Cyrillic word with Latin look-alikes slipped in
+    out = _FOLD_CACHE.get(word)
+    if out is None:
+        if len(_FOLD_CACHE) >= _FOLD_CACHE_MAX:
+            _FOLD_CACHE.clear()
+        out = _FOLD_CACHE[word] = fold_word(word)
+    return out
+
+
+def fold_word(word: str) -> str:
+    """Fold a word mixing scripts toward the script it is written in, when every letter can.
+
+    "wеаpоn" with Cyrillic е/а/о (or Armenian, Cherokee, Lisu look-alikes) becomes Latin
+    "weapon"; "зброя" with a Latin o becomes Cyrillic; a word of one script is left alone,
+    and so is a mixed word some letter of which has no look-alike in the target script.
+    """
+    scripts = confusables.scripts_of(word)
+    if len(scripts) < 2:
+        return word
+    counts: dict[str, int] = {}
+    for c in word:
+        sc = confusables.script(c)
+        if sc not in confusables.NEUTRAL:
+            counts[sc] = counts.get(sc, 0) + 1
+    latin = counts.pop(confusables.LATIN, 0)
+    target = max(sorted(counts), key=counts.__getitem__)
+    # Toward the script most letters are written in ("мінoмет" is Cyrillic, although all its
+    # letters have Latin twins); on a tie toward Latin ("wеаpоn").
+    order = [target, confusables.LATIN] if counts[target] > latin else [confusables.LATIN,
+                                                                         target]
+    for script in order:
+        folded = (confusables.to_latin(word) if script == confusables.LATIN
+                  else confusables.to_script(word, script))
+        if confusables.scripts_of(folded) == {script}:
+            return folded  # a word of that script with look-alikes slipped in
     return word
 
 

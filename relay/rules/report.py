@@ -18,6 +18,7 @@ def finding_to_dict(f: Finding) -> dict[str, str | int]:
         "end": f.end,
         "matched": f.matched,
         "reason": f.reason,
+        **({"detail": f.detail} if f.detail else {}),
     }
 
 

@@ -100,7 +100,7 @@ async def test_returned_message_is_edited_resent_and_approved(
     fam = await family(client, 5002, "ar")
     ref = await fam.write(SON_AR, "Tell the others in your cell that the plan is ready.")
     admin = await staff_user(client, ADMIN_ID)
-    await grant(admin, 5102, "reviewer", "ar")
+    await grant(admin, 5102, "reviewer", "ar,en")  # an Arabic family writing in English
     reviewer = await staff_user(client, 5102)
     card = await next_card(reviewer)
     mid = message_id_of(card)

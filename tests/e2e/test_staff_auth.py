@@ -82,8 +82,9 @@ async def test_non_staff_are_refused_alike_and_nothing_changes(
     fam = ScriptedUser(client, 6001, "Fam", "ar")
     await fam.onboard("فاطمة حسن", "Fatima Hassan")
     form = AddresseeForm(full_name="John Smith", site_code="ALP")
-    await fam.write(form, "Dear son, we are all well.")
-    await fam.write(form, "Dear son, your sister is married.")
+    # (in Arabic: the queue routes by the language a text is written in)
+    await fam.write(form, "ابني العزيز، نحن جميعا بخير.")
+    await fam.write(form, "ابني العزيز، أختك تزوجت.")
     await roles.grant(
         store,
         actor_id="test",

@@ -27,7 +27,23 @@ FLOORS: dict[str, tuple[float, float]] = {  # category: (precision, recall)
     "hate": (0.90, 0.95),
     "obfuscation": (0.90, 0.90),
 }
-MIN_MESSAGES = 400
+MIN_MESSAGES = 600
+# The languages the evasion rows were written in (the first seven the bot spoke).
+EVASION_LANGUAGES = {"en", "fr", "es", "ar", "fa", "ru", "uk"}
+# Evasions (evasion.jsonl, field "trick"): each trick must be caught, in every language where
+# it applies, at this recall: the message gets the category it hides (block or redact), not
+# only an obfuscation flag.
+EVASION_RECALL = 0.95
+TRICKS_BY_LANG = {
+    "leet": {"en", "fr", "es", "ru", "uk"},  # digits and symbols for letters
+    "split": EVASION_LANGUAGES,  # tab, hyphen + line break, dot, single space inside a word
+    "lookalike": {"en", "fr", "es", "ru", "uk"},  # letters of another script
+    "presentation": {"ar", "fa"},  # Arabic presentation forms
+    "phone_wide": EVASION_LANGUAGES,  # "0770 - 123 - 4567", "0912 / 345 / 6789"
+}
+# Clean messages (no expected category) that got a block or redact finding before this
+# corpus grew with evasions and innocent look-alikes (the engine of main, same corpus): 0.
+CLEAN_BLOCKED_BEFORE = 0
 # Each language's own lines: the share whose findings are exactly the expected ones, and the
 # categories each language's lines must measure (the languages added with their lexicons
 # have lines for every lexicon category and for contact words in their script).
@@ -55,6 +71,80 @@ def test_corpus_is_large_and_well_formed() -> None:
     cats = Counter(c for r in rows for c in r["expect"])  # type: ignore[attr-defined]
     assert all(cats[c] >= 10 for c in FLOORS), cats
     assert sum(1 for r in rows if not r["expect"]) >= 150
+
+
+def _floor_for(floor: float, n: int) -> float:
+    """A language's floor: the category's, or one miss allowed where it has few examples."""
+    return min(floor, (n - 1) / n) if n else floor
+
+
+def test_precision_recall_per_category_per_language(engine: RuleEngine) -> None:
+    tp: Counter[tuple[str, str]] = Counter()
+    fp: Counter[tuple[str, str]] = Counter()
+    fn: Counter[tuple[str, str]] = Counter()
+    for r in _load():
+        lang = str(r["lang"])
+        got = {f.category.value for f in engine.check(str(r["text"]), lang=lang)}
+        want = set(r["expect"])  # type: ignore[arg-type]
+        for c in got & want:
+            tp[c, lang] += 1
+        for c in got - want:
+            fp[c, lang] += 1
+        for c in want - got:
+            fn[c, lang] += 1
+    failures: list[str] = []
+    for cat, (p_floor, r_floor) in FLOORS.items():
+        for lang in sorted(LANGUAGES):
+            k = (cat, lang)
+            p_n, r_n = tp[k] + fp[k], tp[k] + fn[k]
+            p = tp[k] / p_n if p_n else 1.0
+            rc = tp[k] / r_n if r_n else 1.0
+            if p < _floor_for(p_floor, p_n) or rc < _floor_for(r_floor, r_n):
+                failures.append(f"{cat}/{lang}: precision={p:.3f} recall={rc:.3f} "
+                                f"(tp={tp[k]} fp={fp[k]} fn={fn[k]})")
+    assert failures == []
+
+
+def test_every_evasion_is_caught_in_every_language(engine: RuleEngine) -> None:
+    caught: Counter[tuple[str, str]] = Counter()
+    total: Counter[tuple[str, str]] = Counter()
+    missed: list[str] = []
+    for r in _load():
+        trick = r.get("trick")
+        if trick in (None, "innocent"):
+            continue
+        lang = str(r["lang"])
+        got = {f.category.value for f in engine.check(str(r["text"]), lang=lang)}
+        hidden = set(r["expect"]) - {"obfuscation"}  # type: ignore[arg-type]
+        total[str(trick), lang] += 1
+        if hidden <= got:
+            caught[str(trick), lang] += 1
+        else:
+            missed.append(f"{r['id']}: want {sorted(hidden)} got {sorted(got)}")
+    # each trick is in the corpus several times in every language it applies to
+    assert {t for t, _ in total} == set(TRICKS_BY_LANG)
+    for trick, langs in TRICKS_BY_LANG.items():
+        for lang in langs:
+            assert total[trick, lang] >= 3, (trick, lang)
+    low = {k: caught[k] / n for k, n in total.items() if caught[k] / n < EVASION_RECALL}
+    assert low == {}, missed
+    overall = {t: sum(caught[t, lg] for lg in LANGUAGES) / sum(total[t, lg] for lg in LANGUAGES)
+               for t in TRICKS_BY_LANG}
+    assert min(overall.values()) >= EVASION_RECALL, overall
+
+
+def test_no_more_clean_messages_blocked_or_redacted_than_before(engine: RuleEngine) -> None:
+    stopped = []
+    innocent = 0
+    for r in _load():
+        if r["expect"]:
+            continue
+        innocent += r.get("trick") == "innocent"
+        found = engine.check(str(r["text"]), lang=str(r["lang"]))
+        if any(f.severity.value in ("block", "redact") for f in found):
+            stopped.append(r["id"])
+    assert innocent >= 40  # look-alikes, numbers, hyphenated words that must stay clean
+    assert len(stopped) <= CLEAN_BLOCKED_BEFORE, stopped
 
 
 def test_precision_recall_per_category(engine: RuleEngine) -> None:
