@@ -45,9 +45,9 @@ from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filt
 
 from bot.app import quiet_libraries, start_bot
 from bot.ratelimit import PacingRetryingLimiter
-from bot.sandbox import SandboxServer
-from bot.sandbox.state import BotState, ChatMessage, SimUser
 from relay.settings import Settings
+from sandbox import SandboxServer
+from sandbox.state import BotState, ChatMessage, SimUser
 
 log = logging.getLogger("bench.bot")
 
@@ -106,8 +106,9 @@ class Driver:
         self.latencies.append((time.perf_counter() - started) * 1000)
         return found()
 
-    async def act(self, uid: int, kind: str, body: dict[str, Any], check: Check,
-                  *, edited_ok: bool = False) -> ChatMessage:
+    async def act(
+        self, uid: int, kind: str, body: dict[str, Any], check: Check, *, edited_ok: bool = False
+    ) -> ChatMessage:
         """Send text or press a button; wait for a (new) bot message passing ``check``."""
         user = self.world.users[uid]
         chat = self.world.chat(self.bot, uid)
@@ -144,12 +145,14 @@ class Driver:
 
             def found() -> Any:
                 last = chat.messages.get(chat.next_message_id - 1)
-                return last if last is not None and last.from_bot and \
-                    last.message_id > mark else None
+                return (
+                    last if last is not None and last.from_bot and last.message_id > mark else None
+                )
         else:
             target = max(mark, 1)
             res = await self.control._press(
-                self.bot, user, {"message_id": target, "callback_data": "x", "force": True})
+                self.bot, user, {"message_id": target, "callback_data": "x", "force": True}
+            )
             record = self.world.callbacks[res["callback_query_id"]]
 
             def found() -> Any:
@@ -181,8 +184,9 @@ async def family(d: Driver, uid: int) -> None:
     await press(msg, "new:site:ALP", _has_button("new:cancel"))
     msg = await say("We are all well, the harvest was good. Love.", _has_button("new:skip"))
     msg = await press(msg, "new:skip", _has_button("new:send"))
-    await press(msg, "new:send", lambda m: bool(REF.search(m.text or m.caption or "")),
-                edited_ok=True)
+    await press(
+        msg, "new:send", lambda m: bool(REF.search(m.text or m.caption or "")), edited_ok=True
+    )
 
 
 def _summary(d: Driver, seconds: float) -> dict[str, Any]:
@@ -207,8 +211,13 @@ async def serve(kind: str, api_root: str, data: Path, profile: bool) -> None:
     if kind == "echo":
         stop = await _start_echo(api_root)
     else:
-        settings = Settings(bot_token=f"{OURS_BOT}:BENCH", telegram_api_url=api_root,
-                            data_dir=data, requests_per_minute=100_000, messages_per_day=1000)
+        settings = Settings(
+            bot_token=f"{OURS_BOT}:BENCH",
+            telegram_api_url=api_root,
+            data_dir=data,
+            requests_per_minute=100_000,
+            messages_per_day=1000,
+        )
         running = await start_bot(settings, poll_timeout_s=1)
         if kind == "ours-unpaced":
             # The Application paces every request to a chat at 29/s (Telegram's overall
@@ -236,8 +245,13 @@ async def _start_echo(api_root: str) -> Callable[[], Any]:
         assert update.callback_query is not None
         await update.callback_query.answer()
 
-    app = (Application.builder().token(f"{ECHO_BOT}:BENCH").base_url(f"{api_root}/bot")
-           .base_file_url(f"{api_root}/file/bot").build())
+    app = (
+        Application.builder()
+        .token(f"{ECHO_BOT}:BENCH")
+        .base_url(f"{api_root}/bot")
+        .base_file_url(f"{api_root}/file/bot")
+        .build()
+    )
     app.add_handler(MessageHandler(filters.TEXT, echo))
     app.add_handler(CallbackQueryHandler(answer))
     await app.initialize()
@@ -255,13 +269,22 @@ async def _start_echo(api_root: str) -> Callable[[], Any]:
 
 
 @asynccontextmanager
-async def bot_process(kind: str, api_root: str, data: Path,
-                      profile: bool) -> AsyncIterator[None]:
+async def bot_process(kind: str, api_root: str, data: Path, profile: bool) -> AsyncIterator[None]:
     """Run a bot in a child process (its own core), for the duration of the block."""
-    cmd = [sys.executable, "-m", "bench.bot_bench", "--serve", kind, "--api-root", api_root,
-           "--data", str(data)] + (["--profile"] if profile else [])
-    proc = await asyncio.create_subprocess_exec(*cmd, stdin=asyncio.subprocess.PIPE,
-                                                stdout=asyncio.subprocess.PIPE)
+    cmd = [
+        sys.executable,
+        "-m",
+        "bench.bot_bench",
+        "--serve",
+        kind,
+        "--api-root",
+        api_root,
+        "--data",
+        str(data),
+    ] + (["--profile"] if profile else [])
+    proc = await asyncio.create_subprocess_exec(
+        *cmd, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE
+    )
     assert proc.stdin is not None
     assert proc.stdout is not None
     try:
@@ -278,16 +301,20 @@ async def bot_process(kind: str, api_root: str, data: Path,
             await proc.wait()
 
 
-async def _phase(server: SandboxServer, d: Driver, families: int,
-                 story: Callable[[Driver, int], Any]) -> dict[str, Any]:
+async def _phase(
+    server: SandboxServer, d: Driver, families: int, story: Callable[[Driver, int], Any]
+) -> dict[str, Any]:
     await story(Driver(server, d.bot.id), FIRST_USER)  # warm-up, alone, not measured
     before = dict(server.state.counters.requests)
     started = time.perf_counter()
     await asyncio.gather(*(story(d, FIRST_USER + 1 + i) for i in range(families)))
     seconds = time.perf_counter() - started
     await asyncio.sleep(0.2)  # the last answers' trailing calls
-    calls = {k: v - before.get(k, 0) for k, v in server.state.counters.requests.items()
-             if k != "getUpdates" and v > before.get(k, 0)}
+    calls = {
+        k: v - before.get(k, 0)
+        for k, v in server.state.counters.requests.items()
+        if k != "getUpdates" and v > before.get(k, 0)
+    }
     summary = _summary(d, seconds)
     summary["bot_api_calls_per_update"] = round(sum(calls.values()) / d.updates, 2)
     summary["bot_api_calls"] = calls
@@ -302,8 +329,7 @@ async def run(families: int, profile: bool) -> dict[str, Any]:
         results = {}
         for kind in ("ours", "ours-unpaced"):
             with tempfile.TemporaryDirectory(prefix="rcm-bench-bot-") as tmp:
-                async with bot_process(kind, root, Path(tmp),
-                                       profile and kind == "ours-unpaced"):
+                async with bot_process(kind, root, Path(tmp), profile and kind == "ours-unpaced"):
                     d = Driver(server, OURS_BOT)
                     results[kind] = await _phase(server, d, families, family)
                     kinds = d.kinds[: len(d.kinds) // families]
@@ -323,10 +349,16 @@ async def run(families: int, profile: bool) -> dict[str, Any]:
         "updates_per_family": len(kinds),
         "pacing": "chat pacing lifted (handlers and store only)",
         **ours,
-        "as_shipped": {"pacing": "29 requests/s to chats", **paced,
-                       "ratio": round(paced["updates_per_s"] / base["updates_per_s"], 3)},
-        "baseline": {"what": "PTB echo bot (MessageHandler echo, CallbackQueryHandler answer),"
-                             " Updater polling, same sandbox and driver", **base},
+        "as_shipped": {
+            "pacing": "29 requests/s to chats",
+            **paced,
+            "ratio": round(paced["updates_per_s"] / base["updates_per_s"], 3),
+        },
+        "baseline": {
+            "what": "PTB echo bot (MessageHandler echo, CallbackQueryHandler answer),"
+            " Updater polling, same sandbox and driver",
+            **base,
+        },
         "ratio": round(ours["updates_per_s"] / base["updates_per_s"], 3),
         "target": {"ratio": 0.6},
     }
@@ -342,8 +374,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--api-root", help=argparse.SUPPRESS)
     ap.add_argument("--data", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
-                        format="%(name)s: %(message)s")
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(name)s: %(message)s")
     quiet_libraries()
     if args.serve:
         asyncio.run(serve(args.serve, args.api_root, args.data, args.profile))

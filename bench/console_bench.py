@@ -54,10 +54,10 @@ def _pct(times: list[float]) -> dict[str, float]:
     }
 
 
-async def _pages(url: str, cookie: str, message_id: str, samples: int,
-                 server: dict[str, list[float]]) -> dict[str, Any]:
-    paths = {"queue": "/queue", "review": f"/review/{message_id}",
-             "static": "/static/console.css"}
+async def _pages(
+    url: str, cookie: str, message_id: str, samples: int, server: dict[str, list[float]]
+) -> dict[str, Any]:
+    paths = {"queue": "/queue", "review": f"/review/{message_id}", "static": "/static/console.css"}
     trips: dict[str, list[float]] = {name: [] for name in paths}
     async with aiohttp.ClientSession(cookies={COOKIE: cookie}) as client:
         for path in paths.values():  # warm up: first key unwraps, template compiles
@@ -73,8 +73,9 @@ async def _pages(url: str, cookie: str, message_id: str, samples: int,
                     await answer.read()
                     assert answer.status == 200
                 trips[name].append((time.perf_counter() - started) * 1000)
-    return {name: {"server": _pct(server[name]), "round_trip": _pct(trips[name])}
-            for name in paths}
+    return {
+        name: {"server": _pct(server[name]), "round_trip": _pct(trips[name])} for name in paths
+    }
 
 
 async def run(n: int, samples: int, workdir: Path) -> dict[str, Any]:
@@ -88,7 +89,8 @@ async def run(n: int, samples: int, workdir: Path) -> dict[str, Any]:
         gen_s = time.perf_counter() - t0
         log.info("store generated: %d messages in %.1f s", n, gen_s)
         cookie = await staff_access.spend_link(
-            store, token=await staff_access.create_link(store, person_id="p_reviewer"))
+            store, token=await staff_access.create_link(store, person_id="p_reviewer")
+        )
         item = await review.claim_next(store, reviewer_id="p_reviewer", lease_s=3600)
         assert item is not None
         server: dict[str, list[float]] = {"queue": [], "review": [], "static": []}

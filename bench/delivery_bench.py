@@ -42,12 +42,12 @@ from telegram.error import RetryAfter
 
 from bot.app import build_application, quiet_libraries
 from bot.dispatcher import OutboxDispatcher
-from bot.sandbox import SandboxServer
-from bot.sandbox.state import SimUser, World
 from relay import outbox, people
 from relay.crypto import KeyRing
 from relay.settings import Settings
 from relay.store import Store
+from sandbox import SandboxServer
+from sandbox.state import SimUser, World
 
 log = logging.getLogger("bench.delivery")
 
@@ -105,11 +105,15 @@ async def _watch(world: World, bot_id: int, n: int, deadline_s: float) -> dict[s
         await asyncio.sleep(0.02)
 
 
-def _figures(n: int, marks: dict[str, float], seen: Counter[str], queued: list[str],
-             too_many: int) -> dict[str, Any]:
+def _figures(
+    n: int, marks: dict[str, float], seen: Counter[str], queued: list[str], too_many: int
+) -> dict[str, Any]:
     rate = marks["got"] / marks["end"] if marks["end"] else 0.0
-    steady = (0.8 * n / (marks["t90"] - marks["t10"])
-              if "t90" in marks and marks["t90"] > marks["t10"] else 0.0)
+    steady = (
+        0.8 * n / (marks["t90"] - marks["t10"])
+        if "t90" in marks and marks["t90"] > marks["t10"]
+        else 0.0
+    )
     return {
         "notifications": n,
         "seconds": round(marks["end"], 2),
@@ -135,16 +139,23 @@ async def _queue(store: Store, ids: list[int], n: int, seed: int) -> list[str]:
     async with store.tx() as tx:
         for i in range(n):
             tag = _tag(i)
-            payload = {"type": "status", "state": "approved", "reference": tag,
-                       "message_id": f"m_{i}", "kind": "message", "detail": {}}
+            payload = {
+                "type": "status",
+                "state": "approved",
+                "reference": tag,
+                "message_id": f"m_{i}",
+                "kind": "message",
+                "detail": {},
+            }
             await outbox.enqueue(tx, rnd.choice(persons), payload)
             tags.append(tag)
     return tags
 
 
 async def _ours(server: SandboxServer, ids: list[int], n: int, workdir: Path) -> dict[str, Any]:
-    settings = Settings(bot_token=f"{OURS_BOT}:BENCH", telegram_api_url=server.api_root,
-                        data_dir=workdir)
+    settings = Settings(
+        bot_token=f"{OURS_BOT}:BENCH", telegram_api_url=server.api_root, data_dir=workdir
+    )
     keys = KeyRing.load_or_create(settings.resolved_key_file)
     store = await Store.open(settings.db_path, keys)
     app = build_application(settings)
@@ -180,7 +191,8 @@ async def _naive(server: SandboxServer, ids: list[int], n: int) -> dict[str, Any
     async with bot:
         started = time.perf_counter()
         watcher = asyncio.create_task(
-            _watch(server.state, BASE_BOT, n, deadline_s=n / LIMIT_PER_S * 3 + 30))
+            _watch(server.state, BASE_BOT, n, deadline_s=n / LIMIT_PER_S * 3 + 30)
+        )
         for tag in tags:
             chat = rnd.choice(ids)
             for _ in range(100):  # bounded: a notification gives up after 100 refusals
@@ -189,8 +201,9 @@ async def _naive(server: SandboxServer, ids: list[int], n: int) -> dict[str, Any
                     break
                 except RetryAfter as exc:
                     delay = exc.retry_after
-                    await asyncio.sleep(delay if isinstance(delay, int | float)
-                                        else delay.total_seconds())
+                    await asyncio.sleep(
+                        delay if isinstance(delay, int | float) else delay.total_seconds()
+                    )
         marks = await watcher
     log.info("naive sender done in %.1f s", time.perf_counter() - started)
     too_many = server.state.counters.too_many_requests - before
@@ -209,10 +222,14 @@ async def run(n: int, base_n: int, chats: int) -> dict[str, Any]:
         "limit_per_s": LIMIT_PER_S,
         "chats": chats,
         **ours,
-        "baseline": {"what": "plain bot.send_message loop, PTB defaults, no rate limiter,"
-                             " sleeps retry_after on RetryAfter", **base},
+        "baseline": {
+            "what": "plain bot.send_message loop, PTB defaults, no rate limiter,"
+            " sleeps retry_after on RetryAfter",
+            **base,
+        },
         "ratio": round(ours["messages_per_s"] / base["messages_per_s"], 3)
-        if base["messages_per_s"] else 0.0,
+        if base["messages_per_s"]
+        else 0.0,
         "target": {"fraction_of_limit": 0.95, "lost": 0},
     }
 
@@ -226,7 +243,7 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(name)s: %(message)s")
     quiet_libraries()
-    logging.getLogger("bot.sandbox").setLevel(logging.WARNING)
+    logging.getLogger("sandbox").setLevel(logging.WARNING)
     logging.getLogger("bot.dispatcher").setLevel(logging.WARNING)
     n = args.notifications or (1000 if args.quick else 10_000)
     base_n = 300 if args.quick else 2000

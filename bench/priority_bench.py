@@ -25,11 +25,11 @@ from typing import Any
 
 from bot.app import start_bot
 from bot.ratelimit import PacingRetryingLimiter
-from bot.sandbox import SandboxClient, SandboxServer
-from bot.sandbox.state import SimUser
 from bot.simulate import ScriptedUser
 from relay import outbox, people
 from relay.settings import Settings
+from sandbox import SandboxClient, SandboxServer
+from sandbox.state import SimUser
 
 log = logging.getLogger("bench.priority")
 BOT_ID = 5_550_001
@@ -50,8 +50,11 @@ async def one_run(n: int, families: int, *, priority: bool, workdir: Path) -> di
             server.state.users[uid] = SimUser(uid, f"U{uid}", language_code="en")
             server.state.chat(bot, uid).started = True
         settings = Settings(
-            bot_token=f"{BOT_ID}:BENCH", telegram_api_url=server.api_root, data_dir=workdir,
-            requests_per_minute=100_000, messages_per_day=1000,
+            bot_token=f"{BOT_ID}:BENCH",
+            telegram_api_url=server.api_root,
+            data_dir=workdir,
+            requests_per_minute=100_000,
+            messages_per_day=1000,
         )
         running = await start_bot(settings, poll_timeout_s=1)
         limiter = running.app.bot.rate_limiter
@@ -61,8 +64,10 @@ async def one_run(n: int, families: int, *, priority: bool, workdir: Path) -> di
         try:
             async with SandboxClient(server.api_root, bot_id=BOT_ID) as client:
                 await client.ensure_bot(BOT_ID)
-                users = [ScriptedUser(client, 8_000_000 + i, f"F{i}", "en", timeout=600)
-                         for i in range(families)]
+                users = [
+                    ScriptedUser(client, 8_000_000 + i, f"F{i}", "en", timeout=600)
+                    for i in range(families)
+                ]
                 for u in users:
                     await u.setup()
                 persons = []
@@ -72,9 +77,18 @@ async def one_run(n: int, families: int, *, priority: bool, workdir: Path) -> di
                     persons.append(person.id)
                 async with store.tx() as tx:
                     for i in range(n):
-                        await outbox.enqueue(tx, persons[i % CHATS], {
-                            "type": "status", "state": "approved", "reference": f"B{i}",
-                            "message_id": f"m_{i}", "kind": "message", "detail": {}})
+                        await outbox.enqueue(
+                            tx,
+                            persons[i % CHATS],
+                            {
+                                "type": "status",
+                                "state": "approved",
+                                "reference": f"B{i}",
+                                "message_id": f"m_{i}",
+                                "kind": "message",
+                                "detail": {},
+                            },
+                        )
                 started = time.perf_counter()
                 sent_before = running.dispatcher.sent
                 running.dispatcher.wake()
@@ -123,8 +137,10 @@ async def run(n: int, families: int) -> dict[str, Any]:
         "families": families,
         "pace_per_s": PACE_PER_S,
         **results["shipped"],
-        "baseline": {"what": "the same bot with one pace in arrival order (before)",
-                     **results["baseline"]},
+        "baseline": {
+            "what": "the same bot with one pace in arrival order (before)",
+            **results["baseline"],
+        },
     }
 
 

@@ -25,8 +25,12 @@ CORPUS = Path(__file__).resolve().parent.parent / "tests" / "relay" / "rules" / 
 
 
 def _messages(n: int, seed: int = 7) -> list[str]:
-    texts = [json.loads(line)["text"] for p in sorted(CORPUS.glob("*.jsonl"))
-             for line in p.read_text(encoding="utf-8").splitlines() if line.strip()]
+    texts = [
+        json.loads(line)["text"]
+        for p in sorted(CORPUS.glob("*.jsonl"))
+        for line in p.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
     rnd = random.Random(seed)
     out = []
     for _ in range(n):
@@ -92,19 +96,27 @@ def main(argv: list[str] | None = None) -> None:
     # its own figure, on the same messages.
     langdetect.detect(messages[0])  # load the model outside the timing
     lang_rate = _rate(langdetect.detect, messages, secs / rounds)
-    print(json.dumps({
-        "name": "rules",
-        "messages_per_s": round(rate, 1),
-        "baseline_messages_per_s": round(base_rate, 1),
-        "ratio": round(rate / base_rate, 1),
-        "langdetect_messages_per_s": round(lang_rate, 1),
-        "terms": engine.terms,
-        "messages": len(messages),
-        "mean_chars": round(sum(map(len, messages)) / len(messages), 1),
-        "python": sys.version.split()[0],
-        "machine": {"platform": platform.platform(), "processor": platform.machine(),
-                    "python_implementation": platform.python_implementation()},
-    }, indent=2))
+    print(
+        json.dumps(
+            {
+                "name": "rules",
+                "messages_per_s": round(rate, 1),
+                "baseline_messages_per_s": round(base_rate, 1),
+                "ratio": round(rate / base_rate, 1),
+                "langdetect_messages_per_s": round(lang_rate, 1),
+                "terms": engine.terms,
+                "messages": len(messages),
+                "mean_chars": round(sum(map(len, messages)) / len(messages), 1),
+                "python": sys.version.split()[0],
+                "machine": {
+                    "platform": platform.platform(),
+                    "processor": platform.machine(),
+                    "python_implementation": platform.python_implementation(),
+                },
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -58,20 +58,31 @@ def run_one(name: str, *, quick: bool) -> dict[str, object]:
     started = time.perf_counter()
     try:
         proc = subprocess.run(
-            cmd, capture_output=True, text=True, check=False,
+            cmd,
+            capture_output=True,
+            text=True,
+            check=False,
             timeout=TIMEOUT_S["quick" if quick else "full"],
         )
     except subprocess.TimeoutExpired as exc:
         return {"name": name, "error": f"timed out after {exc.timeout:.0f} s"}
     wall = round(time.perf_counter() - started, 1)
     if proc.returncode != 0:
-        return {"name": name, "error": f"exit code {proc.returncode}", "wall_s": wall,
-                "stderr_tail": proc.stderr[-2000:]}
+        return {
+            "name": name,
+            "error": f"exit code {proc.returncode}",
+            "wall_s": wall,
+            "stderr_tail": proc.stderr[-2000:],
+        }
     try:
         result = json.loads(proc.stdout)
     except ValueError:
-        return {"name": name, "error": "stdout is not one JSON object", "wall_s": wall,
-                "stdout_head": proc.stdout[:2000]}
+        return {
+            "name": name,
+            "error": "stdout is not one JSON object",
+            "wall_s": wall,
+            "stdout_head": proc.stdout[:2000],
+        }
     result["wall_s"] = wall
     return result
 
@@ -80,8 +91,12 @@ def main(argv: list[str] | None = None) -> None:
     """Run the selected benchmarks and print and write their figures."""
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--quick", action="store_true", help="small sizes: under two minutes in all")
-    ap.add_argument("--only", action="append", choices=sorted(BENCHMARKS),
-                    help="run only this benchmark (repeatable)")
+    ap.add_argument(
+        "--only",
+        action="append",
+        choices=sorted(BENCHMARKS),
+        help="run only this benchmark (repeatable)",
+    )
     ap.add_argument("--out", type=Path, default=Path("bench/out"), help="where to write JSON")
     args = ap.parse_args(argv)
     names = args.only or list(BENCHMARKS)
@@ -94,12 +109,16 @@ def main(argv: list[str] | None = None) -> None:
         result["mode"] = "quick" if args.quick else "full"
         result["date"] = time.strftime("%Y-%m-%d")
         results[name] = result
-        (args.out / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n",
-                                              encoding="utf-8")
-        print(f"bench: {name} done in {result.get('wall_s', '?')} s", file=sys.stderr,
-              flush=True)
-    summary = {"machine": machine(), "mode": "quick" if args.quick else "full",
-               "total_s": round(time.perf_counter() - started, 1), "results": results}
+        (args.out / f"{name}.json").write_text(
+            json.dumps(result, indent=2) + "\n", encoding="utf-8"
+        )
+        print(f"bench: {name} done in {result.get('wall_s', '?')} s", file=sys.stderr, flush=True)
+    summary = {
+        "machine": machine(),
+        "mode": "quick" if args.quick else "full",
+        "total_s": round(time.perf_counter() - started, 1),
+        "results": results,
+    }
     print(json.dumps(summary, indent=2))
 
 

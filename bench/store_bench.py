@@ -52,13 +52,25 @@ SITES = ("ALP", "BRV", "CDR", "DLT")
 PER_FAMILY = 10
 CHUNK = 10_000
 RECENT = 0.03
-TEXT = ("Dear father, we are all well. The harvest was good this year and the children go to "
-        "school again. Mother sends her love and asks whether you received the blanket. ")
+TEXT = (
+    "Dear father, we are all well. The harvest was good this year and the children go to "
+    "school again. Mother sends her love and asks whether you received the blanket. "
+)
 # State of a message in the recent slice and in the older part, with weights.
-RECENT_STATES = (("submitted", 60), ("in_review", 5), ("approved", 25), ("escalated", 2),
-                 ("returned", 8))
-OLD_STATES = (("delivered", 90), ("printed", 3), ("undeliverable", 2), ("returned", 3),
-              ("cancelled", 2))
+RECENT_STATES = (
+    ("submitted", 60),
+    ("in_review", 5),
+    ("approved", 25),
+    ("escalated", 2),
+    ("returned", 8),
+)
+OLD_STATES = (
+    ("delivered", 90),
+    ("printed", 3),
+    ("undeliverable", 2),
+    ("returned", 3),
+    ("cancelled", 2),
+)
 EXPORT_SQL = (
     "SELECT * FROM messages WHERE site_code = ? AND state = 'approved'"
     " AND kind = 'message' AND channel = 'paper' AND batch_id IS NULL"
@@ -91,14 +103,21 @@ def _plan(n: int, seed: int = 11) -> list[dict[str, Any]]:
             ref = new_reference()
         refs.add(ref)
         fam = rnd.randrange(families)
-        out.append({
-            "id": f"m_{i:012x}", "ref": ref, "family": f"p_{fam:012x}",
-            "addressee": f"a_{fam:012x}", "site": SITES[fam % len(SITES)],
-            "lang": LANGS[fam % len(LANGS)], "state": state, "created": _iso(created),
-            "due": _iso(created + dt.timedelta(days=7)),
-            "lease": _iso(now + dt.timedelta(hours=1)) if state == "in_review" else None,
-            "claimed_by": "p_otherreviewer" if state == "in_review" else None,
-        })
+        out.append(
+            {
+                "id": f"m_{i:012x}",
+                "ref": ref,
+                "family": f"p_{fam:012x}",
+                "addressee": f"a_{fam:012x}",
+                "site": SITES[fam % len(SITES)],
+                "lang": LANGS[fam % len(LANGS)],
+                "state": state,
+                "created": _iso(created),
+                "due": _iso(created + dt.timedelta(days=7)),
+                "lease": _iso(now + dt.timedelta(hours=1)) if state == "in_review" else None,
+                "claimed_by": "p_otherreviewer" if state == "in_review" else None,
+            }
+        )
     return out
 
 
@@ -108,38 +127,61 @@ async def _fill_store(store: Store, plan: list[dict[str, Any]]) -> None:
     for lo in range(0, len(families), CHUNK):
         async with store.tx() as tx:
             people, adds = [], []
-            for fam in families[lo: lo + CHUNK]:
+            for fam in families[lo : lo + CHUNK]:
                 await tx.create_family_key(fam)
                 idx = tx.keys.blind_index("tg-user", fam)
                 chat = await tx.seal_for(fam, "people", "chat", fam, "1")
                 people.append((fam, idx, chat, LANGS[int(fam[2:], 16) % len(LANGS)], now, now))
                 add_id = "a_" + fam[2:]
-                data = {"full_name": "Name", "latin_name": "Name", "father_name": None,
-                        "birth_date": None, "detainee_number": None, "relationship": "son",
-                        "linked_person_id": None}
+                data = {
+                    "full_name": "Name",
+                    "latin_name": "Name",
+                    "father_name": None,
+                    "birth_date": None,
+                    "detainee_number": None,
+                    "relationship": "son",
+                    "linked_person_id": None,
+                }
                 blob = await tx.seal_for(fam, "addressees", "data", add_id, data)
                 adds.append((add_id, fam, blob, SITES[int(fam[2:], 16) % len(SITES)], now))
             await tx.executemany(
                 "INSERT INTO people(id, tg_index, chat_enc, lang, consent_at, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?)", people)
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                people,
+            )
             await tx.executemany(
                 "INSERT INTO addressees(id, family_id, data_enc, site_code, created_at)"
-                " VALUES (?, ?, ?, ?, ?)", adds)
+                " VALUES (?, ?, ?, ?, ?)",
+                adds,
+            )
     for lo in range(0, len(plan), CHUNK):
         async with store.tx() as tx:
             rows, events = [], []
-            for m in plan[lo: lo + CHUNK]:
+            for m in plan[lo : lo + CHUNK]:
                 fam, mid = m["family"], m["id"]
-                rows.append((
-                    mid, tx.keys.blind_index("ref", m["ref"]),
-                    await tx.seal_for(fam, "messages", "ref", mid, m["ref"]),
-                    fam, m["addressee"], m["site"], m["lang"], m["state"],
-                    await tx.seal_for(fam, "messages", "body", mid,
-                                      {"text": TEXT, "redactions": []}),
-                    await tx.seal_for(fam, "messages", "findings", mid, []),
-                    m["claimed_by"], m["lease"], secrets.token_hex(8), m["due"],
-                    m["created"], m["created"], m["created"],
-                ))
+                rows.append(
+                    (
+                        mid,
+                        tx.keys.blind_index("ref", m["ref"]),
+                        await tx.seal_for(fam, "messages", "ref", mid, m["ref"]),
+                        fam,
+                        m["addressee"],
+                        m["site"],
+                        m["lang"],
+                        m["state"],
+                        await tx.seal_for(
+                            fam, "messages", "body", mid, {"text": TEXT, "redactions": []}
+                        ),
+                        await tx.seal_for(fam, "messages", "findings", mid, []),
+                        m["claimed_by"],
+                        m["lease"],
+                        secrets.token_hex(8),
+                        m["due"],
+                        m["created"],
+                        m["created"],
+                        m["created"],
+                    )
+                )
                 events.append((mid, 1, m["created"], "submitted", "{}"))
                 if m["state"] != "submitted":
                     events.append((mid, 2, m["created"], m["state"], "{}"))
@@ -148,18 +190,23 @@ async def _fill_store(store: Store, plan: list[dict[str, Any]]) -> None:
                 " site_code, lang, channel, state, body_enc, findings_enc, claimed_by,"
                 " lease_until, submit_key, due_at, submitted_at, created_at, updated_at)"
                 " VALUES (?, ?, ?, 'message', ?, ?, ?, ?, 'paper', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                rows)
+                rows,
+            )
             await tx.executemany(
                 "INSERT INTO events(message_id, seq, at, state, detail) VALUES (?, ?, ?, ?, ?)",
-                events)
+                events,
+            )
     async with store.tx() as tx:
         await tx.create_family_key("p_reviewer")
         await tx.execute(
             "INSERT INTO people(id, tg_index, lang, created_at) VALUES (?, ?, 'en', ?)",
-            ("p_reviewer", tx.keys.blind_index("tg-user", "reviewer"), now))
+            ("p_reviewer", tx.keys.blind_index("tg-user", "reviewer"), now),
+        )
         await tx.execute(
             "INSERT INTO roles(person_id, role, site_code, languages, granted_by, granted_at)"
-            " VALUES ('p_reviewer', 'reviewer', '', ?, 'bench', ?)", (",".join(READS), now))
+            " VALUES ('p_reviewer', 'reviewer', '', ?, 'bench', ?)",
+            (",".join(READS), now),
+        )
     async with store.tx() as tx:
         await tx.execute("ANALYZE")
     await store.checkpoint()
@@ -175,20 +222,37 @@ async def _schema_of(store: Store) -> list[str]:
         return [r[0] for r in await cur.fetchall()]
 
 
-async def _fill_plain(conn: aiosqlite.Connection, schema: list[str],
-                      plan: list[dict[str, Any]]) -> None:
+async def _fill_plain(
+    conn: aiosqlite.Connection, schema: list[str], plan: list[dict[str, Any]]
+) -> None:
     for sql in schema:
         # Same columns and indexes; no foreign keys to tables the baseline does not have.
         await conn.execute(re.sub(r"REFERENCES \w+\(id\)( ON DELETE CASCADE)?", "", sql))
     for lo in range(0, len(plan), CHUNK):
         await conn.execute("BEGIN")
         rows, events = [], []
-        for m in plan[lo: lo + CHUNK]:
-            rows.append((m["id"], m["ref"].encode(), m["ref"].encode(), m["family"],
-                         m["addressee"], m["site"], m["lang"], m["state"],
-                         json.dumps({"text": TEXT, "redactions": []}).encode(), b"[]",
-                         m["claimed_by"], m["lease"], secrets.token_hex(8), m["due"],
-                         m["created"], m["created"], m["created"]))
+        for m in plan[lo : lo + CHUNK]:
+            rows.append(
+                (
+                    m["id"],
+                    m["ref"].encode(),
+                    m["ref"].encode(),
+                    m["family"],
+                    m["addressee"],
+                    m["site"],
+                    m["lang"],
+                    m["state"],
+                    json.dumps({"text": TEXT, "redactions": []}).encode(),
+                    b"[]",
+                    m["claimed_by"],
+                    m["lease"],
+                    secrets.token_hex(8),
+                    m["due"],
+                    m["created"],
+                    m["created"],
+                    m["created"],
+                )
+            )
             events.append((m["id"], 1, m["created"], "submitted", "{}"))
             if m["state"] != "submitted":
                 events.append((m["id"], 2, m["created"], m["state"], "{}"))
@@ -197,10 +261,11 @@ async def _fill_plain(conn: aiosqlite.Connection, schema: list[str],
             " site_code, lang, channel, state, body_enc, findings_enc, claimed_by,"
             " lease_until, submit_key, due_at, submitted_at, created_at, updated_at)"
             " VALUES (?, ?, ?, 'message', ?, ?, ?, ?, 'paper', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            rows)
+            rows,
+        )
         await conn.executemany(
-            "INSERT INTO events(message_id, seq, at, state, detail) VALUES (?, ?, ?, ?, ?)",
-            events)
+            "INSERT INTO events(message_id, seq, at, state, detail) VALUES (?, ?, ?, ?, ?)", events
+        )
         await conn.execute("COMMIT")
     await conn.execute("ANALYZE")
     await conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -223,11 +288,14 @@ async def _plain_claim(conn: aiosqlite.Connection) -> Any:
     ) as cur:
         row = await cur.fetchone()
     await conn.execute(
-        "UPDATE messages SET state = 'in_review', claimed_by = 'r', lease_until = ?"
-        " WHERE id = ?", (until, row[0]))
+        "UPDATE messages SET state = 'in_review', claimed_by = 'r', lease_until = ? WHERE id = ?",
+        (until, row[0]),
+    )
     await conn.execute(
         "INSERT INTO events(message_id, seq, at, state, detail) VALUES (?, 3, ?, 'in_review',"
-        " '{}')", (row[0], now))
+        " '{}')",
+        (row[0], now),
+    )
     async with conn.execute("SELECT * FROM messages WHERE id = ?", (row[0],)) as cur:
         full = await cur.fetchone()
     await conn.execute("COMMIT")
@@ -264,9 +332,11 @@ async def _timed(fn: Any, samples: int) -> dict[str, float]:
         await fn(i)
         times.append((time.perf_counter() - started) * 1000)
     times.sort()
-    return {"p50_ms": round(statistics.median(times), 3),
-            "p99_ms": round(times[min(len(times) - 1, int(len(times) * 0.99))], 3),
-            "samples": samples}
+    return {
+        "p50_ms": round(statistics.median(times), 3),
+        "p99_ms": round(times[min(len(times) - 1, int(len(times) * 0.99))], 3),
+        "samples": samples,
+    }
 
 
 def _ratio(ours: dict[str, float], base: dict[str, float]) -> float:
@@ -290,19 +360,25 @@ async def _measure_store(
         marks = ",".join("?" * len(READS))
         row = await tx.one(
             f"SELECT COUNT(*) AS n FROM messages WHERE state = 'submitted' AND lang IN ({marks})",
-            READS)
+            READS,
+        )
     readable = int(row["n"]) if row else 0
     claims = max(1, min(samples, readable // 2))  # never empty the queue while timing it
-    ours = {"claim_next": await _timed(claim, claims),
-            "list_for": await _timed(status, samples),
-            "export_select": await _timed(export, max(8, samples // 10))}
+    ours = {
+        "claim_next": await _timed(claim, claims),
+        "list_for": await _timed(status, samples),
+        "export_select": await _timed(export, max(8, samples // 10)),
+    }
     approved_per_site = await _store_export(store, SITES[0])
     schema = await _schema_of(store) if store.kind == "sqlite" else []
     return ours, claims, readable, approved_per_site, schema
 
 
 async def _measure_plain(
-    conn: aiosqlite.Connection, families: list[str], samples: int, claims: int,
+    conn: aiosqlite.Connection,
+    families: list[str],
+    samples: int,
+    claims: int,
     rnd: random.Random,
 ) -> dict[str, Any]:
 
@@ -315,9 +391,11 @@ async def _measure_plain(
     async def pexport(i: int) -> None:
         await _plain_export(conn, SITES[i % len(SITES)])
 
-    return {"claim_next": await _timed(pclaim, claims),
-            "list_for": await _timed(pstatus, samples),
-            "export_select": await _timed(pexport, max(8, samples // 10))}
+    return {
+        "claim_next": await _timed(pclaim, claims),
+        "list_for": await _timed(pstatus, samples),
+        "export_select": await _timed(pexport, max(8, samples // 10)),
+    }
 
 
 async def run(n: int, samples: int, workdir: Path) -> dict[str, Any]:
@@ -333,7 +411,8 @@ async def run(n: int, samples: int, workdir: Path) -> dict[str, Any]:
         gen_s = time.perf_counter() - t0
         log.info("store generated: %d messages in %.1f s", n, gen_s)
         ours, claims, readable, approved_per_site, schema = await _measure_store(
-            store, families, samples, rnd)
+            store, families, samples, rnd
+        )
         await store.checkpoint()
     finally:
         await store.close()
@@ -362,9 +441,12 @@ async def run(n: int, samples: int, workdir: Path) -> dict[str, Any]:
         "approved_per_site": approved_per_site,
         "readable_in_queue": readable,
         **ours,
-        "baseline": {"what": "same statements, plain table of the same shape and indexes,"
-                             " text in clear, no sealing", "bytes_per_message":
-                     round(plain_bytes / n, 1), **base},
+        "baseline": {
+            "what": "same statements, plain table of the same shape and indexes,"
+            " text in clear, no sealing",
+            "bytes_per_message": round(plain_bytes / n, 1),
+            **base,
+        },
         "ratio": {k: _ratio(ours[k], base[k]) for k in ours},
         "ratio_is": "ours p99 / baseline p99 (lower is better)",
         "target": {"claim_next_p99_ms": 5.0},
@@ -391,8 +473,11 @@ async def run_postgres(n: int, samples: int, workdir: Path) -> dict[str, Any]:
             await store.close()
     finally:
         cluster.stop()
-    return {"what": "the same store, data and calls on PostgreSQL (local cluster, fsync off)",
-            "generate_s": round(gen_s, 1), **ours}
+    return {
+        "what": "the same store, data and calls on PostgreSQL (local cluster, fsync off)",
+        "generate_s": round(gen_s, 1),
+        **ours,
+    }
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -401,8 +486,11 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--quick", action="store_true", help="20,000 messages instead of 1,000,000")
     ap.add_argument("--messages", type=int, default=None, help="number of messages")
     ap.add_argument("--samples", type=int, default=None, help="calls timed per query")
-    ap.add_argument("--postgres", action="store_true",
-                    help="also measure on a throwaway PostgreSQL cluster (Debian's binaries)")
+    ap.add_argument(
+        "--postgres",
+        action="store_true",
+        help="also measure on a throwaway PostgreSQL cluster (Debian's binaries)",
+    )
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(name)s: %(message)s")
     logging.getLogger("aiosqlite").setLevel(logging.WARNING)

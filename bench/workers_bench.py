@@ -27,8 +27,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bot.sandbox import SandboxClient, SandboxServer
 from bot.simulate import ScriptedUser
+from sandbox import SandboxClient, SandboxServer
 from tests.pgcluster import Cluster, start_cluster
 from tests.resilience.balancer import Balancer
 
@@ -46,9 +46,21 @@ def _port() -> int:
 async def _worker(env: dict[str, str], url: str, port: int, logf: Path) -> Any:
     with logf.open("wb") as out:
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot.cli", "--env-file", os.devnull, "run",
-            "--webhook-url", url, "--listen", f"127.0.0.1:{port}",
-            env=env, cwd=REPO, stdout=out, stderr=asyncio.subprocess.STDOUT)
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "--env-file",
+            os.devnull,
+            "run",
+            "--webhook-url",
+            url,
+            "--listen",
+            f"127.0.0.1:{port}",
+            env=env,
+            cwd=REPO,
+            stdout=out,
+            stderr=asyncio.subprocess.STDOUT,
+        )
     deadline = time.monotonic() + 60
     while "bot started" not in (text := await asyncio.to_thread(logf.read_text)):
         if proc.returncode is not None or time.monotonic() > deadline:
@@ -57,25 +69,35 @@ async def _worker(env: dict[str, str], url: str, port: int, logf: Path) -> Any:
     return proc
 
 
-async def one_run(cluster: Cluster, workers: int, seconds: float, families: int,
-                  workdir: Path) -> dict[str, Any]:
+async def one_run(
+    cluster: Cluster, workers: int, seconds: float, families: int, workdir: Path
+) -> dict[str, Any]:
     url, vault_url = cluster.create_database(f"w{workers}")
     env = {k: v for k, v in os.environ.items() if not k.startswith("RCM_")}
     async with SandboxServer(port=0) as sandbox:
-        env.update(RCM_TELEGRAM_API_URL=sandbox.api_root, RCM_BOT_TOKEN=f"{BOT_ID}:BENCH",
-                   RCM_DATA_DIR=str(workdir / "data"), RCM_DATABASE_URL=url,
-                   RCM_VAULT_URL=vault_url, RCM_WEBHOOK_SECRET="b" * 32,
-                   RCM_REQUESTS_PER_MINUTE="100000", RCM_WORKER_LEASE_S="3")
+        env.update(
+            RCM_TELEGRAM_API_URL=sandbox.api_root,
+            RCM_BOT_TOKEN=f"{BOT_ID}:BENCH",
+            RCM_DATA_DIR=str(workdir / "data"),
+            RCM_DATABASE_URL=url,
+            RCM_VAULT_URL=vault_url,
+            RCM_WEBHOOK_SECRET="b" * 32,
+            RCM_REQUESTS_PER_MINUTE="100000",
+            RCM_WORKER_LEASE_S="3",
+        )
         ports = [_port() for _ in range(workers)]
         procs = []
-        async with Balancer(ports) as balancer, SandboxClient(
-            sandbox.api_root, bot_id=BOT_ID
-        ) as client:
+        async with (
+            Balancer(ports) as balancer,
+            SandboxClient(sandbox.api_root, bot_id=BOT_ID) as client,
+        ):
             await client.ensure_bot(BOT_ID)
             for n, port in enumerate(ports):
                 procs.append(await _worker(env, balancer.url, port, workdir / f"w{n}.log"))
-            users = [ScriptedUser(client, 8_100_000 + i, f"F{i}", "en", timeout=120)
-                     for i in range(families)]
+            users = [
+                ScriptedUser(client, 8_100_000 + i, f"F{i}", "en", timeout=120)
+                for i in range(families)
+            ]
             for u in users:
                 await u.setup()
             latencies: list[float] = []
@@ -103,8 +125,7 @@ async def one_run(cluster: Cluster, workers: int, seconds: float, families: int,
             await asyncio.gather(*tasks)
             elapsed = time.perf_counter() - began
             answered = [
-                sum(1 for e in await client.transcript(u.user_id) if e.from_bot)
-                for u in users
+                sum(1 for e in await client.transcript(u.user_id) if e.from_bot) for u in users
             ]
             for proc in procs:
                 if proc.returncode is None:
@@ -135,9 +156,14 @@ async def run(seconds: float, families: int, counts: list[int]) -> dict[str, Any
     finally:
         cluster.stop()
     base = runs[0]["updates_per_s"] or 1.0
-    return {"name": "workers", "seconds": seconds, "families": families, "runs": runs,
-            "baseline": {"what": "one worker (no kill)", **runs[0]},
-            "ratio": {str(r["workers"]): round(r["updates_per_s"] / base, 2) for r in runs}}
+    return {
+        "name": "workers",
+        "seconds": seconds,
+        "families": families,
+        "runs": runs,
+        "baseline": {"what": "one worker (no kill)", **runs[0]},
+        "ratio": {str(r["workers"]): round(r["updates_per_s"] / base, 2) for r in runs},
+    }
 
 
 def main() -> None:

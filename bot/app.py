@@ -58,6 +58,7 @@ log = logging.getLogger("bot.app")
 
 App = Application[Any, Any, Any, Any, Any, Any]
 
+
 def quiet_libraries() -> None:
     """Keep the bot token and update contents out of the logs."""
     # httpx logs every request URL at INFO, and the URL carries the bot token.

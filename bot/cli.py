@@ -72,7 +72,7 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
 async def cmd_sandbox(args: argparse.Namespace, settings: Settings) -> int:
     """Run the local Bot API server alone."""
-    from bot.sandbox import serve_forever
+    from sandbox import serve_forever
 
     await serve_forever(args.host, args.port, rate_limits=args.rate_limits)
     return 0

@@ -34,9 +34,7 @@ async def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
         return await run_demo(out, settings.data_dir, interactive=args.interactive, **db)
     # A demo never touches real data: a fresh temporary folder otherwise.
     with tempfile.TemporaryDirectory(prefix="rcm-demo-") as tmp:
-        return await run_demo(
-            out, Path(tmp) / "data", interactive=args.interactive, **db
-        )
+        return await run_demo(out, Path(tmp) / "data", interactive=args.interactive, **db)
 
 
 def _probe(out: Path) -> None:

@@ -30,13 +30,13 @@ from bot.demo_people import (
     reply_sheet,
 )
 from bot.i18n.catalog import translator
-from bot.sandbox import SandboxClient, SandboxServer, TranscriptEntry
 from bot.simulate import REF, ScriptedUser, Transcript, button_with
 from bot.texts import category_reason, state_name
 from relay import audit, messages, people
 from relay.files import write_private
 from relay.findings import FindingLike
 from relay.settings import Settings
+from sandbox import SandboxClient, SandboxServer, TranscriptEntry
 
 BOT_ID = 100_000
 TOKEN = f"{BOT_ID}:DEMO"

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.demo_people import ADMIN_ID, DELEGATE_ID, FATHER, MOTHER, REVIEWER_ID, SISTER
-from bot.sandbox import SandboxClient, TranscriptEntry
+from sandbox import SandboxClient, TranscriptEntry
 
 FIRST_USER = 3001
 PEOPLE = {

@@ -121,13 +121,15 @@ def alert_text(tr: Translator, payload: dict[str, Any]) -> str:
     waiting, overdue = int(payload.get("waiting", 0)), int(payload.get("overdue", 0))
     lines = [
         tr.ngettext(
-            "{site}: {n} message waits for review.", "{site}: {n} messages wait for review.",
+            "{site}: {n} message waits for review.",
+            "{site}: {n} messages wait for review.",
             waiting,
         ).format(site=payload.get("site"), n=waiting)
     ]
     if overdue:
         lines.append(
-            "⚠ " + tr.ngettext(
+            "⚠ "
+            + tr.ngettext(
                 "{n} is past its deadline.", "{n} are past their deadline.", overdue
             ).format(n=overdue)
         )

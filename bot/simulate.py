@@ -12,8 +12,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from bot.sandbox import SandboxClient, TranscriptEntry
 from relay.text_input import is_latin
+from sandbox import SandboxClient, TranscriptEntry
 
 REF = re.compile(r"RCM-[0-9A-Y]{4}-[0-9A-Y]{4}")
 Transcript = list[TranscriptEntry]

@@ -107,9 +107,7 @@ async def backlog(tx: Tx) -> list[Backlog]:
 
 
 async def _mark(tx: Tx, site: str, kind: str) -> dt.datetime | None:
-    row = await tx.one(
-        "SELECT at FROM alert_marks WHERE site_code = ? AND kind = ?", (site, kind)
-    )
+    row = await tx.one("SELECT at FROM alert_marks WHERE site_code = ? AND kind = ?", (site, kind))
     return parse_iso(row["at"]) if row else None
 
 
@@ -152,8 +150,10 @@ async def backlog_alerts(store: Store) -> int:
                 "overdue": line.overdue,
             }
             for person, grants in reviewers.items():
-                if any(g.role in roles.REVIEWING and g.site_code in ("", line.site_code)
-                       for g in grants):
+                if any(
+                    g.role in roles.REVIEWING and g.site_code in ("", line.site_code)
+                    for g in grants
+                ):
                     await outbox.enqueue(tx, person, payload)
                     queued += 1
     return queued

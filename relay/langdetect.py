@@ -64,8 +64,9 @@ def detect_if_ready(text: str) -> str | None:
     if not _READY.is_set():
         with _START:
             if not _loading:
-                _loading.append(threading.Thread(target=_model, name="langdetect-load",
-                                                 daemon=True))
+                _loading.append(
+                    threading.Thread(target=_model, name="langdetect-load", daemon=True)
+                )
                 _loading[0].start()
         return None
     return detect(text)

@@ -128,13 +128,6 @@ async def _count_today(tx: Tx, person_id: str, name: str, limit: int) -> None:
     )
 
 
-def check_text(checker: Checker, text: str, *, lang: str, site: Site) -> list[dict[str, Any]]:
-    """Run the content rules on a text for a site (also used by the preview)."""
-    return as_dicts(
-        checker.check(text, lang=lang, site_code=site.code, word_limit=site.word_limit)
-    )
-
-
 async def submit(
     store: Store,
     *,

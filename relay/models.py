@@ -78,6 +78,7 @@ class Site:
     def local_name(self, lang: str) -> str:
         """Return the name a reader of ``lang`` knows the place by (the official one else)."""
         return dict(self.names).get(lang, self.name)
+
     paper: str = "A4"  # "A4" or "A5": what the delegation prints this site's batches on
     reply_page: bool = False  # every form gets a whole extra page of reply lines
 

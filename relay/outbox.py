@@ -10,7 +10,6 @@ the recipient's language at send time.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -61,18 +60,14 @@ async def recover_in_flight(store: Store, *, alone: bool = True) -> int:
     """
     async with store.tx() as tx:
         if alone:
-            return await tx.execute(
-                "UPDATE outbox SET state = 'pending' WHERE state = 'sending'"
-            )
+            return await tx.execute("UPDATE outbox SET state = 'pending' WHERE state = 'sending'")
         return await tx.execute(
             "UPDATE outbox SET state = 'pending' WHERE state = 'sending' AND lease_until < ?",
             (tx.now(),),
         )
 
 
-async def claim_due(
-    store: Store, limit: int = 50, *, take_over: bool = False
-) -> list[OutboxItem]:
+async def claim_due(store: Store, limit: int = 50, *, take_over: bool = False) -> list[OutboxItem]:
     """Mark up to ``limit`` due rows as being sent and return them, oldest first.
 
     ``take_over``: also rows another worker claimed and did not finish within its lease.
@@ -148,7 +143,3 @@ async def counts(store: Store) -> dict[str, int]:
     async with store.tx() as tx:
         rows = await tx.all("SELECT state, COUNT(*) AS n FROM outbox GROUP BY state")
     return {row["state"]: int(row["n"]) for row in rows}
-
-
-def payload_json(payload: dict[str, Any]) -> str:
-    return json.dumps(payload, sort_keys=True)

@@ -166,4 +166,3 @@ async def _seal_reply(
         " WHERE id = ?",
         (*blobs, reply_id),
     )
-

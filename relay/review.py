@@ -312,9 +312,7 @@ async def _propose_override(
             " judged_by = ? WHERE id = ?",
             (blob, senior_id, message_id),
         )
-        await audit.append(
-            tx, actor=senior_id, action="message.override_proposed", obj=message_id
-        )
+        await audit.append(tx, actor=senior_id, action="message.override_proposed", obj=message_id)
     reference = await tx.open_for(row["family_id"], "messages", "ref", message_id, row["ref_enc"])
     await alerts.escalation_in(tx, row, reference.decode(), by=senior_id)
     return MessageState.ESCALATED

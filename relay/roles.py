@@ -86,6 +86,7 @@ def audits_refusals(
 
     return wrapper
 
+
 # A senior reviewer may do all a reviewer does.
 _IMPLIED = {Role.REVIEWER: {Role.REVIEWER, Role.SENIOR}}
 # The languages a reviewer may be granted: every language families write in (the UI languages).
@@ -125,9 +126,7 @@ def _matches(grant: Grant, role: Role, site: str | None) -> bool:
 
 def covers(grant: Grant, site: str, lang: str) -> bool:
     """Return whether a reviewing grant lets its holder read a message of ``site`` in ``lang``."""
-    return (
-        grant.role in REVIEWING and grant.site_code in ("", site) and lang in grant.languages
-    )
+    return grant.role in REVIEWING and grant.site_code in ("", site) and lang in grant.languages
 
 
 async def require_in(

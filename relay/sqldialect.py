@@ -42,9 +42,7 @@ _TOKEN = re.compile(
     re.VERBOSE,
 )
 _RESERVED_PG = frozenset({"window"})
-_FOR_UPDATE = re.compile(
-    r"\s+FOR\s+UPDATE(\s+OF\s+\w+)?(\s+SKIP\s+LOCKED)?\s*$", re.IGNORECASE
-)
+_FOR_UPDATE = re.compile(r"\s+FOR\s+UPDATE(\s+OF\s+\w+)?(\s+SKIP\s+LOCKED)?\s*$", re.IGNORECASE)
 _OR_IGNORE = re.compile(r"^\s*INSERT\s+OR\s+IGNORE\s+INTO\b", re.IGNORECASE)
 _VAULT = re.compile(r"\bvault\.", re.IGNORECASE)
 _TRIGGER = re.compile(

@@ -65,6 +65,7 @@ class Backend(Protocol):
     async def migrate_one(self, statements: Sequence[str], version: int) -> bool: ...
     async def close(self) -> None: ...
 
+
 # Tables whose sealed fields use a key of their own row (see Tx.key_owner); a write to such a
 # row moves its version on and re-seals all its SEALED_COLUMNS at it (see Tx.seal_for).
 PER_ROW_KEYS = frozenset({"messages"})

@@ -55,14 +55,19 @@ class Cluster:
     def psql(self, sql: str, database: str = "postgres") -> str:
         """Run SQL with psql (over TCP, with the password) and return its output."""
         return self._run(
-            [str(self.bin_dir / "psql"), "-qAt", "-v", "ON_ERROR_STOP=1", "-c", sql,
-             self.url(database)],
+            [
+                str(self.bin_dir / "psql"),
+                "-qAt",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-c",
+                sql,
+                self.url(database),
+            ],
         )
 
     def _run(self, argv: list[str]) -> str:
-        return subprocess.run(
-            argv, check=True, capture_output=True, text=True, timeout=120
-        ).stdout
+        return subprocess.run(argv, check=True, capture_output=True, text=True, timeout=120).stdout
 
     def create_database(self, prefix: str = "t") -> tuple[str, str]:
         """Create a fresh data database and its vault database; return both URLs."""
@@ -75,13 +80,22 @@ class Cluster:
         """``pg_dump`` of one database (plain SQL)."""
         return subprocess.run(
             [str(self.bin_dir / "pg_dump"), "--no-owner", self.url(database)],
-            check=True, capture_output=True, timeout=120,
+            check=True,
+            capture_output=True,
+            timeout=120,
         ).stdout
 
     def stop(self) -> None:
         _as_owner(
-            [str(self.bin_dir / "pg_ctl"), "-D", str(self.root / "data"), "-m", "immediate",
-             "-w", "stop"],
+            [
+                str(self.bin_dir / "pg_ctl"),
+                "-D",
+                str(self.root / "data"),
+                "-m",
+                "immediate",
+                "-w",
+                "stop",
+            ],
             check=False,
         )
         shutil.rmtree(self.root, ignore_errors=True)
@@ -107,19 +121,40 @@ def start_cluster() -> Cluster:
         shutil.chown(root, "nobody")
         shutil.chown(root / "pw", "nobody")
     os.chmod(root, 0o700)
-    _as_owner([
-        str(bin_dir / "initdb"), "-D", str(root / "data"), "-U", USER, "-E", "UTF8",
-        "--no-locale", "--auth-local=trust", "--auth-host=scram-sha-256",
-        f"--pwfile={root / 'pw'}",
-    ])
+    _as_owner(
+        [
+            str(bin_dir / "initdb"),
+            "-D",
+            str(root / "data"),
+            "-U",
+            USER,
+            "-E",
+            "UTF8",
+            "--no-locale",
+            "--auth-local=trust",
+            "--auth-host=scram-sha-256",
+            f"--pwfile={root / 'pw'}",
+        ]
+    )
     (root / "pw").unlink()
     port = _free_port()
     options = (
         f"-p {port} -h 127.0.0.1 -k {root} -c fsync=off -c synchronous_commit=off"
         " -c full_page_writes=off -c max_connections=200 -c shared_buffers=64MB"
     )
-    _as_owner([
-        str(bin_dir / "pg_ctl"), "-D", str(root / "data"), "-o", options,
-        "-l", str(root / "log"), "-w", "-t", "60", "start",
-    ])
+    _as_owner(
+        [
+            str(bin_dir / "pg_ctl"),
+            "-D",
+            str(root / "data"),
+            "-o",
+            options,
+            "-l",
+            str(root / "log"),
+            "-w",
+            "-t",
+            "60",
+            "start",
+        ]
+    )
     return Cluster(root, bin_dir, port, password)

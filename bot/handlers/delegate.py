@@ -325,9 +325,7 @@ async def _receive(
 def register(app: Application) -> None:  # type: ignore[type-arg]
     """Add the delegate handlers: reply photos in group -1 (before the family's compose)."""
     set_label_translator_factory(label_gettext)  # printed labels in the batch's language
-    app.add_handler(
-        MessageHandler(filters.ChatType.PRIVATE & filters.PHOTO, on_photo), group=-1
-    )
+    app.add_handler(MessageHandler(filters.ChatType.PRIVATE & filters.PHOTO, on_photo), group=-1)
     staff_command(app, "export", DELEGATING, cmd_export)
     staff_command(app, "batches", DELEGATING, cmd_batches)
     staff_command(app, "handover", DELEGATING, cmd_handover)

@@ -31,8 +31,7 @@ def printability_lines(tr: Translator, text: str) -> list[str]:
     if found.symbols:
         lines.append(
             tr.gettext(
-                "🖨 These signs cannot be printed and will be left out of the paper letter: "
-                "{chars}"
+                "🖨 These signs cannot be printed and will be left out of the paper letter: {chars}"
             ).format(chars=" ".join(found.symbols))
         )
     if found.letters:

@@ -215,9 +215,7 @@ async def _act(
             await say(update, tr, _("This button is no longer valid."))
             return
         svc = services(context)
-        item = await review.judge_photo(
-            svc.store, reviewer_id=pid, message_id=mid, reason=reason
-        )
+        item = await review.judge_photo(svc.store, reviewer_id=pid, message_id=mid, reason=reason)
     elif verb == "px":
         text = _("Why is the photo of {ref} removed? The family reads this reason.").format(
             ref=item.reference

@@ -92,8 +92,9 @@ def card_text(
     lines.append(due)
     if item.written_lang and item.written_lang != item.lang:
         # Translators: on a review card; {lang} is a language code such as "uk"
-        lines.append(_("Written in {lang} (interface: {ui})").format(
-            lang=item.written_lang, ui=item.lang))
+        lines.append(
+            _("Written in {lang} (interface: {ui})").format(lang=item.written_lang, ui=item.lang)
+        )
     if item.state == MessageState.ESCALATED:
         lines.append(_("Escalated. Note: {note}").format(note=item.escalation_note or "—"))
     if item.override_note:

@@ -137,16 +137,25 @@ def label_pair(
     second = other + suffix if other and other != label else ""
     if not second:
         used = min(w, _width(pdf, first, size, bold=bold) + 1)
-        return text_cell(pdf, side.x(x, used), y, used, first, size, bold=bold,
-                         align=side.align()), used
+        return text_cell(
+            pdf, side.x(x, used), y, used, first, size, bold=bold, align=side.align()
+        ), used
     small = size * 0.8
     first_w = min(w * 0.62, _width(pdf, first, size, bold=bold) + 1)
     second_w = min(w - first_w, _width(pdf, second, small, bold=False) + 1)
-    height = text_cell(pdf, side.x(x, first_w), y, first_w, first, size, bold=bold,
-                       align=side.align())
+    height = text_cell(
+        pdf, side.x(x, first_w), y, first_w, first, size, bold=bold, align=side.align()
+    )
     pdf.set_text_color(90)
-    text_cell(pdf, side.x(x + first_w, second_w), y + (size - small) * PT_MM, second_w,
-              second, small, align=side.align())
+    text_cell(
+        pdf,
+        side.x(x + first_w, second_w),
+        y + (size - small) * PT_MM,
+        second_w,
+        second,
+        small,
+        align=side.align(),
+    )
     pdf.set_text_color(0)
     return height, first_w + second_w
 

@@ -71,8 +71,15 @@ class _Form:
     ) -> float:
         """Draw a text cell laid out left to right at x, mirrored on a right-to-left page."""
         return text_cell(
-            self.pdf, self.side.x(x, w), y, w, text, size,
-            bold=bold, family=family, align=self.side.align(),
+            self.pdf,
+            self.side.x(x, w),
+            y,
+            w,
+            text,
+            size,
+            bold=bold,
+            family=family,
+            align=self.side.align(),
         )
 
     def label(self, x: float, y: float, w: float, name: str, size: float) -> float:
@@ -157,9 +164,7 @@ def _page_bottom(geo: Geometry) -> float:
     return geo.height - geo.margin - geo.mm(6)
 
 
-def _fit_text(
-    form: _Form, box: _Box, bar: float
-) -> tuple[float, list[str] | None]:
+def _fit_text(form: _Form, box: _Box, bar: float) -> tuple[float, list[str] | None]:
     """Pick the largest size that fits `box`; lines are returned when they had to be measured."""
     lines: list[str] | None = None
     geo, entry = form.geo, form.entry
@@ -210,15 +215,14 @@ def _draw_line_with_bars(
             cursor += step * (width + space)
         if index < len(pieces) - 1:
             # One filled rectangle: no glyph seams, and the same width for any passage.
-            pdf.rect(cursor - bar if rtl else cursor, y + height * 0.18, bar, height * 0.64,
-                     style="F")
+            pdf.rect(
+                cursor - bar if rtl else cursor, y + height * 0.18, bar, height * 0.64, style="F"
+            )
             cursor += step * (bar + space)
     pdf.c_margin = margin
 
 
-def _draw_lines(
-    form: _Form, box: _Box, size: float, lines: list[str] | None, bar: float
-) -> float:
+def _draw_lines(form: _Form, box: _Box, size: float, lines: list[str] | None, bar: float) -> float:
     """Draw the message lines in `box`; return the y below the last one."""
     pdf, entry = form.pdf, form.entry
     align = "R" if entry.rtl else "L"

@@ -137,9 +137,14 @@ def redact(text: str, spans: tuple[tuple[int, int], ...]) -> str:
         out.append(REDACTION_BAR)
         cursor = end
         # A mark or joiner right after the passage belonged to its last letter: it goes too.
-        while cursor < len(text) and (
-            unicodedata.category(text[cursor]) in {"Mn", "Me"} or fonts.is_undrawn(text[cursor])
-        ) and not text[cursor].isspace():
+        while (
+            cursor < len(text)
+            and (
+                unicodedata.category(text[cursor]) in {"Mn", "Me"}
+                or fonts.is_undrawn(text[cursor])
+            )
+            and not text[cursor].isspace()
+        ):
             cursor += 1
         if cursor < len(text) and not text[cursor].isspace():
             out.append(" ")
@@ -167,7 +172,6 @@ class Geometry:
     @property
     def margin(self) -> float:
         return self.mm(12)
-
 
 
 def geometry(page_size: str) -> Geometry:
@@ -244,4 +248,3 @@ def prepare(item: PrintItem) -> PreparedItem:
     left = fonts.missing_chars(entry.printed_strings())
     symbols = "".join(c for c in missing if printable.is_symbol(c) and c not in left)
     return dataclasses.replace(entry, left_out=symbols, held=left)
-

@@ -56,8 +56,9 @@ def _manifest_heading(pdf: FPDF, geo: Geometry, words: Labels, y: float, side: S
     size = geo.pt(8)
     for part, heading in zip(_COLUMNS, headings, strict=True):
         cw = part * w - 1.6
-        text_cell(pdf, side.x(x + 0.8, cw), y, cw, heading, size, bold=True, floor=5,
-                  align=side.align())
+        text_cell(
+            pdf, side.x(x + 0.8, cw), y, cw, heading, size, bold=True, floor=5, align=side.align()
+        )
         x += part * w
     y += line_height(size) + geo.mm(1)
     pdf.set_line_width(0.3)
@@ -97,8 +98,9 @@ def draw_manifest(
         for part, value in zip(_COLUMNS, cells, strict=False):
             if value:
                 cw = part * w - 1.6
-                text_cell(pdf, side.x(x + 0.8, cw), text_y, cw, value, size, floor=5,
-                          align=side.align())
+                text_cell(
+                    pdf, side.x(x + 0.8, cw), text_y, cw, value, size, floor=5, align=side.align()
+                )
             x += part * w
         box = min(row_h - geo.mm(3), _COLUMNS[5] * w - geo.mm(2))
         pdf.set_line_width(0.25)

@@ -77,6 +77,7 @@ def without_symbols(text: str) -> str:
 
     def gone(char: str) -> bool:
         return char in removable
+
     out: list[str] = []
     dropped = False  # the previous drawn character was removed
     for index, char in enumerate(text):

@@ -125,8 +125,9 @@ def _parse_rule(raw: Mapping[str, Any], where: str) -> RuleSpec:
     )
 
 
-def _parse_tightening(raw: Mapping[str, Any], where: str, rules: Mapping[str, RuleSpec]
-                      ) -> Tightening:
+def _parse_tightening(
+    raw: Mapping[str, Any], where: str, rules: Mapping[str, RuleSpec]
+) -> Tightening:
     unknown = set(raw) - {"severity", "terms", "word_limit", "region"}
     if unknown:
         raise ConfigError(f"{where}: unknown keys {sorted(unknown)}")
@@ -136,8 +137,10 @@ def _parse_tightening(raw: Mapping[str, Any], where: str, rules: Mapping[str, Ru
             raise ConfigError(f"{where}: unknown rule {rule_id!r}")
         new = _enum(Severity, value, f"{where} {rule_id}")
         if SEVERITY_RANK[new] < SEVERITY_RANK[rules[rule_id].severity]:
-            raise ConfigError(f"{where}: {rule_id} may only be tightened "
-                              f"({rules[rule_id].severity} -> {new} loosens it)")
+            raise ConfigError(
+                f"{where}: {rule_id} may only be tightened "
+                f"({rules[rule_id].severity} -> {new} loosens it)"
+            )
         sev[rule_id] = new
     terms: dict[str, dict[str, tuple[str, ...]]] = {}
     for cat, tiers in raw.get("terms", {}).items():

@@ -44,8 +44,11 @@ def script(ch: str) -> str:
 def _view(ch: str) -> str:
     """What ``ch`` becomes in the matching view (see normalize.py), for single characters."""
     folded = unicodedata.normalize("NFKC", ch).casefold()
-    return "".join(c for c in unicodedata.normalize("NFD", folded)
-                   if unicodedata.category(c) not in ("Mn", "Me"))
+    return "".join(
+        c
+        for c in unicodedata.normalize("NFD", folded)
+        if unicodedata.category(c) not in ("Mn", "Me")
+    )
 
 
 def _build() -> tuple[dict[str, str], dict[str, dict[str, str]]]:
@@ -116,8 +119,11 @@ class _ScriptTable(dict[int, str]):
 
     def __missing__(self, key: int) -> str:
         name = script(chr(key))
-        out = "" if name in NEUTRAL else _SCRIPT_CODES.setdefault(
-            name, chr(0xF0000 + len(_SCRIPT_CODES)))
+        out = (
+            ""
+            if name in NEUTRAL
+            else _SCRIPT_CODES.setdefault(name, chr(0xF0000 + len(_SCRIPT_CODES)))
+        )
         self[key] = out
         return out
 

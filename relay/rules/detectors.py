@@ -51,8 +51,11 @@ class Doc:
         if "\t" not in self.original:
             return frozenset()
         text, norm = self.norm.text, self.norm
-        return frozenset(i for i, c in enumerate(text)
-                         if c == " " and "\t" in self.original[slice(*norm.span(i, i + 1))])
+        return frozenset(
+            i
+            for i, c in enumerate(text)
+            if c == " " and "\t" in self.original[slice(*norm.span(i, i + 1))]
+        )
 
     def lex_hits(self) -> list[LexHit]:
         """Run the lexicon automaton once per check and share the hits between rules."""

@@ -39,8 +39,9 @@ def _second_opinion(digits: str, plus: bool, region: str | None) -> tuple[bool |
     if not plus and region is None:
         return None, ""
     try:
-        num = phonenumbers.parse("+" + digits.removeprefix("00") if plus else digits,
-                                 None if plus else region)
+        num = phonenumbers.parse(
+            "+" + digits.removeprefix("00") if plus else digits, None if plus else region
+        )
     except phonenumbers.NumberParseException:
         return False, ""
     if not phonenumbers.is_valid_number(num):
@@ -65,8 +66,9 @@ class PhoneDetector:
         reps = f"{{{lo - 1},{hi + 4}}}"
         self.re = re.compile(r"(?<![\w.,])\+?\(?\d(?:[ \-./()]{0,3}\d)" + reps + r"(?![\w])")
         kws = params.get("keywords", [])
-        self.kw = (re.compile("(?:" + _kw_regex(kws) + r")\W{0,3}(?:\w+\W{1,3}){0,3}$")
-                   if kws else None)
+        self.kw = (
+            re.compile("(?:" + _kw_regex(kws) + r")\W{0,3}(?:\w+\W{1,3}){0,3}$") if kws else None
+        )
 
     def find(self, doc: Doc) -> list[Span]:
         if not doc.has_digit:
@@ -108,8 +110,9 @@ def _phone(params: Mapping[str, Any]) -> PhoneDetector:
 class RegexDetector:
     """Spans of one regex (group ``group``) over the normalised text."""
 
-    def __init__(self, pattern: str, group: int = 0, *, gate: str | None = None,
-                 digits: bool = False) -> None:
+    def __init__(
+        self, pattern: str, group: int = 0, *, gate: str | None = None, digits: bool = False
+    ) -> None:
         self.re = re.compile(pattern)
         self.group = group
         # Cheap tests that rule the text out before the full regex scans it.
@@ -126,9 +129,11 @@ class RegexDetector:
 
 # The lookbehind anchors the local part at the start of its run: without it a long run of
 # letters before an "@" is rescanned from every position (quadratic time).
-_EMAIL = (r"(?<![\w.%+\-])[\w.%+\-]+@[\w\-]+(?:\.[\w\-]+)*\.[a-z]{2,}"
-          r"|(?<![\w.%+\-])[\w.%+\-]+ ?[(\[{] ?(?:at|собака|ات) ?[)\]}] ?[\w\-]+ ?"
-          r"(?:[(\[{] ?(?:dot|точка|نقطه) ?[)\]}]|\.) ?[a-z]{2,}")
+_EMAIL = (
+    r"(?<![\w.%+\-])[\w.%+\-]+@[\w\-]+(?:\.[\w\-]+)*\.[a-z]{2,}"
+    r"|(?<![\w.%+\-])[\w.%+\-]+ ?[(\[{] ?(?:at|собака|ات) ?[)\]}] ?[\w\-]+ ?"
+    r"(?:[(\[{] ?(?:dot|точка|نقطه) ?[)\]}]|\.) ?[a-z]{2,}"
+)
 
 
 @register("email")
@@ -139,17 +144,20 @@ def _email(params: Mapping[str, Any]) -> RegexDetector:
 @register("url")
 def _url(params: Mapping[str, Any]) -> RegexDetector:
     tlds = "|".join(sorted(params.get("tlds", ["com", "org", "net"]), key=len, reverse=True))
-    pattern = (r"(?:https?://|www\.)[^\s<>\"]+[^\s<>\".,;:!?)]"
-               r"|(?<![\w@.\-])(?:[a-z0-9\-]+\.)+(?:" + tlds + r")(?![\w\-])"
-               r"(?:/[^\s<>\"]*[^\s<>\".,;:!?)])?")
+    pattern = (
+        r"(?:https?://|www\.)[^\s<>\"]+[^\s<>\".,;:!?)]"
+        r"|(?<![\w@.\-])(?:[a-z0-9\-]+\.)+(?:" + tlds + r")(?![\w\-])"
+        r"(?:/[^\s<>\"]*[^\s<>\".,;:!?)])?"
+    )
     return RegexDetector(pattern, gate=r"\w\.\w|://")
 
 
 @register("messenger")
 def _messenger(params: Mapping[str, Any]) -> RegexDetector:
     hosts = "|".join(re.escape(h) for h in params.get("hosts", ["t.me", "wa.me"]))
-    return RegexDetector(r"(?<![\w.])(?:https?://)?(?:www\.)?(?:" + hosts
-                         + r") ?/ ?[\w+\-/=?.]*[\w/]", gate="/")
+    return RegexDetector(
+        r"(?<![\w.])(?:https?://)?(?:www\.)?(?:" + hosts + r") ?/ ?[\w+\-/=?.]*[\w/]", gate="/"
+    )
 
 
 @register("handle")
@@ -161,16 +169,23 @@ def _handle(params: Mapping[str, Any]) -> RegexDetector:
 _LAT = r"[-+]?(?:[0-8]?\d|90)[.,]\d{3,8}"
 _LON = r"[-+]?(?:1[0-7]\d|0?\d?\d|180)[.,]\d{3,8}"
 _COORD_DECIMAL = (
-    r"(?<![\d.,])(?:[ns] ?)?" + _LAT + r" ?°? ?(?:[ns] ?)?(?:[,;/،] ?| )(?:[ew] ?)?" + _LON
+    r"(?<![\d.,])(?:[ns] ?)?"
+    + _LAT
+    + r" ?°? ?(?:[ns] ?)?(?:[,;/،] ?| )(?:[ew] ?)?"
+    + _LON
     + r" ?°? ?(?:[ew]\b)?"
 )
 # degrees, optional minutes, optional seconds (″ folds to two primes under NFKC)
-_DEG = (r"\d{1,3}(?:\.\d+)? ?[°º˚] ?(?:\d{1,2}(?:\.\d+)? ?['′’`] ?"
-        r"(?:\d{1,2}(?:\.\d+)? ?(?:\"|″|′′|''|”) ?)?)?")
+_DEG = (
+    r"\d{1,3}(?:\.\d+)? ?[°º˚] ?(?:\d{1,2}(?:\.\d+)? ?['′’`] ?"
+    r"(?:\d{1,2}(?:\.\d+)? ?(?:\"|″|′′|''|”) ?)?)?"
+)
 _HEMI = r"[nsewсшвдюз]\b"
 _COORD_DMS = r"(?<!\d)" + _DEG + _HEMI + r"(?:[ ,;/]{0,3}" + _DEG + _HEMI + ")?"
-_MGRS = (r"(?<![\w])\d{1,2}[c-hj-np-x] ?[a-hj-np-z]{2} ?"
-         r"(?:\d{5} ?\d{5}|\d{4} ?\d{4}|\d{3} ?\d{3})(?!\w)")
+_MGRS = (
+    r"(?<![\w])\d{1,2}[c-hj-np-x] ?[a-hj-np-z]{2} ?"
+    r"(?:\d{5} ?\d{5}|\d{4} ?\d{4}|\d{3} ?\d{3})(?!\w)"
+)
 
 
 @register("coordinates_decimal")

@@ -85,12 +85,22 @@ class AccountDetector:
     """A run of >= ``min_digits`` digits shortly after an account keyword (any language)."""
 
     def __init__(self, params: Mapping[str, Any]) -> None:
-        words = sorted({re.escape(normalize(w).text.strip()) for w in params["keywords"]},
-                       key=len, reverse=True)
+        words = sorted(
+            {re.escape(normalize(w).text.strip()) for w in params["keywords"]},
+            key=len,
+            reverse=True,
+        )
         n = int(params.get("min_digits", 5))
         gap = int(params.get("max_gap", 30))
-        self.re = re.compile(r"(?<![^\W_])(?:" + "|".join(words) + r")\w*[^\d]{0," + str(gap)
-                             + r"}?(\d(?:[ \-]?\d){" + str(n - 1) + r",33})(?!\d)")
+        self.re = re.compile(
+            r"(?<![^\W_])(?:"
+            + "|".join(words)
+            + r")\w*[^\d]{0,"
+            + str(gap)
+            + r"}?(\d(?:[ \-]?\d){"
+            + str(n - 1)
+            + r",33})(?!\d)"
+        )
 
     def find(self, doc: Doc) -> list[Span]:
         if not doc.has_digit:

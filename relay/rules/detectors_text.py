@@ -143,14 +143,17 @@ class CodeGroupsDetector:
         # two candidates break the run (checked on the gap text).
         for m in _CANDIDATE_RE.finditer(text):
             tok = m.group(0)
-            if run and text[run[-1][1]:m.start()].strip(" -.,/:;") != "":
+            if run and text[run[-1][1] : m.start()].strip(" -.,/:;") != "":
                 close()
             if not _codeish(tok):
                 close()
                 continue
             run.append(m.span())
-            if (len(tok) >= self.long_token and any(c.isdigit() for c in tok)
-                    and sum(c.isalpha() for c in tok) >= 3):
+            if (
+                len(tok) >= self.long_token
+                and any(c.isdigit() for c in tok)
+                and sum(c.isalpha() for c in tok) >= 3
+            ):
                 out.append(m.span())
         close()
         return sorted(set(out))
@@ -169,8 +172,11 @@ class LexiconDetector:
         self.tier = str(params["tier"])
 
     def find(self, doc: Doc) -> list[Span]:
-        return [doc.orig(h.start, h.end) for h in doc.lex_hits()
-                if h.category == self.category and h.tier == self.tier]
+        return [
+            doc.orig(h.start, h.end)
+            for h in doc.lex_hits()
+            if h.category == self.category and h.tier == self.tier
+        ]
 
 
 @register("lexicon")
@@ -198,8 +204,12 @@ _ALPHABETS = frozenset({"latin", "cyrillic", "greek"})
 
 def _word_around(text: str, i: int) -> Span:
     def inside(c: str) -> bool:
-        return (c.isalnum() or c in _JOINERS or c in "\u200b\u00ad\u2060\ufeff\u200e\u200f"
-                or unicodedata.category(c)[0] == "M")
+        return (
+            c.isalnum()
+            or c in _JOINERS
+            or c in "\u200b\u00ad\u2060\ufeff\u200e\u200f"
+            or unicodedata.category(c)[0] == "M"
+        )
 
     s = i
     while s > 0 and inside(text[s - 1]):

@@ -61,22 +61,24 @@ def _merge(a: Tightening, b: Tightening) -> Tightening:
 class RuleEngine:
     """Checks texts against the rules; immutable after ``load`` and safe to share."""
 
-    def __init__(self, config: RulesConfig, terms: Sequence[tuple[str, Term]] | None = None
-                 ) -> None:
+    def __init__(
+        self, config: RulesConfig, terms: Sequence[tuple[str, Term]] | None = None
+    ) -> None:
         self.config = config
         self._rules: tuple[tuple[RuleSpec, Detector], ...] = tuple(
-            (spec, build(spec.detector, spec.params)) for spec in config.rules)
+            (spec, build(spec.detector, spec.params)) for spec in config.rules
+        )
         base = list(terms) if terms is not None else load_default_terms()
         shared = Lexicon(base)
         self._default = self._profile(config.defaults, base, shared)
         # Sites without added terms share the default automaton.
-        self._sites = {code: self._profile(_merge(config.defaults, t), base,
-                                           self._default.lexicon)
-                       for code, t in config.sites.items()}
+        self._sites = {
+            code: self._profile(_merge(config.defaults, t), base, self._default.lexicon)
+            for code, t in config.sites.items()
+        }
         self.terms = self._default.lexicon.size
 
-    def _profile(self, t: Tightening, base: list[tuple[str, Term]], shared: Lexicon
-                 ) -> _Profile:
+    def _profile(self, t: Tightening, base: list[tuple[str, Term]], shared: Lexicon) -> _Profile:
         sev = {spec.id: t.severity.get(spec.id, spec.severity) for spec, _ in self._rules}
         lexicon = Lexicon([*base, *extra_terms(t.terms)]) if t.terms else shared
         return _Profile(sev, lexicon, t.word_limit, t.region)
@@ -93,17 +95,29 @@ class RuleEngine:
             override_file = Path(env) if env else None
         return cls(load_config(override_file))
 
-    def check(self, text: str, *, lang: str | None = None, site_code: str | None = None,
-              word_limit: int | None = None) -> list[Finding]:
+    def check(
+        self,
+        text: str,
+        *,
+        lang: str | None = None,
+        site_code: str | None = None,
+        word_limit: int | None = None,
+    ) -> list[Finding]:
         """Return the findings on ``text``, sorted by start, then rule id."""
         # ``lang`` is accepted but every lexicon runs on every text: people mix languages
         # and scripts (a Kurdish family writing Arabic with English words), and one
         # automaton over all languages costs the same as one over a single language.
         profile = self._sites.get(site_code, self._default) if site_code else self._default
         limits = [x for x in (word_limit, profile.word_limit) if x is not None]
-        doc = Doc(original=text, norm=normalize(text), lexicon=profile.lexicon, lang=lang,
-                  word_limit=min(limits) if limits else None,
-                  chars_per_word=self.config.chars_per_word, region=profile.region)
+        doc = Doc(
+            original=text,
+            norm=normalize(text),
+            lexicon=profile.lexicon,
+            lang=lang,
+            word_limit=min(limits) if limits else None,
+            chars_per_word=self.config.chars_per_word,
+            region=profile.region,
+        )
         found: dict[str, list[tuple[int, int]]] = {}
         out: set[Finding] = set()
         for spec, detector in self._rules:
@@ -112,12 +126,23 @@ class RuleEngine:
                 continue
             if spec.unless_overlapping:
                 taken = [sp for rid in spec.unless_overlapping for sp in found.get(rid, ())]
-                spans = [(s, e) for s, e in spans
-                         if not any(s < te and ts < e for ts, te in taken)]
+                spans = [
+                    (s, e) for s, e in spans if not any(s < te and ts < e for ts, te in taken)
+                ]
             found[spec.id] = spans
             severity = profile.severity[spec.id]
             for s, e in spans:
                 if 0 <= s < e <= len(text):
-                    out.add(Finding(spec.id, spec.category, severity, s, e, text[s:e],
-                                    spec.reason, doc.labels.get((s, e), "")))
+                    out.add(
+                        Finding(
+                            spec.id,
+                            spec.category,
+                            severity,
+                            s,
+                            e,
+                            text[s:e],
+                            spec.reason,
+                            doc.labels.get((s, e), ""),
+                        )
+                    )
         return sorted(out, key=lambda f: (f.start, f.rule_id, f.end))

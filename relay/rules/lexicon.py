@@ -103,8 +103,9 @@ class Lexicon:
         for core, infos in list(table.items()):
             if len(core) < _JOIN_MIN_SPACE or " " in core:
                 continue
-            split = [replace(t, length=t.length + 1, split=True) for t in infos
-                     if t.category != ALLOW]
+            split = [
+                replace(t, length=t.length + 1, split=True) for t in infos if t.category != ALLOW
+            ]
             for i in range(2, len(core) - 1) if split else ():
                 table.setdefault(core[:i] + " " + core[i:], []).extend(split)
         self._automaton: Any = ahocorasick.Automaton()
@@ -123,8 +124,9 @@ class Lexicon:
         self._folds: dict[str, bool] = {}
         self._empty = not table
 
-    def _scan(self, text: str, spaced: bool, hits: list[LexHit], allows: list[tuple[int, int]]
-              ) -> None:
+    def _scan(
+        self, text: str, spaced: bool, hits: list[LexHit], allows: list[tuple[int, int]]
+    ) -> None:
         for last, infos in self._automaton.iter(text):
             end = last + 1
             for t in infos:
@@ -148,8 +150,7 @@ class Lexicon:
         if v is None:
             if len(self._folds) >= 50_000:
                 self._folds.clear()  # bounded: words repeat, but not without end
-            v = self._folds[word] = bool(
-                self._automaton.longest_prefix(word) >= min(len(word), 4))
+            v = self._folds[word] = bool(self._automaton.longest_prefix(word) >= min(len(word), 4))
         return v
 
     def _scan_joined(self, view: str, hits: list[LexHit], hard_gaps: frozenset[int]) -> None:
@@ -184,8 +185,9 @@ class Lexicon:
                 self._scan_chain(view, m.start(), m.end(), hits, hard_gaps)
                 done = m.end()
 
-    def _scan_chain(self, view: str, s: int, e: int, hits: list[LexHit],
-                    hard_gaps: frozenset[int]) -> None:
+    def _scan_chain(
+        self, view: str, s: int, e: int, hits: list[LexHit], hard_gaps: frozenset[int]
+    ) -> None:
         chain = view[s:e]
         text = join_gaps(chain) if hard_gaps else join_chain(chain)
         j: Joined | None = None
@@ -198,9 +200,11 @@ class Lexicon:
                 k0, k1 = j.segment(start), j.segment(end - 1)
                 if k0 == k1:
                     continue  # not split: the ordinary scan sees it
-                if any(j.plain[k0 + 1:k1 + 1]) and (
-                        t.length < _JOIN_MIN_SPACE or j.jstarts[k0 + 1] - start < 2
-                        or end - j.jstarts[k1] < 2):
+                if any(j.plain[k0 + 1 : k1 + 1]) and (
+                    t.length < _JOIN_MIN_SPACE
+                    or j.jstarts[k0 + 1] - start < 2
+                    or end - j.jstarts[k1] < 2
+                ):
                     # Short words, or a one-letter word at either end, are too often
                     # ordinary words side by side.
                     continue
@@ -208,8 +212,9 @@ class Lexicon:
                 if span is not None:
                     hits.append(LexHit(*span, t.category, t.tier, False, True))
 
-    def find(self, text: str, hard_gaps: frozenset[int] = frozenset(), mixed: bool = False
-             ) -> list[LexHit]:
+    def find(
+        self, text: str, hard_gaps: frozenset[int] = frozenset(), mixed: bool = False
+    ) -> list[LexHit]:
         """Return the category matches in the normalised ``text`` not inside allow phrases.
 
         Besides the text itself, its letter views (digits and symbols for letters, words of
@@ -229,8 +234,9 @@ class Lexicon:
             collapsed = "".join(text[i] for i in idx)
             sub: list[LexHit] = []
             self._scan(collapsed, True, sub, [])
-            hits.extend(LexHit(idx[h.start], idx[h.end - 1] + 1, h.category, h.tier, True)
-                        for h in sub)
+            hits.extend(
+                LexHit(idx[h.start], idx[h.end - 1] + 1, h.category, h.tier, True) for h in sub
+            )
         other = [h for h in hits if h.disguised]
         if other:
             hits = [h for h in hits if not h.disguised]
@@ -275,9 +281,16 @@ def _bounded(text: str, start: int, end: int, t: Term) -> tuple[int, int] | None
     return ws, we
 
 
-def _compile_term(raw: str, *, category: str, tier: str, lang: str,
-                  prefixes: frozenset[str], suffixes: frozenset[str], all_terms: bool
-                  ) -> tuple[str, Term]:
+def _compile_term(
+    raw: str,
+    *,
+    category: str,
+    tier: str,
+    lang: str,
+    prefixes: frozenset[str],
+    suffixes: frozenset[str],
+    all_terms: bool,
+) -> tuple[str, Term]:
     s = raw.strip()
     exact = s.startswith("=")
     affix = s.startswith("~") or (all_terms and not exact)
@@ -286,8 +299,15 @@ def _compile_term(raw: str, *, category: str, tier: str, lang: str,
     core = _norm(s.rstrip("*"))
     if not core:
         raise ConfigError(f"lexicon {lang}: empty term {raw!r} in {category}")
-    term = Term(category, tier, lang, len(core), stem,
-                prefixes if affix else frozenset({""}), suffixes if affix else frozenset())
+    term = Term(
+        category,
+        tier,
+        lang,
+        len(core),
+        stem,
+        prefixes if affix else frozenset({""}),
+        suffixes if affix else frozenset(),
+    )
     return core, term
 
 
@@ -302,17 +322,35 @@ def parse_lexicon(data: Mapping[str, Any], lang: str) -> list[tuple[str, Term]]:
         table = data.get(cat, {})
         for tier in TIERS:
             for raw in table.get(tier, []):
-                out.append(_compile_term(raw, category=cat, tier=tier, lang=lang,
-                                         prefixes=prefixes, suffixes=suffixes,
-                                         all_terms=all_terms))
+                out.append(
+                    _compile_term(
+                        raw,
+                        category=cat,
+                        tier=tier,
+                        lang=lang,
+                        prefixes=prefixes,
+                        suffixes=suffixes,
+                        all_terms=all_terms,
+                    )
+                )
     for raw in data.get(ALLOW, {}).get("phrases", []):
-        out.append(_compile_term(raw, category=ALLOW, tier="", lang=lang, prefixes=prefixes,
-                                 suffixes=suffixes, all_terms=all_terms))
+        out.append(
+            _compile_term(
+                raw,
+                category=ALLOW,
+                tier="",
+                lang=lang,
+                prefixes=prefixes,
+                suffixes=suffixes,
+                all_terms=all_terms,
+            )
+        )
     return out
 
 
-def extra_terms(terms: Mapping[str, Mapping[str, Sequence[str]]], lang: str = "site"
-                ) -> list[tuple[str, Term]]:
+def extra_terms(
+    terms: Mapping[str, Mapping[str, Sequence[str]]], lang: str = "site"
+) -> list[tuple[str, Term]]:
     """Compile a site's added terms ``{category: {tier: [terms]}}`` (no affixes)."""
     out: list[tuple[str, Term]] = []
     for cat, tiers in terms.items():
@@ -322,9 +360,17 @@ def extra_terms(terms: Mapping[str, Mapping[str, Sequence[str]]], lang: str = "s
             if tier not in TIERS:
                 raise ConfigError(f"unknown tier {tier!r} in site terms (strong or weak)")
             for raw in words:
-                out.append(_compile_term(raw, category=cat, tier=tier, lang=lang,
-                                         prefixes=frozenset({""}), suffixes=frozenset(),
-                                         all_terms=False))
+                out.append(
+                    _compile_term(
+                        raw,
+                        category=cat,
+                        tier=tier,
+                        lang=lang,
+                        prefixes=frozenset({""}),
+                        suffixes=frozenset(),
+                        all_terms=False,
+                    )
+                )
     return out
 
 
@@ -333,8 +379,11 @@ def load_default_terms(directory: Path | None = None) -> list[tuple[str, Term]]:
     out: list[tuple[str, Term]] = []
     for lang in LANGUAGES:
         if directory is None:
-            raw = resources.files("relay.rules").joinpath(f"lexicons/{lang}.toml").read_text(
-                encoding="utf-8")
+            raw = (
+                resources.files("relay.rules")
+                .joinpath(f"lexicons/{lang}.toml")
+                .read_text(encoding="utf-8")
+            )
         else:
             raw = (directory / f"{lang}.toml").read_text(encoding="utf-8")
         try:

@@ -58,8 +58,13 @@ _ARABIC_FOLD = {
 # keeps ሐ/ሀ and ዐ/አ apart in speech; folding them only widens what a lexicon term matches.
 _ETHIOPIC_FOLD = {
     chr(src + order): chr(dst + order)
-    for src, dst in ((0x1220, 0x1230), (0x1210, 0x1200), (0x1280, 0x1200), (0x12D0, 0x12A0),
-                     (0x1340, 0x1338))
+    for src, dst in (
+        (0x1220, 0x1230),
+        (0x1210, 0x1200),
+        (0x1280, 0x1200),
+        (0x12D0, 0x12A0),
+        (0x1340, 0x1338),
+    )
     for order in range(7)
 }
 _LETTER_FOLD = {**_ARABIC_FOLD, **_ETHIOPIC_FOLD}
@@ -179,8 +184,7 @@ def normalize(text: str) -> Normalized:
     fast = _fast_path(text)
     if fast is not None:
         mixed, in_word = confusables.script_mix(fast)
-        return Normalized(text, _fold_mixed_words(fast, in_word), None, None, (), mixed,
-                          in_word)
+        return Normalized(text, _fold_mixed_words(fast, in_word), None, None, (), mixed, in_word)
     out: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
@@ -208,8 +212,15 @@ def normalize(text: str) -> Normalized:
             ends.append(i + 1)
     joined = "".join(out)
     mixed, in_word = confusables.script_mix(joined)
-    return Normalized(text, _fold_mixed_words(joined, in_word), tuple(starts), tuple(ends),
-                      tuple(invisible), mixed, in_word)
+    return Normalized(
+        text,
+        _fold_mixed_words(joined, in_word),
+        tuple(starts),
+        tuple(ends),
+        tuple(invisible),
+        mixed,
+        in_word,
+    )
 
 
 # Folded words, by word: words repeat across letters, and folding looks up each letter.
@@ -255,11 +266,13 @@ def fold_word(word: str) -> str:
     target = max(sorted(counts), key=counts.__getitem__)
     # Toward the script most letters are written in ("мінoмет" is Cyrillic, although all its
     # letters have Latin twins); on a tie toward Latin ("wеаpоn").
-    order = [target, confusables.LATIN] if counts[target] > latin else [confusables.LATIN,
-                                                                         target]
+    order = [target, confusables.LATIN] if counts[target] > latin else [confusables.LATIN, target]
     for script in order:
-        folded = (confusables.to_latin(word) if script == confusables.LATIN
-                  else confusables.to_script(word, script))
+        folded = (
+            confusables.to_latin(word)
+            if script == confusables.LATIN
+            else confusables.to_script(word, script)
+        )
         if confusables.scripts_of(folded) == {script}:
             return folded  # a word of that script with look-alikes slipped in
     return word

@@ -27,9 +27,24 @@ from relay.rules import confusables
 
 # Digits and symbols written for letters (one character for one): Latin "leet" and its
 # Cyrillic counterpart (3 for з, 4 for ч, 6 for б, 0 for о).
-_LATIN_I = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t",
-                          "8": "b", "9": "g", "@": "a", "$": "s", "!": "i", "|": "l",
-                          "€": "e", "+": "t"})
+_LATIN_I = str.maketrans(
+    {
+        "0": "o",
+        "1": "i",
+        "3": "e",
+        "4": "a",
+        "5": "s",
+        "7": "t",
+        "8": "b",
+        "9": "g",
+        "@": "a",
+        "$": "s",
+        "!": "i",
+        "|": "l",
+        "€": "e",
+        "+": "t",
+    }
+)
 _LATIN_L = str.maketrans({"1": "l", "!": "l"})
 _CYRILLIC = str.maketrans({"0": "о", "3": "з", "4": "ч", "6": "б", "@": "а", "$": "ѕ"})
 _CYRILLIC_2 = str.maketrans({"3": "е", "4": "а"})
@@ -63,8 +78,11 @@ def _worth_folding(tok: str, plausible: Callable[[str], bool]) -> bool:
     """Whether a word with digits or symbols may spell a term ("2nd", "de89" may not)."""
     if sum(c.isalpha() for c in tok) < 3:
         return False
-    return any(plausible(w) for second in (False, True)
-               for w in _LETTERS_RE.findall(_fold_token(tok, second)))
+    return any(
+        plausible(w)
+        for second in (False, True)
+        for w in _LETTERS_RE.findall(_fold_token(tok, second))
+    )
 
 
 def _token_start(text: str, i: int) -> int:
@@ -81,8 +99,9 @@ def _fold_token(tok: str, second: bool) -> str:
     if tok.isalpha() or not _has_letter(tok):
         return tok
     if any(confusables.script(c) == "CYRILLIC" for c in tok):
-        return tok.translate(_CYRILLIC_2).translate(_CYRILLIC) if second else tok.translate(
-            _CYRILLIC)
+        return (
+            tok.translate(_CYRILLIC_2).translate(_CYRILLIC) if second else tok.translate(_CYRILLIC)
+        )
     if second:
         tok = tok.translate(_LATIN_L)
     return tok.translate(_LATIN_I)
@@ -122,8 +141,7 @@ _TWINS = confusables.twins()
 _WHOLE: dict[str, str] = {}  # token -> the Latin word it looks like, or ""
 
 
-def letter_views(text: str, plausible: Callable[[str], bool], mixed: bool = False
-                 ) -> list[str]:
+def letter_views(text: str, plausible: Callable[[str], bool], mixed: bool = False) -> list[str]:
     """Return the views of ``text`` (same length) that differ from it; often none.
 
     A word of look-alike letters is folded to Latin only where ``plausible`` says the
@@ -134,6 +152,7 @@ def letter_views(text: str, plausible: Callable[[str], bool], mixed: bool = Fals
     # text did, as an English letter with "ԁіϲtаtоr" in it does); a Cyrillic text is
     # Cyrillic.
     if mixed and any(map(plausible, _whole_words(text))):
+
         def whole(m: re.Match[str]) -> str:
             word = m.group(0)
             folded = confusables.to_latin(word)

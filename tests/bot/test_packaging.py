@@ -45,7 +45,7 @@ from pathlib import Path
 
 import bot
 from bot.app import start_bot
-from bot.sandbox import SandboxClient, SandboxServer
+from sandbox import SandboxClient, SandboxServer
 from bot.simulate import ScriptedUser
 from relay.settings import Settings
 

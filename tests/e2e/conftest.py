@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from bot.app import RunningBot, start_bot
-from bot.sandbox import SandboxClient, SandboxServer
 from relay.settings import Settings
+from sandbox import SandboxClient, SandboxServer
 from tests.conftest import Database
 
 TOKEN = "123456:TESTTOKEN"

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.sandbox import SandboxClient, TranscriptEntry
 from bot.simulate import ScriptedUser, button_with
+from sandbox import SandboxClient, TranscriptEntry
 
 ADMIN_ID = 900001  # in RCM_ADMIN_IDS of the e2e settings
 

@@ -7,10 +7,10 @@ import re
 import pytest
 
 from bot.i18n.catalog import translator
-from bot.sandbox import SandboxClient
 from relay import roles, staff_access
 from relay.errors import NotAllowed
 from relay.models import Role
+from sandbox import SandboxClient
 from tests.e2e.conftest import BotStarter
 from tests.e2e.staff import staff_user
 

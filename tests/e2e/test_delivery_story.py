@@ -9,12 +9,12 @@ from collections.abc import Callable
 import segno
 from pypdf import PdfReader
 
-from bot.sandbox import SandboxClient, TranscriptEntry
 from bot.simulate import AddresseeForm, ScriptedUser, Transcript, button_with
 from relay import messages, people, roles
 from relay.export import signing
 from relay.models import Role
 from relay.store import Store
+from sandbox import SandboxClient, TranscriptEntry
 from tests.e2e.conftest import BotStarter
 from tests.relay.delivery_helpers import approve_all, state_of
 
@@ -25,10 +25,22 @@ REVIEWER_ID = 4_300_001
 
 async def _staff(store: Store) -> str:
     """Give the delegate (ALP) and a reviewer (English) their roles; return the reviewer."""
-    await roles.grant(store, actor_id="config", target_telegram_id=DELEGATE_ID,
-                      role=Role.DELEGATE, site_code="ALP", bootstrap=True)
-    return await roles.grant(store, actor_id="config", target_telegram_id=REVIEWER_ID,
-                             role=Role.REVIEWER, languages=("en",), bootstrap=True)
+    await roles.grant(
+        store,
+        actor_id="config",
+        target_telegram_id=DELEGATE_ID,
+        role=Role.DELEGATE,
+        site_code="ALP",
+        bootstrap=True,
+    )
+    return await roles.grant(
+        store,
+        actor_id="config",
+        target_telegram_id=REVIEWER_ID,
+        role=Role.REVIEWER,
+        languages=("en",),
+        bootstrap=True,
+    )
 
 
 def _latest_with(prefix: str) -> Callable[[Transcript], TranscriptEntry | None]:
@@ -95,7 +107,7 @@ async def test_printed_handed_over_moved_and_answered(
     pack.mkdir()
     (pack / document.file_name).write_bytes(pdf)
     (pack / signature.file_name).write_bytes(await client.file_bytes(signature.file_id))
-    trusted = (running.services.settings.resolved_key_file.parent / signing.PUBLIC_NAME)
+    trusted = running.services.settings.resolved_key_file.parent / signing.PUBLIC_NAME
     verdict = signing.verify_pack(pack / document.file_name, trusted.read_text().strip())
     assert (verdict.problems, verdict.batch, verdict.trusted) == ((), batch_id, True)
     # And the family is told both were printed
@@ -134,8 +146,11 @@ async def test_printed_handed_over_moved_and_answered(
     # Then the family receives the photo with the transcription
     def reply_photo(entries: Transcript) -> TranscriptEntry | None:
         return next(
-            (e for e in entries if e.from_bot and e.message_id > mark_family
-             and e.kind == "photo"),
+            (
+                e
+                for e in entries
+                if e.from_bot and e.message_id > mark_family and e.kind == "photo"
+            ),
             None,
         )
 
@@ -175,9 +190,15 @@ async def test_families_are_answered_while_a_batch_renders(
     svc = running.services
     for n in range(49):
         await messages.submit(
-            store, person_id=person.id, addressee_id=addressee.id,
+            store,
+            person_id=person.id,
+            addressee_id=addressee.id,
             text=f"News number {n}: the garden is green, the children are at school. " * 4,
-            lang="en", submit_key=f"bulk-{n}", checker=svc.checker, sites=svc.sites, per_day=100,
+            lang="en",
+            submit_key=f"bulk-{n}",
+            checker=svc.checker,
+            sites=svc.sites,
+            per_day=100,
         )
     assert len(await approve_all(store, reviewer)) == 50
     # When the delegate exports and, right after, the family asks for its status
@@ -192,9 +213,13 @@ async def test_families_are_answered_while_a_batch_renders(
     assert "document" not in pending
     pdf = await client.file_bytes(document.file_id or "")
     assert len(PdfReader(io.BytesIO(pdf)).pages) >= 52  # cover, manifest, fifty forms
-    sent_before_pdf = [e for e in await delegate.transcript()
-                       if e.from_bot and mark < e.message_id < document.message_id]
+    sent_before_pdf = [
+        e
+        for e in await delegate.transcript()
+        if e.from_bot and mark < e.message_id < document.message_id
+    ]
     assert [e.text for e in sent_before_pdf] == ["Preparing the batch for ALP…"]
-    family_answers = [e for e in await family.transcript()
-                      if e.from_bot and e.message_id > mark_family]
+    family_answers = [
+        e for e in await family.transcript() if e.from_bot and e.message_id > mark_family
+    ]
     assert family_answers[0].message_id == status.message_id

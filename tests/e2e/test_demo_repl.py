@@ -8,7 +8,7 @@ import pytest
 
 from bot.demo_people import REVIEWER_ID
 from bot.demo_repl import Chats, _command, who
-from bot.sandbox import SandboxClient
+from sandbox import SandboxClient
 from tests.e2e.conftest import BotStarter
 
 

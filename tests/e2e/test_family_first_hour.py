@@ -7,8 +7,8 @@ import io
 from PIL import Image
 
 from bot.i18n.catalog import translator
-from bot.sandbox import SandboxClient, TranscriptEntry
 from bot.simulate import AddresseeForm, ScriptedUser, Transcript, button_with
+from sandbox import SandboxClient, TranscriptEntry
 from tests.e2e.conftest import BotStarter
 
 

@@ -7,13 +7,13 @@ import json
 import re
 
 from bot.i18n.catalog import translator
-from bot.sandbox import SandboxClient
 from bot.simulate import REF, AddresseeForm, ScriptedUser, button_with
 from relay import drafts, inbox, outbox, people
 from relay.models import Role
 from relay.review import Decision, Verdict, claim_next, decide
 from relay.roles import grant
 from relay.store import Store
+from sandbox import SandboxClient
 from tests.e2e.conftest import BotStarter
 
 FORM = AddresseeForm(full_name="John Smith", father_name="Peter", site_code="ALP")
@@ -270,9 +270,7 @@ async def test_a_replayed_step_is_asked_again_not_applied_twice(
             "from": {"id": 6501, "is_bot": False, "first_name": "Ana", "language_code": "en"},
         },
     }
-    reopened = await Store.open(
-        store.path, store.keys, url=store.url, vault_url=store.vault_url
-    )
+    reopened = await Store.open(store.path, store.keys, url=store.url, vault_url=store.vault_url)
     async with reopened.tx() as tx:
         await tx.execute("DELETE FROM inbox WHERE update_id = ?", (applied,))
     await inbox.store_updates(reopened, [(applied, json.dumps(update).encode())])

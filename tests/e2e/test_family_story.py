@@ -6,26 +6,82 @@ import pytest
 
 from bot.handlers.family import notice
 from bot.i18n.catalog import translator
-from bot.sandbox import SandboxClient
 from bot.simulate import REF, AddresseeForm, ScriptedUser
 from relay.reference import parse_reference
+from sandbox import SandboxClient
 from tests.e2e.conftest import BotStarter
 
 FAMILIES = [
-    pytest.param("ar", "فاطمة حسن", "Fatima Hassan", "أحمد حسن", "Ahmad Hassan",
-                 "ابني العزيز، نحن بخير والحمد لله. أختك نجحت في المدرسة.", "ALP", id="ar"),
-    pytest.param("fa", "مریم احمدی", "Maryam Ahmadi", "علی احمدی", "Ali Ahmadi",
-                 "پسرم عزیزم، همه خوب هستیم. مادربزرگ سلام می‌رساند.", "DLT", id="fa"),
-    pytest.param("uk", "Олена Коваль", "Olena Koval", "Андрій Коваль", "Andrii Koval",
-                 "Любий сину, у нас все добре. Бабуся передає привіт.", "BRV", id="uk"),
-    pytest.param("ru", "Ирина Смирнова", "Irina Smirnova", "Павел Смирнов", "Pavel Smirnov",
-                 "Дорогой сын, мы все здоровы. Сестра родила дочку.", "BRV", id="ru"),
-    pytest.param("fr", "Aminata Diallo", None, "Moussa Diallo", None,
-                 "Mon cher fils, nous allons bien. Ta sœur a réussi son examen.", "CDR", id="fr"),
-    pytest.param("es", "Lucía Gómez", None, "Carlos Gómez", None,
-                 "Querido hijo, estamos bien. Tu hermana se casó en mayo.", "CDR", id="es"),
-    pytest.param("en", "Mary Smith", None, "John Smith", None,
-                 "Dear son, we are all well. Your sister started school.", "ALP", id="en"),
+    pytest.param(
+        "ar",
+        "فاطمة حسن",
+        "Fatima Hassan",
+        "أحمد حسن",
+        "Ahmad Hassan",
+        "ابني العزيز، نحن بخير والحمد لله. أختك نجحت في المدرسة.",
+        "ALP",
+        id="ar",
+    ),
+    pytest.param(
+        "fa",
+        "مریم احمدی",
+        "Maryam Ahmadi",
+        "علی احمدی",
+        "Ali Ahmadi",
+        "پسرم عزیزم، همه خوب هستیم. مادربزرگ سلام می‌رساند.",
+        "DLT",
+        id="fa",
+    ),
+    pytest.param(
+        "uk",
+        "Олена Коваль",
+        "Olena Koval",
+        "Андрій Коваль",
+        "Andrii Koval",
+        "Любий сину, у нас все добре. Бабуся передає привіт.",
+        "BRV",
+        id="uk",
+    ),
+    pytest.param(
+        "ru",
+        "Ирина Смирнова",
+        "Irina Smirnova",
+        "Павел Смирнов",
+        "Pavel Smirnov",
+        "Дорогой сын, мы все здоровы. Сестра родила дочку.",
+        "BRV",
+        id="ru",
+    ),
+    pytest.param(
+        "fr",
+        "Aminata Diallo",
+        None,
+        "Moussa Diallo",
+        None,
+        "Mon cher fils, nous allons bien. Ta sœur a réussi son examen.",
+        "CDR",
+        id="fr",
+    ),
+    pytest.param(
+        "es",
+        "Lucía Gómez",
+        None,
+        "Carlos Gómez",
+        None,
+        "Querido hijo, estamos bien. Tu hermana se casó en mayo.",
+        "CDR",
+        id="es",
+    ),
+    pytest.param(
+        "en",
+        "Mary Smith",
+        None,
+        "John Smith",
+        None,
+        "Dear son, we are all well. Your sister started school.",
+        "ALP",
+        id="en",
+    ),
 ]
 
 

@@ -10,12 +10,12 @@ import pytest
 
 from bot.handlers.family import notice
 from bot.i18n.catalog import RTL, SUPPORTED, negotiate, translator
-from bot.sandbox import SandboxClient
 from bot.simulate import ScriptedUser, button_with
 from relay.calendars import format_date
 from relay.roles import LANG_CODES
 from relay.rules.lexicon import LANGUAGES
 from relay.text_input import is_latin
+from sandbox import SandboxClient
 from tests.e2e.conftest import BotStarter
 
 

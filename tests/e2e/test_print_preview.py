@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from bot.handlers.delegate_render import held_text
 from bot.i18n.catalog import translator
-from bot.sandbox import SandboxClient, TranscriptEntry
 from bot.simulate import AddresseeForm, ScriptedUser, button_with
 from relay.print_held import HeldBack
+from sandbox import SandboxClient, TranscriptEntry
 from tests.e2e.conftest import BotStarter
 from tests.e2e.staff import ADMIN_ID, grant, next_card, staff_user
 
@@ -71,9 +71,8 @@ async def test_review_card_shows_what_cannot_be_printed(
     card = await next_card(await staff_user(client, 7402))
     # Then the card says the same as the family's preview did
     assert (card.text or "").startswith(ref)
-    assert (
-        "🖨 These signs cannot be printed and will be left out of the paper letter: 🌹"
-        in (card.text or "")
+    assert "🖨 These signs cannot be printed and will be left out of the paper letter: 🌹" in (
+        card.text or ""
     )
 
 

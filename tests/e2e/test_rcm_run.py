@@ -8,8 +8,8 @@ import signal
 import sys
 from pathlib import Path
 
-from bot.sandbox import SandboxClient, SandboxServer
 from bot.simulate import AddresseeForm, ScriptedUser
+from sandbox import SandboxClient, SandboxServer
 
 STANDARD_METHODS = {
     "getme",

@@ -6,10 +6,10 @@ import io
 
 from PIL import Image
 
-from bot.sandbox import SandboxClient
 from bot.simulate import AddresseeForm, ScriptedUser
 from relay import delivery, messages, people, roles
 from relay.models import Role
+from sandbox import SandboxClient
 from tests.e2e.conftest import BotStarter
 from tests.relay.delivery_helpers import approve_all, state_of
 

@@ -9,12 +9,12 @@ import io
 import segno
 
 from bot.i18n.catalog import translator
-from bot.sandbox import SandboxClient, TranscriptEntry
 from bot.simulate import AddresseeForm, ScriptedUser, Transcript
 from bot.texts import photo_reason
 from relay import delivery, handover, messages, outbox, people, replies, review
 from relay.review import Decision, Verdict
 from relay.store import Store
+from sandbox import SandboxClient, TranscriptEntry
 from tests.e2e.conftest import BotStarter
 from tests.e2e.staff import ADMIN_ID, grant, message_id_of, press_then, staff_user, type_then
 from tests.relay.delivery_helpers import approve_all
@@ -287,7 +287,6 @@ async def test_a_strangers_staff_command_is_answered_once(
     assert answers == ["Sorry, you are not allowed to do this."]
 
 
-
 async def test_a_claim_is_checked_by_two_staff_who_see_its_candidates(
     bot: BotStarter, client: SandboxClient
 ) -> None:
@@ -307,9 +306,7 @@ async def test_a_claim_is_checked_by_two_staff_who_see_its_candidates(
     delegate_id = (await people.find(store, 8703)).id  # type: ignore[union-attr]
     await approve_all(store, reviewer_id)
     await delivery.export_batch(store, actor_id=delegate_id, site="ALP", sites=svc.sites)
-    await handover.record_outcome(
-        store, actor_id=delegate_id, reference=ref, outcome="released"
-    )
+    await handover.record_outcome(store, actor_id=delegate_id, reference=ref, outcome="released")
     # When Karim, released, asks for his messages in the bot
     karim = ScriptedUser(client, 8705, "Karim", "en")
     await karim.onboard("Karim Haddad")

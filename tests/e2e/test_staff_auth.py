@@ -12,11 +12,11 @@ import time
 import pytest
 
 from bot.i18n.catalog import translator
-from bot.sandbox import SandboxClient
 from bot.simulate import AddresseeForm, ScriptedUser
 from relay import audit, people, review, roles
 from relay.models import Role
 from relay.store import Store
+from sandbox import SandboxClient
 from tests.e2e.conftest import BotStarter
 from tests.e2e.staff import ADMIN_ID
 

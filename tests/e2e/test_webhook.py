@@ -9,10 +9,10 @@ from pathlib import Path
 import aiohttp
 
 from bot.app import start_bot
-from bot.sandbox import SandboxClient, SandboxServer
 from bot.simulate import ScriptedUser
 from bot.webhook import SECRET_HEADER, WebhookOptions
 from relay import inbox
+from sandbox import SandboxClient, SandboxServer
 from tests.e2e.conftest import e2e_settings
 
 USER = 8_300_001

@@ -132,8 +132,11 @@ async def test_unprintable_letters_hold_one_message_back_and_the_rest_prints(
     # And the reviewer who approved it is told once, with the reason, never the text
     told = [p for p in await _statuses(store) if p.get("type") == "print_held"]
     assert told == [{"type": "print_held", "reference": odd.reference, "chars": "U+10000"}]
-    held = [e for e in await audit.entries(store, obj=odd.message_id)
-            if e.action == "message.print_held"]
+    held = [
+        e
+        for e in await audit.entries(store, obj=odd.message_id)
+        if e.action == "message.print_held"
+    ]
     assert [json.loads(e.detail) for e in held] == [{"chars": "U+10000"}]
     # When it is exported again with nothing else waiting, the batch stops, naming it
     with pytest.raises(UnprintableCharacters) as caught:
@@ -168,27 +171,37 @@ async def test_outcomes_reach_the_family(
     # Handed over on a given day -> delivered, the family is told that day
     day = dt.date(2026, 2, 27)
     done = await record_outcome(
-        store, actor_id=staff.delegate_alp, reference=handed.reference,
-        outcome=Outcome.HANDED_OVER, when=day,
+        store,
+        actor_id=staff.delegate_alp,
+        reference=handed.reference,
+        outcome=Outcome.HANDED_OVER,
+        when=day,
     )
     assert done.state == "delivered"
     # Transferred to a known site -> undeliverable, then back in the queue for BRV
     await record_outcome(
-        store, actor_id=staff.delegate_alp, reference=moved.reference,
-        outcome="transferred", transferred_to="BRV", sites=sites,
+        store,
+        actor_id=staff.delegate_alp,
+        reference=moved.reference,
+        outcome="transferred",
+        transferred_to="BRV",
+        sites=sites,
     )
     assert await state_of(store, moved.message_id) == ("submitted", "BRV", None)
     async with store.tx() as tx:
-        row = await tx.one("SELECT due_at, submitted_at FROM messages WHERE id = ?",
-                           (moved.message_id,))
+        row = await tx.one(
+            "SELECT due_at, submitted_at FROM messages WHERE id = ?", (moved.message_id,)
+        )
     assert row is not None
     due = dt.datetime.fromisoformat(row["due_at"]) - dt.datetime.fromisoformat(row["submitted_at"])
     assert due == dt.timedelta(days=sites["BRV"].review_days)
     # Released -> held (undeliverable, reason released); unknown likewise with its reason
-    await record_outcome(store, actor_id=staff.delegate_alp, message_id=released.message_id,
-                         outcome="released")
-    await record_outcome(store, actor_id=staff.delegate_alp, reference=lost.reference,
-                         outcome="unknown")
+    await record_outcome(
+        store, actor_id=staff.delegate_alp, message_id=released.message_id, outcome="released"
+    )
+    await record_outcome(
+        store, actor_id=staff.delegate_alp, reference=lost.reference, outcome="unknown"
+    )
     assert (await state_of(store, released.message_id))[0] == "undeliverable"
     told = {(p["reference"], p["state"]): p["detail"] for p in await _statuses(store)}
     assert told[(handed.reference, "delivered")]["date"] == "2026-02-27"
@@ -206,11 +219,13 @@ async def test_outcome_of_another_site_is_not_found(
 ) -> None:
     (sub,) = await _printed(store, make_family, send, staff, sites, 1)
     with pytest.raises(NotFound):
-        await record_outcome(store, actor_id=staff.delegate_brv, reference=sub.reference,
-                             outcome="handed_over")
+        await record_outcome(
+            store, actor_id=staff.delegate_brv, reference=sub.reference, outcome="handed_over"
+        )
     with pytest.raises(NotFound):
-        await record_outcome(store, actor_id=staff.delegate_brv, reference="RCM-0000-0000",
-                             outcome="handed_over")
+        await record_outcome(
+            store, actor_id=staff.delegate_brv, reference="RCM-0000-0000", outcome="handed_over"
+        )
     assert (await state_of(store, sub.message_id))[0] == "printed"
 
 
@@ -244,8 +259,9 @@ async def test_checklist_lists_the_batch_with_states(
     store: Store, make_family: MakeFamily, send: Send, staff: Staff, sites: dict[str, Site]
 ) -> None:
     a, b = await _printed(store, make_family, send, staff, sites, 2)
-    await record_outcome(store, actor_id=staff.delegate_alp, reference=b.reference,
-                         outcome="refused")
+    await record_outcome(
+        store, actor_id=staff.delegate_alp, reference=b.reference, outcome="refused"
+    )
     async with store.tx() as tx:
         row = await tx.one("SELECT batch_id FROM messages WHERE id = ?", (a.message_id,))
     assert row is not None

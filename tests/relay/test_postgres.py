@@ -28,7 +28,11 @@ from tests.security.test_after_demo import _hits, personal_strings
 def _rcm(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", "--env-file", "/dev/null", "-v", *args],
-        env=env, capture_output=True, text=True, timeout=240, check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
     )
 
 
@@ -38,8 +42,7 @@ def test_a_dump_of_the_demos_database_holds_nothing_personal(
     # Given the whole demo run on PostgreSQL (debug logs on)
     url, vault_url = pg_cluster.create_database("demo")
     env = {k: v for k, v in os.environ.items() if not k.startswith("RCM_")}
-    env.update(RCM_DATA_DIR=str(tmp_path / "data"), RCM_DATABASE_URL=url,
-               RCM_VAULT_URL=vault_url)
+    env.update(RCM_DATA_DIR=str(tmp_path / "data"), RCM_DATABASE_URL=url, RCM_VAULT_URL=vault_url)
     run = _rcm(env, "demo", "--out", str(tmp_path / "out"))
     assert run.returncode == 0, run.stderr[-3000:]
     # When the data database and the vault database are dumped
@@ -73,9 +76,7 @@ def test_a_wrong_password_is_refused_without_showing_either_password(
     assert pg_cluster.password not in run.stdout + run.stderr
 
 
-async def test_the_vault_may_not_be_the_data_database(
-    pg_cluster: Cluster, tmp_path: Path
-) -> None:
+async def test_the_vault_may_not_be_the_data_database(pg_cluster: Cluster, tmp_path: Path) -> None:
     url, _ = pg_cluster.create_database("same")
     keys = KeyRing.load_or_create(tmp_path / "keys" / "master.json")
     with pytest.raises(ConfigError, match="must not be the data's database") as refused:
@@ -115,10 +116,9 @@ async def test_workers_starting_together_on_a_new_database_all_open_it(
     # Given a new database and three workers starting at the same moment
     url, vault_url = pg_cluster.create_database("together")
     keys = KeyRing.load_or_create(tmp_path / "keys" / "master.json")
-    opened = await asyncio.gather(*(
-        Store.open(tmp_path / "x.sqlite3", keys, url=url, vault_url=vault_url)
-        for _ in range(3)
-    ))
+    opened = await asyncio.gather(
+        *(Store.open(tmp_path / "x.sqlite3", keys, url=url, vault_url=vault_url) for _ in range(3))
+    )
     # Then each opened it, and the schema was migrated once, to the end
     try:
         versions = [await s.migrate() for s in opened]

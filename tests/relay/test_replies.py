@@ -66,8 +66,13 @@ async def test_reply_goes_through_review_and_reaches_the_right_family(
         sites=sites,
     )
     again = await replies.receive_reply(
-        store, delegate_id=staff.delegate_alp, reference=original.reference, photo=PHOTO,
-        transcription="I am well, kiss the children.", checker=checker, sites=sites,
+        store,
+        delegate_id=staff.delegate_alp,
+        reference=original.reference,
+        photo=PHOTO,
+        transcription="I am well, kiss the children.",
+        checker=checker,
+        sites=sites,
     )
     # Then it waits for review, once, and the reply is the proof the original arrived
     assert (again.reply_id, again.created) == (got.reply_id, False)
@@ -111,28 +116,47 @@ async def test_reply_with_unknown_or_other_site_reference_is_refused_alike(
     ):
         with pytest.raises(NotFound) as caught:
             await replies.receive_reply(
-                store, delegate_id=delegate, reference=reference, photo=PHOTO,
-                transcription=None, checker=checker, sites=sites,
+                store,
+                delegate_id=delegate,
+                reference=reference,
+                photo=PHOTO,
+                transcription=None,
+                checker=checker,
+                sites=sites,
             )
         assert str(caught.value) == "message"
     with pytest.raises(NotAllowed):
         await replies.receive_reply(
-            store, delegate_id=staff.reviewer, reference=original.reference, photo=PHOTO,
-            transcription=None, checker=checker, sites=sites,
+            store,
+            delegate_id=staff.reviewer,
+            reference=original.reference,
+            photo=PHOTO,
+            transcription=None,
+            checker=checker,
+            sites=sites,
         )
     async with store.tx() as tx:
         assert await tx.one("SELECT id FROM messages WHERE kind = 'reply'") is None
 
 
 async def test_reply_needs_a_printed_original(
-    store: Store, make_family: MakeFamily, send: Send, staff: Staff, sites: dict[str, Site],
+    store: Store,
+    make_family: MakeFamily,
+    send: Send,
+    staff: Staff,
+    sites: dict[str, Site],
     checker: NoFindings,
 ) -> None:
     waiting = await send(await make_family())
     with pytest.raises(InvalidInput) as caught:
         await replies.receive_reply(
-            store, delegate_id=staff.delegate_alp, reference=waiting.reference, photo=PHOTO,
-            transcription=None, checker=checker, sites=sites,
+            store,
+            delegate_id=staff.delegate_alp,
+            reference=waiting.reference,
+            photo=PHOTO,
+            transcription=None,
+            checker=checker,
+            sites=sites,
         )
     assert caught.value.code == "not_printed"
 
@@ -154,58 +178,59 @@ async def test_released_detainee_claims_held_message_with_four_eyes(
         store, person_id=released.id, full_name="karim  HADDAD", detainee_number="AB123"
     )
     # Then one confirmation is not enough, and the same staff member twice does not count
-    first = await claims.confirm_claim(store, staff_id=staff.reviewer, claim_id=claim_id,
-        checked=DOC)
+    first = await claims.confirm_claim(
+        store, staff_id=staff.reviewer, claim_id=claim_id, checked=DOC
+    )
     assert (first.state, first.confirmations, first.delivered) == ("open", 1, 0)
     with pytest.raises(Conflict):
-        await claims.confirm_claim(store, staff_id=staff.reviewer, claim_id=claim_id,
-        checked=DOC)
+        await claims.confirm_claim(store, staff_id=staff.reviewer, claim_id=claim_id, checked=DOC)
     with pytest.raises(NotAllowed):
-        await claims.confirm_claim(store, staff_id=staff.delegate_alp, claim_id=claim_id,
-        checked=DOC)
+        await claims.confirm_claim(
+            store, staff_id=staff.delegate_alp, claim_id=claim_id, checked=DOC
+        )
     assert (await state_of(store, held.message_id))[0] == "undeliverable"
     # When a second, different staff member confirms
-    second = await claims.confirm_claim(store, staff_id=staff.senior, claim_id=claim_id,
-        checked=DOC)
+    second = await claims.confirm_claim(
+        store, staff_id=staff.senior, claim_id=claim_id, checked=DOC
+    )
     # Then the held message is delivered in the claimant's chat and the family is told
     assert (second.state, second.confirmations, second.delivered) == ("confirmed", 2, 1)
     assert (await state_of(store, held.message_id))[0] == "delivered"
     sent = await _drain(store)
-    digital = [(pid, p["type"], p["reference"], p["text"]) for pid, p in sent
-               if p["type"] == "digital"]
+    digital = [
+        (pid, p["type"], p["reference"], p["text"]) for pid, p in sent if p["type"] == "digital"
+    ]
     assert digital == [(released.id, "digital", held.reference, "We are all well.")]
     status = [(pid, p["state"], p["detail"]) for pid, p in sent if p["type"] == "status"]
-    assert status == [
-        (family.person_id, "delivered", {"channel": "chat", "claim": claim_id})
-    ]
+    assert status == [(family.person_id, "delivered", {"channel": "chat", "claim": claim_id})]
     with pytest.raises(Conflict):
-        await claims.confirm_claim(store, staff_id=staff.admin, claim_id=claim_id,
-        checked=DOC)
+        await claims.confirm_claim(store, staff_id=staff.admin, claim_id=claim_id, checked=DOC)
 
 
 @pytest.mark.parametrize(
     "typed", ["25.12.1980", "1980/12/25", "۱۳۵۹/۱۰/۰۴"], ids=["day-first", "year-first", "solar"]
 )
 async def test_claim_by_birth_date_reads_it_in_any_calendar(
-    store: Store, make_family: MakeFamily, send: Send, staff: Staff, sites: dict[str, Site],
+    store: Store,
+    make_family: MakeFamily,
+    send: Send,
+    staff: Staff,
+    sites: dict[str, Site],
     typed: str,
 ) -> None:
     # Given a message held for a released addressee born on 1980-12-25 (stored ISO)
     family = await make_family(birth_date="1980-12-25")
     held = await _printed(store, family, send, staff, sites)
-    await record_outcome(store, actor_id=staff.delegate_alp, reference=held.reference,
-                         outcome="released")
+    await record_outcome(
+        store, actor_id=staff.delegate_alp, reference=held.reference, outcome="released"
+    )
     # When they claim with their birth date written as they write it
     released = await people.ensure(store, 555_000_333, "fa")
     claim_id = await claims.open_claim(
         store, person_id=released.id, full_name="Karim Haddad", birth_date=typed
     )
-    await claims.confirm_claim(
-        store, staff_id=staff.reviewer, claim_id=claim_id, checked=DOC
-    )
-    done = await claims.confirm_claim(
-        store, staff_id=staff.admin, claim_id=claim_id, checked=DOC
-    )
+    await claims.confirm_claim(store, staff_id=staff.reviewer, claim_id=claim_id, checked=DOC)
+    done = await claims.confirm_claim(store, staff_id=staff.admin, claim_id=claim_id, checked=DOC)
     # Then the held message is found and delivered
     assert (done.state, done.delivered) == ("confirmed", 1)
     assert (await state_of(store, held.message_id))[0] == "delivered"
@@ -227,28 +252,32 @@ async def test_claim_with_a_wrong_name_delivers_nothing(
 ) -> None:
     family = await make_family(detainee_number="Z9")
     held = await _printed(store, family, send, staff, sites)
-    await record_outcome(store, actor_id=staff.delegate_alp, reference=held.reference,
-                         outcome="released")
+    await record_outcome(
+        store, actor_id=staff.delegate_alp, reference=held.reference, outcome="released"
+    )
     someone = await people.ensure(store, 555_000_222, "en")
     claim_id = await claims.open_claim(
         store, person_id=someone.id, full_name="Somebody Else", detainee_number="Z9"
     )
-    await claims.confirm_claim(store, staff_id=staff.reviewer, claim_id=claim_id,
-        checked=DOC)
-    done = await claims.confirm_claim(store, staff_id=staff.admin, claim_id=claim_id,
-        checked=DOC)
+    await claims.confirm_claim(store, staff_id=staff.reviewer, claim_id=claim_id, checked=DOC)
+    done = await claims.confirm_claim(store, staff_id=staff.admin, claim_id=claim_id, checked=DOC)
     assert (done.state, done.delivered) == ("confirmed", 0)
     assert (await state_of(store, held.message_id))[0] == "undeliverable"
 
 
 async def test_purge_deletes_finished_messages_past_the_site_retention(
-    store: Store, make_family: MakeFamily, send: Send, staff: Staff, sites: dict[str, Site],
+    store: Store,
+    make_family: MakeFamily,
+    send: Send,
+    staff: Staff,
+    sites: dict[str, Site],
     clock: FakeClock,
 ) -> None:
     family = await make_family()
     done = await _printed(store, family, send, staff, sites)
-    await record_outcome(store, actor_id=staff.delegate_alp, reference=done.reference,
-                         outcome="handed_over")
+    await record_outcome(
+        store, actor_id=staff.delegate_alp, reference=done.reference, outcome="handed_over"
+    )
     waiting = await send(family, "Still waiting for review.")
     # Not yet past retention: nothing goes
     early = await retention.purge(store, sites=sites)

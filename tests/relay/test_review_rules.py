@@ -186,9 +186,7 @@ async def test_backlog_summaries_once_a_day_and_once_per_deadline_passed(
     # When the message passes its deadline (14 days), then the next day comes
     clock.advance(days=15)
     assert await alerts.backlog_alerts(store) == 1
-    assert await payloads(store) == [
-        (alp, {**daily, "alert": "overdue", "overdue": 1})
-    ]
+    assert await payloads(store) == [(alp, {**daily, "alert": "overdue", "overdue": 1})]
     assert await alerts.backlog_alerts(store) == 0
     clock.advance(days=1)
     assert await alerts.backlog_alerts(store) == 1
@@ -224,7 +222,9 @@ async def test_a_claim_is_checked_beside_its_candidates_and_can_be_refused(
     # When a reviewer opens it, they see what the claimant gave beside the held message
     details = await claims.claim_details(store, staff_id=staff.reviewer, claim_id=claim_id)
     assert (details.full_name, details.detainee_number, details.confirmations) == (
-        "Karim Haddad", "AB123", 0
+        "Karim Haddad",
+        "AB123",
+        0,
     )
     shown = [(c.reference, c.full_name, c.detainee_number, c.matches) for c in details.candidates]
     assert shown == [(sub.reference, "Karim Haddad", "AB 123", True)]

@@ -64,16 +64,27 @@ _keys = itertools.count(1)
 
 
 async def _reviewer(store: Store, lang: str) -> str:
-    return await roles.grant(store, actor_id="test", target_telegram_id=next(_ids),
-                             role=Role.REVIEWER, languages=(lang,), bootstrap=True)
+    return await roles.grant(
+        store,
+        actor_id="test",
+        target_telegram_id=next(_ids),
+        role=Role.REVIEWER,
+        languages=(lang,),
+        bootstrap=True,
+    )
 
 
-async def _submit(store: Store, family: Family, text: str, ui: str,
-                  sites: dict[str, Site]) -> str:
-    sent = await messages.submit(store, person_id=family.person_id,
-                                 addressee_id=family.addressee_id, text=text, lang=ui,
-                                 submit_key=f"w{next(_keys)}", checker=NoFindings(),
-                                 sites=sites)
+async def _submit(store: Store, family: Family, text: str, ui: str, sites: dict[str, Site]) -> str:
+    sent = await messages.submit(
+        store,
+        person_id=family.person_id,
+        addressee_id=family.addressee_id,
+        text=text,
+        lang=ui,
+        submit_key=f"w{next(_keys)}",
+        checker=NoFindings(),
+        sites=sites,
+    )
     return sent.message_id
 
 
@@ -118,9 +129,11 @@ def test_the_card_shows_a_phone_numbers_country_and_e164_form() -> None:
     text = "call +964 770 - 123 - 4567"
     found = as_dicts(RuleEngine.load(None).check(text))
     assert [(f["rule_id"], f.get("detail")) for f in found] == [
-        ("contact.phone", "IQ +9647701234567")]
+        ("contact.phone", "IQ +9647701234567")
+    ]
     base = dataclasses.replace(
-        _empty_item(), text=text, findings=found, lang="en", written_lang="en")
+        _empty_item(), text=text, findings=found, lang="en", written_lang="en"
+    )
     card = card_text(translator("en"), base, None, [])
     assert "(IQ +9647701234567)" in card.splitlines()[-1]
 
@@ -131,9 +144,17 @@ def _empty_item() -> review.ReviewItem:
     from relay.models import MessageKind, MessageState
 
     return review.ReviewItem(
-        message_id="m_0123456789abcdef", reference="RCM-7K3F-9Q2V", kind=MessageKind.MESSAGE,
-        state=MessageState.IN_REVIEW, site_code="ALP", lang="en", text="", findings=[],
-        lease_until=dt.datetime(2026, 3, 1, tzinfo=dt.UTC), overdue=False)
+        message_id="m_0123456789abcdef",
+        reference="RCM-7K3F-9Q2V",
+        kind=MessageKind.MESSAGE,
+        state=MessageState.IN_REVIEW,
+        site_code="ALP",
+        lang="en",
+        text="",
+        findings=[],
+        lease_until=dt.datetime(2026, 3, 1, tzinfo=dt.UTC),
+        overdue=False,
+    )
 
 
 def test_a_fresh_process_answers_at_once_and_detects_once_the_model_is_loaded() -> None:
@@ -147,6 +168,7 @@ def test_a_fresh_process_answers_at_once_and_detects_once_the_model_is_loaded() 
         "d._loading[0].join()\n"
         "print(d.detect_if_ready(t))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
     assert out.stdout.split() == ["None", "uk"]

@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.i18n.catalog import translator
-from bot.sandbox import SandboxClient, TranscriptEntry
 from bot.simulate import REF, ScriptedUser, button_with
 from relay import people, roles
 from relay.crypto import KeyRing
 from relay.models import Role
 from relay.review import Decision, Verdict, claim_next, decide
 from relay.store import Store
+from sandbox import SandboxClient, TranscriptEntry
 
 # The e2e fixtures (sandbox, client, in-process bot) serve these tests too.
 from tests.e2e.conftest import BOT_ID, TOKEN, bot, client, sandbox  # noqa: F401 (fixtures)

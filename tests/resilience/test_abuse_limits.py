@@ -9,8 +9,8 @@ import statistics
 import time
 
 from bot.i18n.catalog import translator
-from bot.sandbox import SandboxClient
 from bot.simulate import AddresseeForm, ScriptedUser, button_with
+from sandbox import SandboxClient
 from tests.e2e.conftest import BotStarter
 from tests.resilience.conftest import eventually
 

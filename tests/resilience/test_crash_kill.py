@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.sandbox import SandboxClient, SandboxServer
 from bot.simulate import ScriptedUser
 from relay import inbox, outbox
+from sandbox import SandboxClient, SandboxServer
 from tests.conftest import Database
 from tests.pgcluster import Cluster
 from tests.resilience.balancer import Balancer
@@ -126,13 +126,19 @@ async def kill_loop(
             env["RCM_WEBHOOK_SECRET"] = "s" * 32
             # A short lease: what a killed worker held comes back within seconds.
             env["RCM_WORKER_LEASE_S"] = "3"
-            pool = Workers([
-                BotProcess(
-                    sandbox.api_root, data, tmp_path / "logs", env=env, name=f"worker{port}",
-                    run_args=("--webhook-url", balancer.url, "--listen", f"127.0.0.1:{port}"),
-                )
-                for port in ports
-            ])
+            pool = Workers(
+                [
+                    BotProcess(
+                        sandbox.api_root,
+                        data,
+                        tmp_path / "logs",
+                        env=env,
+                        name=f"worker{port}",
+                        run_args=("--webhook-url", balancer.url, "--listen", f"127.0.0.1:{port}"),
+                    )
+                    for port in ports
+                ]
+            )
         await pool.start()
         store = None
         tasks: list[asyncio.Future[object]] = []
@@ -256,7 +262,12 @@ async def test_two_webhook_workers_on_postgresql_killed_at_random_lose_and_doubl
     url, vault_url = pg_cluster.create_database("crash")
     database = Database("postgres", url, vault_url, pg_cluster)
     await kill_loop(
-        tmp_path, families=4, letters=3, min_kills=12, seed=20261130, database=database,
+        tmp_path,
+        families=4,
+        letters=3,
+        min_kills=12,
+        seed=20261130,
+        database=database,
         workers=2,
     )
 

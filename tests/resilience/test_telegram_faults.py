@@ -11,8 +11,8 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 
-from bot.sandbox import SandboxClient
 from relay import outbox
+from sandbox import SandboxClient
 from tests.e2e.conftest import BotStarter
 from tests.resilience.conftest import (
     ERROR_SENTENCE,

@@ -145,7 +145,7 @@ def test_nothing_personal_at_rest(demo: DemoRun) -> None:
 def test_nothing_personal_in_the_logs_even_at_debug_level(demo: DemoRun) -> None:
     # The sandbox plays Telegram inside the demo process: its own debug lines are Telegram's
     # side of the wire, not our logs, so they are left out of the search.
-    ours = "\n".join(line for line in demo.logs.splitlines() if " bot.sandbox:" not in line)
+    ours = "\n".join(line for line in demo.logs.splitlines() if " sandbox:" not in line)
     assert "DEBUG" in ours  # the run really logged at debug level
     # The search does find these strings where they are shown on purpose (the narration).
     assert len(_hits(demo.stdout.encode(), personal_strings())) >= 5

@@ -11,13 +11,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from bot.i18n.catalog import translator
-from bot.sandbox import SandboxClient, TranscriptEntry
 from bot.simulate import AddresseeForm, ScriptedUser, Transcript
 from relay import claims, delivery, handover, messages, people, review, roles
 from relay.models import Role, Site
 from relay.reference import new_reference
 from relay.roles import ADMINISTERING, ANY_STAFF, CONFIRMING, DELEGATING, REVIEWING
 from relay.store import Store
+from sandbox import SandboxClient, TranscriptEntry
 from tests.e2e.conftest import BotStarter
 from tests.e2e.staff import ADMIN_ID
 from tests.e2e.test_staff_auth import answer_of

@@ -14,7 +14,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.sandbox import SandboxClient, SandboxServer
+from sandbox import SandboxClient, SandboxServer
 
 from .conftest import TOKEN
 
@@ -23,10 +23,14 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     assert update.message is not None
     await update.message.reply_text(
         f"start:{' '.join(context.args or [])}",
-        reply_markup=InlineKeyboardMarkup([[
-            InlineKeyboardButton("Yes", callback_data="answer:yes"),
-            InlineKeyboardButton("Help", url="https://example.org/help"),
-        ]]),
+        reply_markup=InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton("Yes", callback_data="answer:yes"),
+                    InlineKeyboardButton("Help", url="https://example.org/help"),
+                ]
+            ]
+        ),
         protect_content=True,
     )
 
@@ -48,8 +52,11 @@ async def test_application_runs_unchanged_against_the_sandbox(
 ) -> None:
     root = sandbox.api_root
     app = (
-        ApplicationBuilder().token(TOKEN).base_url(f"{root}/bot")
-        .base_file_url(f"{root}/file/bot").build()
+        ApplicationBuilder()
+        .token(TOKEN)
+        .base_url(f"{root}/bot")
+        .base_file_url(f"{root}/file/bot")
+        .build()
     )
     app.add_handler(CommandHandler("start", start))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, echo))
@@ -64,12 +71,17 @@ async def test_application_runs_unchanged_against_the_sandbox(
             # Given a command with a deep-link payload, the CommandHandler sees its args.
             first = await client.send_text(42, "/start RCM-7K3F-9Q2V")
             reply = await client.wait_for_bot_message(42, timeout=5)
-            assert (reply.message_id, reply.text, reply.from_bot) == (2, "start:RCM-7K3F-9Q2V",
-                                                                       True)
-            assert reply.buttons == [[
-                {"text": "Yes", "callback_data": "answer:yes"},
-                {"text": "Help", "url": "https://example.org/help"},
-            ]]
+            assert (reply.message_id, reply.text, reply.from_bot) == (
+                2,
+                "start:RCM-7K3F-9Q2V",
+                True,
+            )
+            assert reply.buttons == [
+                [
+                    {"text": "Yes", "callback_data": "answer:yes"},
+                    {"text": "Help", "url": "https://example.org/help"},
+                ]
+            ]
             assert reply.protect_content is True
 
             # When the user presses the button, the bot answers and edits its message.
@@ -79,8 +91,13 @@ async def test_application_runs_unchanged_against_the_sandbox(
                 if answer["answered"]:
                     break
                 await asyncio.sleep(0.02)
-            assert answer == {"id": query_id, "answered": True, "text": "noted",
-                              "show_alert": False, "url": None}
+            assert answer == {
+                "id": query_id,
+                "answered": True,
+                "text": "noted",
+                "show_alert": False,
+                "url": None,
+            }
 
             # And plain text is echoed.
             echoed_id = await client.send_text(42, "مرحبا")
@@ -88,8 +105,10 @@ async def test_application_runs_unchanged_against_the_sandbox(
             assert (echoed_id, echo_reply.message_id, echo_reply.text) == (3, 4, "echo:مرحبا")
 
             transcript = await client.transcript(42)
-            assert [(e.message_id, e.from_bot, e.kind, e.text, e.edit_count, e.buttons)
-                    for e in transcript] == [
+            assert [
+                (e.message_id, e.from_bot, e.kind, e.text, e.edit_count, e.buttons)
+                for e in transcript
+            ] == [
                 (first, False, "text", "/start RCM-7K3F-9Q2V", 0, None),
                 (2, True, "text", "chose:answer:yes", 1, None),
                 (3, False, "text", "مرحبا", 0, None),

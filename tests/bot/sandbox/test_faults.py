@@ -9,12 +9,13 @@ import pytest
 from telegram import Bot
 from telegram.error import InvalidToken, NetworkError, RetryAfter
 
-from bot.sandbox import SandboxClient, SandboxServer
-from bot.sandbox.limits import FaultInjector
+from sandbox import SandboxClient, SandboxServer
+from sandbox.limits import FaultInjector
 
 
-async def test_error_500_reaches_ptb_as_network_error(client: SandboxClient, ptb_bot: Bot,
-                                                      user: int) -> None:
+async def test_error_500_reaches_ptb_as_network_error(
+    client: SandboxClient, ptb_bot: Bot, user: int
+) -> None:
     await client.set_faults(error_500=1.0, methods=["sendMessage"])
     with pytest.raises(NetworkError) as caught:
         await ptb_bot.send_message(user, "x")
@@ -72,18 +73,25 @@ async def test_unknown_method_and_bad_token(sandbox: SandboxServer) -> None:
     async with aiohttp.ClientSession() as http:
         async with http.post(f"{sandbox.api_root}/bot123:abc/sendTelepathy") as resp:
             assert (resp.status, await resp.json()) == (
-                404, {"ok": False, "error_code": 404, "description": "Not Found"})
+                404,
+                {"ok": False, "error_code": 404, "description": "Not Found"},
+            )
         async with http.post(f"{sandbox.api_root}/botnotatoken/getMe") as resp:
             assert (resp.status, await resp.json()) == (
-                401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
+                401,
+                {"ok": False, "error_code": 401, "description": "Unauthorized"},
+            )
         # Method names are case-insensitive, as on Telegram.
         async with http.get(f"{sandbox.api_root}/bot123:abc/GETME") as resp:
             body = await resp.json()
             assert (resp.status, body["result"]["id"]) == (200, 123)
-        async with http.post(f"{sandbox.api_root}/bot123:abc/sendMessage",
-                             json={"text": "hi"}) as resp:
+        async with http.post(
+            f"{sandbox.api_root}/bot123:abc/sendMessage", json={"text": "hi"}
+        ) as resp:
             assert (resp.status, (await resp.json())["description"]) == (
-                400, "Bad Request: chat_id is empty")
+                400,
+                "Bad Request: chat_id is empty",
+            )
 
 
 async def test_bad_token_reaches_ptb_as_invalid_token(sandbox: SandboxServer) -> None:

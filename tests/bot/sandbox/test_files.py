@@ -7,7 +7,7 @@ import io
 from PIL import Image
 from telegram import Bot
 
-from bot.sandbox import SandboxClient, SandboxServer
+from sandbox import SandboxClient, SandboxServer
 
 
 def png(width: int, height: int) -> bytes:
@@ -20,11 +20,15 @@ async def test_send_document_upload_round_trips_bytes(
     sandbox: SandboxServer, client: SandboxClient, ptb_bot: Bot, user: int
 ) -> None:
     payload = bytes(range(256)) * 40  # binary, not text: catches any decoding on the way
-    msg = await ptb_bot.send_document(user, document=payload, filename="batch-KBL.pdf",
-                                      caption="batch", protect_content=True)
+    msg = await ptb_bot.send_document(
+        user, document=payload, filename="batch-KBL.pdf", caption="batch", protect_content=True
+    )
     assert msg.document is not None
     assert (msg.document.file_name, msg.document.mime_type, msg.document.file_size) == (
-        "batch-KBL.pdf", "application/pdf", len(payload))
+        "batch-KBL.pdf",
+        "application/pdf",
+        len(payload),
+    )
     assert msg.caption == "batch"
 
     tg_file = await ptb_bot.get_file(msg.document.file_id)
@@ -36,11 +40,16 @@ async def test_send_document_upload_round_trips_bytes(
 
     entry = (await client.transcript(user))[-1]
     assert (entry.kind, entry.file_name, entry.caption, entry.protect_content) == (
-        "document", "batch-KBL.pdf", "batch", True)
+        "document",
+        "batch-KBL.pdf",
+        "batch",
+        True,
+    )
 
 
-async def test_user_photo_is_downloadable_by_the_bot(client: SandboxClient, ptb_bot: Bot,
-                                                     user: int) -> None:
+async def test_user_photo_is_downloadable_by_the_bot(
+    client: SandboxClient, ptb_bot: Bot, user: int
+) -> None:
     image = png(64, 48)
     await client.send_photo(user, image, caption="reply page")
     updates = await ptb_bot.get_updates()
@@ -53,8 +62,9 @@ async def test_user_photo_is_downloadable_by_the_bot(client: SandboxClient, ptb_
     assert bytes(await tg_file.download_as_bytearray()) == image
 
 
-async def test_send_photo_by_file_id_reuses_the_file(client: SandboxClient, ptb_bot: Bot,
-                                                     user: int) -> None:
+async def test_send_photo_by_file_id_reuses_the_file(
+    client: SandboxClient, ptb_bot: Bot, user: int
+) -> None:
     first = await ptb_bot.send_photo(user, photo=png(10, 20))
     again = await ptb_bot.send_photo(user, photo=first.photo[-1].file_id)
     assert again.photo[-1].file_id == first.photo[-1].file_id
@@ -86,5 +96,4 @@ async def test_user_document_voice_sticker_location_contact_reach_the_bot(
     assert (loc.location.latitude, loc.location.longitude) == (34.5, 69.2)
     assert contact is not None
     assert contact.contact is not None
-    assert (contact.contact.phone_number, contact.contact.first_name) == ("+93700000000",
-                                                                          "Zahra")
+    assert (contact.contact.phone_number, contact.contact.first_name) == ("+93700000000", "Zahra")

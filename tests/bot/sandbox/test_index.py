@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import aiohttp
 
-from bot.sandbox import SandboxServer
+from sandbox import SandboxServer
 
 
 async def test_the_root_says_how_to_talk_to_the_bot(sandbox: SandboxServer) -> None:

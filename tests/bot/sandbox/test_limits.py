@@ -8,8 +8,8 @@ import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, RetryAfter
 
-from bot.sandbox import SandboxClient
-from bot.sandbox.limits import LimitConfig, RateLimiter
+from sandbox import SandboxClient
+from sandbox.limits import LimitConfig, RateLimiter
 
 
 async def test_text_over_4096_chars_is_refused(ptb_bot: Bot, user: int) -> None:
@@ -36,8 +36,9 @@ async def test_callback_data_over_64_bytes_is_refused(ptb_bot: Bot, user: int) -
     assert caught.value.message == "Button_data_invalid"
 
 
-async def test_text_limits_can_be_switched_off(client: SandboxClient, ptb_bot: Bot,
-                                               user: int) -> None:
+async def test_text_limits_can_be_switched_off(
+    client: SandboxClient, ptb_bot: Bot, user: int
+) -> None:
     await client.set_limits(text_limits=False)
     sent = await ptb_bot.send_message(user, "y" * 5000)
     assert len(sent.text or "") == 5000
@@ -80,8 +81,10 @@ async def test_bot_cannot_start_a_conversation_or_write_to_a_blocker(
 
 def test_token_buckets_refill_with_time() -> None:
     clock = [100.0]
-    limiter = RateLimiter(LimitConfig(rate_limits=True, global_rate=30, global_burst=30,
-                                      chat_rate=1, chat_burst=2), clock=lambda: clock[0])
+    limiter = RateLimiter(
+        LimitConfig(rate_limits=True, global_rate=30, global_burst=30, chat_rate=1, chat_burst=2),
+        clock=lambda: clock[0],
+    )
     assert [limiter.check(1, 5) for _ in range(3)] == [None, None, 1]
     clock[0] += 1.0  # one token back for the chat
     assert [limiter.check(1, 5), limiter.check(1, 5)] == [None, 1]

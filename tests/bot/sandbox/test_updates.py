@@ -9,7 +9,7 @@ import pytest
 from telegram import Bot
 from telegram.error import Conflict
 
-from bot.sandbox import SandboxClient, SandboxServer
+from sandbox import SandboxClient, SandboxServer
 
 from .conftest import TOKEN
 
@@ -27,9 +27,7 @@ async def test_long_poll_returns_as_soon_as_an_update_arrives(
     await client.send_text(7, "hi")
     updates = await asyncio.wait_for(poll, 2)
     assert time.monotonic() - started < 1.0
-    assert [(u.update_id, u.message.text if u.message else None) for u in updates] == [
-        (1, "hi")
-    ]
+    assert [(u.update_id, u.message.text if u.message else None) for u in updates] == [(1, "hi")]
 
 
 async def test_offset_confirms_and_limit_caps(client: SandboxClient, ptb_bot: Bot) -> None:

@@ -61,10 +61,18 @@ def test_the_signing_key_is_private_and_kept_with_the_keys(
 @pytest.mark.parametrize(
     ("target", "change", "problem"),
     [
-        pytest.param(0, b"%PDF-1.3 a batcH", "batch-ALP-B1.pdf: altered since it was signed",
-                     id="pdf-altered"),
-        pytest.param(1, b"reference,outcome\nRCM-7K3F-9Q2V,handed_over\n",
-                     "batch-ALP-B1.csv: altered since it was signed", id="manifest-altered"),
+        pytest.param(
+            0,
+            b"%PDF-1.3 a batcH",
+            "batch-ALP-B1.pdf: altered since it was signed",
+            id="pdf-altered",
+        ),
+        pytest.param(
+            1,
+            b"reference,outcome\nRCM-7K3F-9Q2V,handed_over\n",
+            "batch-ALP-B1.csv: altered since it was signed",
+            id="manifest-altered",
+        ),
     ],
 )
 def test_an_altered_file_is_named(

@@ -100,8 +100,10 @@ def test_precision_recall_per_category_per_language(engine: RuleEngine) -> None:
             p = tp[k] / p_n if p_n else 1.0
             rc = tp[k] / r_n if r_n else 1.0
             if p < _floor_for(p_floor, p_n) or rc < _floor_for(r_floor, r_n):
-                failures.append(f"{cat}/{lang}: precision={p:.3f} recall={rc:.3f} "
-                                f"(tp={tp[k]} fp={fp[k]} fn={fn[k]})")
+                failures.append(
+                    f"{cat}/{lang}: precision={p:.3f} recall={rc:.3f} "
+                    f"(tp={tp[k]} fp={fp[k]} fn={fn[k]})"
+                )
     assert failures == []
 
 
@@ -128,8 +130,10 @@ def test_every_evasion_is_caught_in_every_language(engine: RuleEngine) -> None:
             assert total[trick, lang] >= 3, (trick, lang)
     low = {k: caught[k] / n for k, n in total.items() if caught[k] / n < EVASION_RECALL}
     assert low == {}, missed
-    overall = {t: sum(caught[t, lg] for lg in LANGUAGES) / sum(total[t, lg] for lg in LANGUAGES)
-               for t in TRICKS_BY_LANG}
+    overall = {
+        t: sum(caught[t, lg] for lg in LANGUAGES) / sum(total[t, lg] for lg in LANGUAGES)
+        for t in TRICKS_BY_LANG
+    }
     assert min(overall.values()) >= EVASION_RECALL, overall
 
 
@@ -170,8 +174,10 @@ def test_precision_recall_per_category(engine: RuleEngine) -> None:
     for cat, (p_floor, r_floor) in FLOORS.items():
         p = tp[cat] / (tp[cat] + fp[cat]) if tp[cat] + fp[cat] else 1.0
         rc = tp[cat] / (tp[cat] + fn[cat]) if tp[cat] + fn[cat] else 1.0
-        lines.append(f"{cat:12} precision={p:.3f} recall={rc:.3f} "
-                     f"(tp={tp[cat]} fp={fp[cat]} fn={fn[cat]}; floors {p_floor}/{r_floor})")
+        lines.append(
+            f"{cat:12} precision={p:.3f} recall={rc:.3f} "
+            f"(tp={tp[cat]} fp={fp[cat]} fn={fn[cat]}; floors {p_floor}/{r_floor})"
+        )
         if p < p_floor or rc < r_floor:
             failures.append(cat)
     lines += ["disagreements:", *misses]

@@ -14,60 +14,105 @@ def _hits(engine: RuleEngine, text: str) -> list[tuple[str, str]]:
 POSITIVE = [
     # contact
     pytest.param("Call +44 7700 900123 now", "contact.phone", "+44 7700 900123", id="phone-intl"),
-    pytest.param("رقمي ۰۹۱۲ ۳۴۵ ۶۷۸۹ شكرا", "contact.phone", "۰۹۱۲ ۳۴۵ ۶۷۸۹",
-                 id="phone-persian-digits"),
+    pytest.param(
+        "رقمي ۰۹۱۲ ۳۴۵ ۶۷۸۹ شكرا", "contact.phone", "۰۹۱۲ ۳۴۵ ۶۷۸۹", id="phone-persian-digits"
+    ),
     pytest.param("هاتف ٠٧٧١٢٣٤٥٦٧٨", "contact.phone", "٠٧٧١٢٣٤٥٦٧٨", id="phone-arabic-indic"),
-    pytest.param("number 0 7 7 1 2 3 4 5 6 7 8 ok", "contact.phone", "0 7 7 1 2 3 4 5 6 7 8",
-                 id="phone-spaced-digits"),
+    pytest.param(
+        "number 0 7 7 1 2 3 4 5 6 7 8 ok",
+        "contact.phone",
+        "0 7 7 1 2 3 4 5 6 7 8",
+        id="phone-spaced-digits",
+    ),
     pytest.param("tel 077.123.45.67", "contact.phone", "077.123.45.67", id="phone-dotted"),
-    pytest.param("0771\u200b234\u200b5678", "contact.phone", "0771\u200b234\u200b5678",
-                 id="phone-zero-width-inside"),
+    pytest.param(
+        "0771\u200b234\u200b5678",
+        "contact.phone",
+        "0771\u200b234\u200b5678",
+        id="phone-zero-width-inside",
+    ),
     pytest.param("8 (916) 123-45-67", "contact.phone", "8 (916) 123-45-67", id="phone-brackets"),
-    pytest.param("mail a.b-c@mail.example.org.", "contact.email", "a.b-c@mail.example.org",
-                 id="email"),
-    pytest.param("karim (at) yahoo (dot) com", "contact.email", "karim (at) yahoo (dot) com",
-                 id="email-spelled-out"),
-    pytest.param("see https://example.org/x?y=1.", "contact.url", "https://example.org/x?y=1",
-                 id="url-scheme"),
-    pytest.param("photos on ourfamily.net please", "contact.url", "ourfamily.net",
-                 id="url-bare-domain"),
+    pytest.param(
+        "mail a.b-c@mail.example.org.", "contact.email", "a.b-c@mail.example.org", id="email"
+    ),
+    pytest.param(
+        "karim (at) yahoo (dot) com",
+        "contact.email",
+        "karim (at) yahoo (dot) com",
+        id="email-spelled-out",
+    ),
+    pytest.param(
+        "see https://example.org/x?y=1.",
+        "contact.url",
+        "https://example.org/x?y=1",
+        id="url-scheme",
+    ),
+    pytest.param(
+        "photos on ourfamily.net please", "contact.url", "ourfamily.net", id="url-bare-domain"
+    ),
     pytest.param("join t.me/family_x", "contact.messenger", "t.me/family_x", id="telegram-link"),
-    pytest.param("wa.me/447700900123", "contact.messenger", "wa.me/447700900123",
-                 id="whatsapp-link"),
+    pytest.param(
+        "wa.me/447700900123", "contact.messenger", "wa.me/447700900123", id="whatsapp-link"
+    ),
     pytest.param("ask @brother_k", "contact.handle", "@brother_k", id="handle"),
     # coordinates
-    pytest.param("at 36.2021, 37.1343 now", "coordinates.decimal", "36.2021, 37.1343",
-                 id="coord-decimal"),
-    pytest.param("at -17.4441 14.6937", "coordinates.decimal", "-17.4441 14.6937",
-                 id="coord-decimal-negative"),
-    pytest.param("عند ٣٦٫٢٠٢١، ٣٧٫١٣٤٣ هنا", "coordinates.decimal", "٣٦٫٢٠٢١، ٣٧٫١٣٤٣",
-                 id="coord-arabic-digits-and-comma"),
-    pytest.param("at 36°12'07\"N 37°08'03\"E.", "coordinates.dms", "36°12'07\"N 37°08'03\"E",
-                 id="coord-dms"),
+    pytest.param(
+        "at 36.2021, 37.1343 now", "coordinates.decimal", "36.2021, 37.1343", id="coord-decimal"
+    ),
+    pytest.param(
+        "at -17.4441 14.6937",
+        "coordinates.decimal",
+        "-17.4441 14.6937",
+        id="coord-decimal-negative",
+    ),
+    pytest.param(
+        "عند ٣٦٫٢٠٢١، ٣٧٫١٣٤٣ هنا",
+        "coordinates.decimal",
+        "٣٦٫٢٠٢١، ٣٧٫١٣٤٣",
+        id="coord-arabic-digits-and-comma",
+    ),
+    pytest.param(
+        "at 36°12'07\"N 37°08'03\"E.", "coordinates.dms", "36°12'07\"N 37°08'03\"E", id="coord-dms"
+    ),
     pytest.param("at 36°12′07″N", "coordinates.dms", "36°12′07″N", id="coord-dms-primes"),
-    pytest.param("grid 37S DB 12345 67890", "coordinates.mgrs", "37S DB 12345 67890",
-                 id="coord-mgrs"),
+    pytest.param(
+        "grid 37S DB 12345 67890", "coordinates.mgrs", "37S DB 12345 67890", id="coord-mgrs"
+    ),
     # money
-    pytest.param("IBAN DE89 3704 0044 0532 0130 00 please", "money.iban",
-                 "DE89 3704 0044 0532 0130 00", id="iban-grouped"),
-    pytest.param("GB82WEST12345698765432", "money.iban", "GB82WEST12345698765432",
-                 id="iban-compact"),
-    pytest.param("card 4111-1111-1111-1111", "money.card", "4111-1111-1111-1111",
-                 id="card-luhn"),
-    pytest.param("account no. 0123 4567 89", "money.account", "0123 4567 89",
-                 id="account-keyword"),
+    pytest.param(
+        "IBAN DE89 3704 0044 0532 0130 00 please",
+        "money.iban",
+        "DE89 3704 0044 0532 0130 00",
+        id="iban-grouped",
+    ),
+    pytest.param(
+        "GB82WEST12345698765432", "money.iban", "GB82WEST12345698765432", id="iban-compact"
+    ),
+    pytest.param("card 4111-1111-1111-1111", "money.card", "4111-1111-1111-1111", id="card-luhn"),
+    pytest.param(
+        "account no. 0123 4567 89", "money.account", "0123 4567 89", id="account-keyword"
+    ),
     pytest.param("شماره حساب ۱۲۳۴۵۶۷۸۹", "money.account", "۱۲۳۴۵۶۷۸۹", id="account-persian"),
-    pytest.param("send money via Western Union", "money.transfer", "send money",
-                 id="transfer-phrase"),
-    pytest.param("through western\nunion", "money.transfer", "western\nunion",
-                 id="transfer-phrase-across-newline"),
+    pytest.param(
+        "send money via Western Union", "money.transfer", "send money", id="transfer-phrase"
+    ),
+    pytest.param(
+        "through western\nunion",
+        "money.transfer",
+        "western\nunion",
+        id="transfer-phrase-across-newline",
+    ),
     pytest.param("ابعتولي مصاري", "money.transfer", "ابعتولي مصاري", id="transfer-levantine"),
     # code
     pytest.param("remember 4471223", "code.digits", "4471223", id="digit-run"),
     pytest.param("XKQT BRZM PLWN", "code.groups", "XKQT BRZM PLWN", id="caps-groups"),
     pytest.param("A7F3 K9Q2 ZP81", "code.groups", "A7F3 K9Q2 ZP81", id="alnum-groups"),
-    pytest.param("٣٨٢٧١ ٩٩٢٠١ ٤٧٧٣٢ ١٠٢٩٣", "code.groups", "٣٨٢٧١ ٩٩٢٠١ ٤٧٧٣٢ ١٠٢٩٣",
-                 id="number-groups-arabic"),
+    pytest.param(
+        "٣٨٢٧١ ٩٩٢٠١ ٤٧٧٣٢ ١٠٢٩٣",
+        "code.groups",
+        "٣٨٢٧١ ٩٩٢٠١ ٤٧٧٣٢ ١٠٢٩٣",
+        id="number-groups-arabic",
+    ),
     # lexicons
     pytest.param("hide the rifles", "military.strong", "rifles", id="en-stem"),
     pytest.param("والسلاح هنا", "military.strong", "والسلاح", id="ar-prefix"),
@@ -78,12 +123,14 @@ POSITIVE = [
     pytest.param("the wеаpоn", "military.strong", "wеаpоn", id="cyrillic-lookalikes"),
     pytest.param("gr\u200benades", "military.strong", "gr\u200benades", id="zwsp-in-keyword"),
     pytest.param("w.e.a.p.o.n", "military.strong", "w.e.a.p.o.n", id="dotted-letters"),
-    pytest.param("down with the regime", "political.strong", "down with the regime",
-                 id="political-phrase"),
+    pytest.param(
+        "down with the regime", "political.strong", "down with the regime", id="political-phrase"
+    ),
     pytest.param("they are vermin", "hate.strong", "vermin", id="hate-strong"),
     # obfuscation
-    pytest.param("gr\u200benades", "obfuscation.invisible", "gr\u200benades",
-                 id="invisible-in-word"),
+    pytest.param(
+        "gr\u200benades", "obfuscation.invisible", "gr\u200benades", id="invisible-in-word"
+    ),
     pytest.param("abc\u202edef", "obfuscation.invisible", "\u202e", id="bidi-override"),
     pytest.param("I lоve you", "obfuscation.mixed_script", "lоve", id="mixed-script"),
     pytest.param("w a r again", "obfuscation.spaced", "w a r", id="spaced-letters"),
@@ -91,12 +138,13 @@ POSITIVE = [
 
 
 @pytest.mark.parametrize(("text", "rule_id", "matched"), POSITIVE)
-def test_rule_fires_on_exact_span(engine: RuleEngine, text: str, rule_id: str,
-                                  matched: str) -> None:
+def test_rule_fires_on_exact_span(
+    engine: RuleEngine, text: str, rule_id: str, matched: str
+) -> None:
     hits = _hits(engine, text)
     assert (rule_id, matched) in hits, hits
     for f in engine.check(text):
-        assert text[f.start:f.end] == f.matched
+        assert text[f.start : f.end] == f.matched
 
 
 NEGATIVE = [

@@ -19,19 +19,33 @@ def test_findings_sorted_by_start_then_rule_id(engine: RuleEngine) -> None:
     findings = engine.check(text)
     assert findings == sorted(findings, key=lambda f: (f.start, f.rule_id))
     assert [f.rule_id for f in findings] == [
-        "military.strong", "contact.phone", "military.strong", "obfuscation.mixed_script"]
+        "military.strong",
+        "contact.phone",
+        "military.strong",
+        "obfuscation.mixed_script",
+    ]
 
 
 def test_finding_fields(engine: RuleEngine) -> None:
     [f] = engine.check("write to a@b.org")
-    assert f == Finding("contact.email", Category.CONTACT, Severity.REDACT, 9, 16, "a@b.org",
-                        "contact")
+    assert f == Finding(
+        "contact.email", Category.CONTACT, Severity.REDACT, 9, 16, "a@b.org", "contact"
+    )
 
 
 def test_json_output(engine: RuleEngine) -> None:
     out = json.loads(findings_to_json(engine.check("والسلاح هنا")))
-    assert out == [{"rule_id": "military.strong", "category": "military", "severity": "block",
-                    "start": 0, "end": 7, "matched": "والسلاح", "reason": "military"}]
+    assert out == [
+        {
+            "rule_id": "military.strong",
+            "category": "military",
+            "severity": "block",
+            "start": 0,
+            "end": 7,
+            "matched": "والسلاح",
+            "reason": "military",
+        }
+    ]
     assert "والسلاح" in findings_to_json(engine.check("والسلاح"))  # ensure_ascii=False
 
 
@@ -73,24 +87,34 @@ def _write(tmp_path: Path, body: str) -> Path:
 
 def test_site_tightening(tmp_path: Path) -> None:
     # Given a rules file that tightens one site
-    path = _write(tmp_path, """
+    path = _write(
+        tmp_path,
+        """
 [site.KAB]
 word_limit = 3
 severity = { "military.weak" = "block", "contact.phone" = "block" }
 terms = { political = { strong = ["governor"] } }
-""")
+""",
+    )
     eng = RuleEngine.load(path)
     text = "the war and the governor, call +44 7700 900123"
     # When the text is checked for that site and for another one
     kab = {f.rule_id: f.severity for f in eng.check(text, site_code="KAB")}
     other = {f.rule_id: f.severity for f in eng.check(text, site_code="XYZ")}
     # Then only the tightened site sees the stricter severities, term and limit
-    assert kab == {"military.weak": Severity.BLOCK, "contact.phone": Severity.BLOCK,
-                   "political.strong": Severity.BLOCK, "length.words": Severity.BLOCK}
+    assert kab == {
+        "military.weak": Severity.BLOCK,
+        "contact.phone": Severity.BLOCK,
+        "political.strong": Severity.BLOCK,
+        "length.words": Severity.BLOCK,
+    }
     assert other == {"military.weak": Severity.FLAG, "contact.phone": Severity.REDACT}
     # the caller's lower limit wins over the site's
-    [f] = [f for f in eng.check("a b c d e", site_code="KAB", word_limit=2)
-           if f.rule_id == "length.words"]
+    [f] = [
+        f
+        for f in eng.check("a b c d e", site_code="KAB", word_limit=2)
+        if f.rule_id == "length.words"
+    ]
     assert f.matched == "c d e"
 
 
@@ -101,14 +125,19 @@ def test_defaults_section_applies_to_every_site(tmp_path: Path) -> None:
 
 
 def test_new_rule_in_override_file(tmp_path: Path) -> None:
-    eng = RuleEngine.load(_write(tmp_path, """
+    eng = RuleEngine.load(
+        _write(
+            tmp_path,
+            """
 [[rules]]
 id = "code.short_digits"
 category = "code"
 severity = "flag"
 detector = "digit_run"
 params = { min_digits = 5 }
-"""))
+""",
+        )
+    )
     assert [f.rule_id for f in eng.check("code 12345")] == ["code.short_digits"]
 
 
@@ -121,12 +150,19 @@ params = { min_digits = 5 }
         pytest.param('[site.KAB]\ndisable = ["contact.phone"]', id="disable"),
         pytest.param('[site.KAB]\nterms = { gossip = { strong = ["x"] } }', id="bad-category"),
         pytest.param("[site.KAB]\nword_limit = 0", id="bad-limit"),
-        pytest.param('[[rules]]\nid = "contact.phone"\ncategory = "contact"\nseverity = "flag"\n'
-                     'detector = "phone"', id="redefine-shipped-rule"),
-        pytest.param('[[rules]]\nid = "x"\ncategory = "x"\nseverity = "flag"\ndetector = "phone"',
-                     id="bad-category-in-rule"),
-        pytest.param('[[rules]]\nid = "x"\ncategory = "code"\nseverity = "flag"\n'
-                     'detector = "nope"', id="unknown-detector"),
+        pytest.param(
+            '[[rules]]\nid = "contact.phone"\ncategory = "contact"\nseverity = "flag"\n'
+            'detector = "phone"',
+            id="redefine-shipped-rule",
+        ),
+        pytest.param(
+            '[[rules]]\nid = "x"\ncategory = "x"\nseverity = "flag"\ndetector = "phone"',
+            id="bad-category-in-rule",
+        ),
+        pytest.param(
+            '[[rules]]\nid = "x"\ncategory = "code"\nseverity = "flag"\ndetector = "nope"',
+            id="unknown-detector",
+        ),
         pytest.param("this is = not toml [", id="bad-toml"),
         pytest.param("[sitee.KAB]", id="unknown-section"),
     ],
@@ -149,8 +185,12 @@ def test_env_rules_file_is_honoured(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
 
 def test_check_is_reentrant_across_threads(engine: RuleEngine) -> None:
-    texts = ["hide the rifles, call +44 7700 900123", "والسلاح ۰۹۱۲ ۳۴۵ ۶۷۸۹",
-             "Война, калашников", "Grandma Bank is well"] * 50
+    texts = [
+        "hide the rifles, call +44 7700 900123",
+        "والسلاح ۰۹۱۲ ۳۴۵ ۶۷۸۹",
+        "Война, калашников",
+        "Grandma Bank is well",
+    ] * 50
     expected = [engine.check(t) for t in texts]
     with ThreadPoolExecutor(max_workers=8) as pool:
         got = list(pool.map(engine.check, texts))
@@ -158,10 +198,16 @@ def test_check_is_reentrant_across_threads(engine: RuleEngine) -> None:
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.text(st.one_of(st.characters(codec=None),
-                         st.sampled_from(list("0123456789۰۹٣ +-.@/:°'\"wаrسلاح\u200b\u0640"))),
-               max_size=3000))
+@given(
+    st.text(
+        st.one_of(
+            st.characters(codec=None),
+            st.sampled_from(list("0123456789۰۹٣ +-.@/:°'\"wаrسلاح\u200b\u0640")),
+        ),
+        max_size=3000,
+    )
+)
 def test_check_never_raises_and_spans_are_exact(engine: RuleEngine, text: str) -> None:
     for f in engine.check(text, word_limit=50):
         assert 0 <= f.start < f.end <= len(text)
-        assert f.matched == text[f.start:f.end]
+        assert f.matched == text[f.start : f.end]

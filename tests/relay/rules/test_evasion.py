@@ -17,10 +17,19 @@ def _rules(engine: RuleEngine, text: str, **kw: str) -> list[tuple[str, str]]:
     return [(f.rule_id, f.matched) for f in engine.check(text, **kw)]
 
 
-@pytest.mark.parametrize(("letter", "latin"), [
-    ("г", "r"), ("ԝ", "w"), ("ν", "v"), ("ϲ", "c"), ("ү", "y"),  # once unmapped
-    ("ո", "n"), ("ꓲ", "l"), ("Ꮃ".casefold(), "w"),  # Armenian, Lisu, Cherokee
-])
+@pytest.mark.parametrize(
+    ("letter", "latin"),
+    [
+        ("г", "r"),
+        ("ԝ", "w"),
+        ("ν", "v"),
+        ("ϲ", "c"),
+        ("ү", "y"),  # once unmapped
+        ("ո", "n"),
+        ("ꓲ", "l"),
+        ("Ꮃ".casefold(), "w"),  # Armenian, Lisu, Cherokee
+    ],
+)
 def test_look_alikes_come_from_unicode_data(letter: str, latin: str) -> None:
     key = normalize(letter).text
     assert latin_twin(key) == latin
@@ -38,25 +47,27 @@ def test_every_cyrillic_and_greek_look_alike_of_a_latin_letter_folds() -> None:
             assert normalize(disguised).text == word, ch
 
 
-@pytest.mark.parametrize(("text", "span"), [
-    ("the art1llery moved", "art1llery"),
-    ("the w34pon is here", "w34pon"),
-    ("the mi$$1le fell", "mi$$1le"),
-    ("the arti\tllery moved", "arti\tllery"),
-    ("the artil-\nlery moved", "artil-\nlery"),
-    ("the arti.llery moved", "arti.llery"),
-    ("the arti llery moved", "arti llery"),
-    ("the ԝеаpоn is here", "ԝеаpоn"),
-    ("the гifle is here", "гifle"),
-    ("the ոew mortars", "mortars"),
-    ("ԁіϲtаtоr", "ԁіϲtаtоr"),  # every letter a look-alike: folded in the lexicon view
-    ("the ri\u200bfle", "ri\u200bfle"),
-])
-def test_disguised_words_block_with_exact_spans(engine: RuleEngine, text: str, span: str
-                                                ) -> None:
+@pytest.mark.parametrize(
+    ("text", "span"),
+    [
+        ("the art1llery moved", "art1llery"),
+        ("the w34pon is here", "w34pon"),
+        ("the mi$$1le fell", "mi$$1le"),
+        ("the arti\tllery moved", "arti\tllery"),
+        ("the artil-\nlery moved", "artil-\nlery"),
+        ("the arti.llery moved", "arti.llery"),
+        ("the arti llery moved", "arti llery"),
+        ("the ԝеаpоn is here", "ԝеаpоn"),
+        ("the гifle is here", "гifle"),
+        ("the ոew mortars", "mortars"),
+        ("ԁіϲtаtоr", "ԁіϲtаtоr"),  # every letter a look-alike: folded in the lexicon view
+        ("the ri\u200bfle", "ri\u200bfle"),
+    ],
+)
+def test_disguised_words_block_with_exact_spans(engine: RuleEngine, text: str, span: str) -> None:
     found = engine.check(text)
     blocks = [f for f in found if f.severity.value == "block"]
-    assert [text[f.start:f.end] for f in blocks] == [span]
+    assert [text[f.start : f.end] for f in blocks] == [span]
     assert any(f.category.value == "obfuscation" for f in found)
 
 
@@ -66,18 +77,25 @@ def test_other_scripts_mixed_into_a_word_are_flagged(engine: RuleEngine) -> None
         assert _rules(engine, f"see you {word} soon") == [("obfuscation.mixed_script", word)]
 
 
-@pytest.mark.parametrize("text", [
-    "I have 3 sons and 1 daughter, born in 2019.",
-    "We live on the 2nd floor, flat 14, and I love you 4ever!",
-    "Our neighbour Ανδρέας and grandpa's Толстой send greetings.",
-    "日本語のテキスト and 한국어 漢字 are fine.",
-    "The com-\nmittee met; the team won 4 - 2.",
-    "the harm yield was good",  # "army" spelled across two words is no split word
-])
-def test_innocent_text_stays_free_of_blocks_and_disguise_flags(engine: RuleEngine, text: str
-                                                               ) -> None:
-    assert [(f.rule_id, f.matched) for f in engine.check(text)
-            if f.severity.value != "flag" or f.rule_id.startswith("obfuscation")] == []
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I have 3 sons and 1 daughter, born in 2019.",
+        "We live on the 2nd floor, flat 14, and I love you 4ever!",
+        "Our neighbour Ανδρέας and grandpa's Толстой send greetings.",
+        "日本語のテキスト and 한국어 漢字 are fine.",
+        "The com-\nmittee met; the team won 4 - 2.",
+        "the harm yield was good",  # "army" spelled across two words is no split word
+    ],
+)
+def test_innocent_text_stays_free_of_blocks_and_disguise_flags(
+    engine: RuleEngine, text: str
+) -> None:
+    assert [
+        (f.rule_id, f.matched)
+        for f in engine.check(text)
+        if f.severity.value != "flag" or f.rule_id.startswith("obfuscation")
+    ] == []
 
 
 def test_two_words_are_not_read_as_one_split_word(engine: RuleEngine) -> None:
@@ -88,16 +106,21 @@ def test_two_words_are_not_read_as_one_split_word(engine: RuleEngine) -> None:
 def test_real_numbers_are_still_numbers(engine: RuleEngine) -> None:
     # The digit view is for lexicons only: a phone number next to leet text stays a phone.
     assert _rules(engine, "call 0770 123 4567, the w34pon") == [
-        ("contact.phone", "0770 123 4567"), ("military.strong", "w34pon"),
-        ("obfuscation.disguised", "w34pon")]
+        ("contact.phone", "0770 123 4567"),
+        ("military.strong", "w34pon"),
+        ("obfuscation.disguised", "w34pon"),
+    ]
 
 
-@pytest.mark.parametrize(("text", "number"), [
-    ("call 0770 - 123 - 4567 after dark", "0770 - 123 - 4567"),
-    ("my number 0912 / 345 / 6789", "0912 / 345 / 6789"),
-    ("ring +44 20 - 7946 - 0958", "+44 20 - 7946 - 0958"),
-    ("اتصل ٠٧٧٠ - ١٢٣ - ٤٥٦٧", "٠٧٧٠ - ١٢٣ - ٤٥٦٧"),
-])
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        ("call 0770 - 123 - 4567 after dark", "0770 - 123 - 4567"),
+        ("my number 0912 / 345 / 6789", "0912 / 345 / 6789"),
+        ("ring +44 20 - 7946 - 0958", "+44 20 - 7946 - 0958"),
+        ("اتصل ٠٧٧٠ - ١٢٣ - ٤٥٦٧", "٠٧٧٠ - ١٢٣ - ٤٥٦٧"),
+    ],
+)
 def test_phone_numbers_with_wide_separators(engine: RuleEngine, text: str, number: str) -> None:
     assert _rules(engine, text) == [("contact.phone", number)]
 
@@ -118,7 +141,8 @@ def test_phonenumbers_labels_and_lowers_by_the_sites_region(tmp_path: Path) -> N
     assert out[0]["detail"] == "FR +33612345678"
     # A bare run that is no Iraqi number is lowered to a code flag at that site only
     assert _rules(engine, "ref 123456789 thanks", site_code="ALP") == [
-        ("code.digits", "123456789")]
+        ("code.digits", "123456789")
+    ]
     assert _rules(engine, "ref 123456789 thanks") == [("contact.phone", "123456789")]
 
 

@@ -10,16 +10,16 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bot.sandbox.limits import (
+from sandbox.limits import (
     MAX_CALLBACK_DATA_BYTES,
     MAX_CAPTION_LENGTH,
     MAX_TEXT_LENGTH,
     RateLimiter,
 )
-from bot.sandbox.markup import parse_text
-from bot.sandbox.state import JSON, BotState, Chat, ChatMessage, SandboxError, World, now
+from sandbox.markup import parse_text
+from sandbox.state import JSON, BotState, Chat, ChatMessage, SandboxError, World, now
 
-log = logging.getLogger("bot.sandbox")
+log = logging.getLogger("sandbox")
 
 TOKEN_RE = re.compile(r"^(\d{1,19}):([A-Za-z0-9_-]+)$")
 MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
@@ -196,8 +196,9 @@ def check_rate(call: Call, chat: Chat) -> None:
     if retry_after is not None:
         call.world.counters.too_many_requests += 1
         log.info("429 bot=%s chat=%s retry_after=%s", call.bot.id, chat.user_id, retry_after)
-        raise ApiError(429, f"Too Many Requests: retry after {retry_after}",
-                       {"retry_after": retry_after})
+        raise ApiError(
+            429, f"Too Many Requests: retry after {retry_after}", {"retry_after": retry_after}
+        )
 
 
 def parse_markup(call: Call) -> tuple[JSON | None, JSON | None]:
@@ -222,8 +223,9 @@ def parse_markup(call: Call) -> tuple[JSON | None, JSON | None]:
 
 def _inline_keyboard(call: Call, rows: Any) -> JSON | None:
     if not isinstance(rows, list) or not all(isinstance(r, list) for r in rows):
-        raise bad_request("can't parse inline keyboard button: InlineKeyboardButton must be "
-                          "an Object")
+        raise bad_request(
+            "can't parse inline keyboard button: InlineKeyboardButton must be an Object"
+        )
     for row in rows:
         for button in row:
             if not isinstance(button, dict) or not button.get("text"):
@@ -244,8 +246,9 @@ def _inline_keyboard(call: Call, rows: Any) -> JSON | None:
     return {"inline_keyboard": rows}
 
 
-def parse_body(call: Call, field: str, limit: int, *, required: bool) -> tuple[str | None,
-                                                                             list[JSON]]:
+def parse_body(
+    call: Call, field: str, limit: int, *, required: bool
+) -> tuple[str | None, list[JSON]]:
     """Read text or caption with its parse_mode, enforcing Telegram's length limits."""
     raw = call.params.get_str(field)
     if raw is None:
@@ -253,13 +256,15 @@ def parse_body(call: Call, field: str, limit: int, *, required: bool) -> tuple[s
             raise bad_request("message text is empty")
         return None, []
     entities_key = "entities" if field == "text" else "caption_entities"
-    plain, entities = parse_text(raw, call.params.get_str("parse_mode"),
-                                 call.params.get_json(entities_key))
+    plain, entities = parse_text(
+        raw, call.params.get_str("parse_mode"), call.params.get_json(entities_key)
+    )
     if required and not plain.strip():
         raise bad_request("message text is empty")
     if call.text_limits and len(plain) > limit:
-        raise bad_request("message is too long" if field == "text"
-                          else "message caption is too long")
+        raise bad_request(
+            "message is too long" if field == "text" else "message caption is too long"
+        )
     return plain, entities
 
 
@@ -300,8 +305,11 @@ async def get_updates(call: Call) -> Any:
     """Long-poll: confirm updates below offset, wait up to timeout for one, return them."""
     bot, p = call.bot, call.params
     if bot.webhook_url:
-        raise ApiError(409, "Conflict: can't use getUpdates method while webhook is active; "
-                            "use deleteWebhook to delete the webhook first")
+        raise ApiError(
+            409,
+            "Conflict: can't use getUpdates method while webhook is active; "
+            "use deleteWebhook to delete the webhook first",
+        )
     allowed = p.get_json("allowed_updates")
     if isinstance(allowed, list):
         bot.allowed_updates = frozenset(str(a) for a in allowed)
@@ -326,8 +334,11 @@ async def get_updates(call: Call) -> Any:
             except TimeoutError:
                 return []
         if bot.poll_generation != generation:
-            raise ApiError(409, "Conflict: terminated by other getUpdates request; make sure "
-                                "that only one bot instance is running")
+            raise ApiError(
+                409,
+                "Conflict: terminated by other getUpdates request; make sure "
+                "that only one bot instance is running",
+            )
     return [u.to_api() for u in bot.updates[:limit]]
 
 
@@ -340,9 +351,16 @@ async def send_message(call: Call) -> Any:
     replied = reply_to(call, chat)
     check_rate(call, chat)
     msg = ChatMessage(
-        message_id=chat.new_id(), chat_id=chat.user_id, from_bot=True, date=now(),
-        kind="text", text=text, entities=entities, inline_markup=inline,
-        reply_keyboard=keyboard, protect_content=call.params.get_bool("protect_content"),
+        message_id=chat.new_id(),
+        chat_id=chat.user_id,
+        from_bot=True,
+        date=now(),
+        kind="text",
+        text=text,
+        entities=entities,
+        inline_markup=inline,
+        reply_keyboard=keyboard,
+        protect_content=call.params.get_bool("protect_content"),
         reply_to=replied,
     )
     return await record_bot_message(call, chat, msg)
@@ -360,8 +378,12 @@ async def _send_media(call: Call, kind: str) -> Any:
         mime = source.content_type
         if kind == "document" and mime in (None, "application/octet-stream"):
             mime = guess_mime(source.filename)
-        stored = call.world.store_file(kind, source.data, file_name=source.filename
-                                       if kind == "document" else None, mime_type=mime)
+        stored = call.world.store_file(
+            kind,
+            source.data,
+            file_name=source.filename if kind == "document" else None,
+            mime_type=mime,
+        )
     elif source.startswith(("http://", "https://")):
         # The sandbox never reaches the internet, so a URL cannot be fetched.
         raise bad_request("failed to get HTTP URL content")
@@ -369,10 +391,18 @@ async def _send_media(call: Call, kind: str) -> Any:
         stored = call.world.file(source)
     check_rate(call, chat)
     msg = ChatMessage(
-        message_id=chat.new_id(), chat_id=chat.user_id, from_bot=True, date=now(),
-        kind=kind, caption=caption, entities=entities, inline_markup=inline,
-        reply_keyboard=keyboard, protect_content=call.params.get_bool("protect_content"),
-        file_id=stored.file_id, reply_to=replied,
+        message_id=chat.new_id(),
+        chat_id=chat.user_id,
+        from_bot=True,
+        date=now(),
+        kind=kind,
+        caption=caption,
+        entities=entities,
+        inline_markup=inline,
+        reply_keyboard=keyboard,
+        protect_content=call.params.get_bool("protect_content"),
+        file_id=stored.file_id,
+        reply_to=replied,
     )
     return await record_bot_message(call, chat, msg)
 
@@ -407,4 +437,3 @@ def guess_mime(filename: str | None) -> str:
 
     guessed = mimetypes.guess_type(filename or "")[0]
     return guessed or "application/octet-stream"
-

@@ -6,7 +6,7 @@ import json
 import re
 from typing import Any
 
-from bot.sandbox.api import (
+from sandbox.api import (
     MAX_DOWNLOAD_BYTES,
     ApiError,
     Call,
@@ -18,20 +18,30 @@ from bot.sandbox.api import (
     parse_markup,
     target_chat,
 )
-from bot.sandbox.limits import MAX_CAPTION_LENGTH, MAX_TEXT_LENGTH
-from bot.sandbox.state import JSON, ChatMessage, now
-from bot.sandbox.webhooks import deliverable
+from sandbox.limits import MAX_CAPTION_LENGTH, MAX_TEXT_LENGTH
+from sandbox.state import JSON, ChatMessage, now
+from sandbox.webhooks import deliverable
 
 _COMMAND_NAME_RE = re.compile(r"^[a-z0-9_]{1,32}$")
 _NOT_MODIFIED = (
     "message is not modified: specified new message content and reply markup are exactly "
     "the same as a current content and reply markup of the message"
 )
-_CHAT_ACTIONS = frozenset({
-    "typing", "upload_photo", "record_video", "upload_video", "record_voice", "upload_voice",
-    "upload_document", "choose_sticker", "find_location", "record_video_note",
-    "upload_video_note",
-})
+_CHAT_ACTIONS = frozenset(
+    {
+        "typing",
+        "upload_photo",
+        "record_video",
+        "upload_video",
+        "record_voice",
+        "upload_voice",
+        "upload_document",
+        "choose_sticker",
+        "find_location",
+        "record_video_note",
+        "upload_video_note",
+    }
+)
 
 
 def _editable(call: Call) -> ChatMessage:
@@ -223,7 +233,7 @@ async def delete_my_commands(call: Call) -> Any:
 
 @method("setWebhook")
 async def set_webhook(call: Call) -> Any:
-    """Remember a webhook URL and deliver to it when it is on loopback (bot/sandbox/webhooks)."""
+    """Remember a webhook URL and deliver to it when it is on loopback (sandbox/webhooks)."""
     url = call.params.get_str("url") or ""
     if url and not (url.startswith("https://") or deliverable(url)):
         raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
@@ -265,8 +275,13 @@ async def get_chat(call: Call) -> Any:
     return info
 
 
-@method("setMyName", "setMyDescription", "setMyShortDescription", "setChatMenuButton",
-        "setMyDefaultAdministratorRights")
+@method(
+    "setMyName",
+    "setMyDescription",
+    "setMyShortDescription",
+    "setChatMenuButton",
+    "setMyDefaultAdministratorRights",
+)
 async def store_setting(call: Call) -> Any:
     """Accept a bot profile setting and keep it for inspection."""
     call.bot.extra_settings[call.method.lower()] = dict(call.params.values)

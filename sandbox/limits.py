@@ -59,9 +59,7 @@ class TokenBucket:
 class RateLimiter:
     """Per-bot and per-chat token buckets for the methods that send or edit messages."""
 
-    def __init__(
-        self, config: LimitConfig, clock: Callable[[], float] = time.monotonic
-    ) -> None:
+    def __init__(self, config: LimitConfig, clock: Callable[[], float] = time.monotonic) -> None:
         self.config = config
         self._clock = clock
         self._global: dict[int, TokenBucket] = {}
@@ -165,8 +163,14 @@ class FaultInjector:
         # One draw per kind in a fixed order keeps a seeded run reproducible.
         rolls = {
             name: self._rng.random() < getattr(cfg, name)
-            for name in ("delay", "drop", "error_500", "error_502", "too_many_requests",
-                         "drop_after")
+            for name in (
+                "delay",
+                "drop",
+                "error_500",
+                "error_502",
+                "too_many_requests",
+                "drop_after",
+            )
         }
         injected: list[str] = []
         delay = 0.0
@@ -174,8 +178,12 @@ class FaultInjector:
             delay = cfg.delay_seconds
             injected.append("delay")
         action: str | None = None
-        for name, label in (("drop", "drop"), ("error_500", "500"), ("error_502", "502"),
-                            ("too_many_requests", "429")):
+        for name, label in (
+            ("drop", "drop"),
+            ("error_500", "500"),
+            ("error_502", "502"),
+            ("too_many_requests", "429"),
+        ):
             if rolls[name]:
                 action = label
                 injected.append(name)

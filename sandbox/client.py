@@ -156,16 +156,27 @@ class SandboxClient:
         language_code: str | None = None,
     ) -> SimUser:
         """Create or update a simulated user."""
-        await self._call("POST", "/users", {
-            "id": id, "first_name": first_name, "last_name": last_name,
-            "username": username, "language_code": language_code,
-        })
+        await self._call(
+            "POST",
+            "/users",
+            {
+                "id": id,
+                "first_name": first_name,
+                "last_name": last_name,
+                "username": username,
+                "language_code": language_code,
+            },
+        )
         return SimUser(id, first_name, last_name, username, language_code)
 
     # -- what users do ----------------------------------------------------------------------
 
     async def send_text(
-        self, user_id: int, text: str, *, entities: list[JSON] | None = None,
+        self,
+        user_id: int,
+        text: str,
+        *,
+        entities: list[JSON] | None = None,
         reply_to: int | None = None,
     ) -> int:
         """Send text as the user (a leading /command gets its bot_command entity); return id."""
@@ -180,12 +191,20 @@ class SandboxClient:
         return int((await self._act(user_id, "photo", body))["message_id"])
 
     async def send_document(
-        self, user_id: int, data: bytes, filename: str,
-        mime: str = "application/octet-stream", caption: str | None = None,
+        self,
+        user_id: int,
+        data: bytes,
+        filename: str,
+        mime: str = "application/octet-stream",
+        caption: str | None = None,
     ) -> int:
         """Send a document as the user; return the message id."""
-        body = {"data": base64.b64encode(data).decode(), "filename": filename,
-                "mime_type": mime, "caption": caption}
+        body = {
+            "data": base64.b64encode(data).decode(),
+            "filename": filename,
+            "mime_type": mime,
+            "caption": caption,
+        }
         return int((await self._act(user_id, "document", body))["message_id"])
 
     async def send_sticker(self, user_id: int, data: bytes = b"RIFF0000WEBP") -> int:
@@ -204,12 +223,21 @@ class SandboxClient:
         return int((await self._act(user_id, "location", body))["message_id"])
 
     async def send_contact(
-        self, user_id: int, phone_number: str, first_name: str, *,
-        last_name: str | None = None, contact_user_id: int | None = None,
+        self,
+        user_id: int,
+        phone_number: str,
+        first_name: str,
+        *,
+        last_name: str | None = None,
+        contact_user_id: int | None = None,
     ) -> int:
         """Share a contact as the user; return the message id."""
-        body = {"phone_number": phone_number, "first_name": first_name,
-                "last_name": last_name, "user_id": contact_user_id}
+        body = {
+            "phone_number": phone_number,
+            "first_name": first_name,
+            "last_name": last_name,
+            "user_id": contact_user_id,
+        }
         return int((await self._act(user_id, "contact", body))["message_id"])
 
     async def press(
@@ -246,8 +274,9 @@ class SandboxClient:
         if after_message_id is not None:
             query["after"] = str(after_message_id)
         try:
-            row = await self._call("GET", f"/chats/{chat_id}/wait", query=query,
-                                   wait_seconds=timeout + 10.0)
+            row = await self._call(
+                "GET", f"/chats/{chat_id}/wait", query=query, wait_seconds=timeout + 10.0
+            )
         except SandboxClientError as err:
             if err.status == 408:
                 raise TimeoutError(f"no bot message in chat within {timeout}s") from None

@@ -5,10 +5,10 @@ Point python-telegram-bot at it with
 through :class:`SandboxClient` (HTTP, any process) or ``SandboxServer.state`` (in-process).
 """
 
-from bot.sandbox.client import SandboxClient, SandboxClientError, SimUser, TranscriptEntry
-from bot.sandbox.limits import FaultConfig, LimitConfig
-from bot.sandbox.server import SandboxServer, serve_forever
-from bot.sandbox.state import World
+from sandbox.client import SandboxClient, SandboxClientError, SimUser, TranscriptEntry
+from sandbox.limits import FaultConfig, LimitConfig
+from sandbox.server import SandboxServer, serve_forever
+from sandbox.state import World
 
 __all__ = [
     "FaultConfig",

@@ -9,15 +9,15 @@ from typing import Any
 
 from aiohttp import BodyPartReader, web
 
-from bot.sandbox import api_manage  # noqa: F401  (importing it registers its methods)
-from bot.sandbox.api import METHODS, TOKEN_RE, ApiError, Call, Params, Upload, canonical_name
-from bot.sandbox.api import dispatch as dispatch_method
-from bot.sandbox.control import PREFIX, ControlApi
-from bot.sandbox.limits import FaultConfig, FaultInjector, FaultPlan, LimitConfig, RateLimiter
-from bot.sandbox.state import JSON, SandboxError, World
-from bot.sandbox.webhooks import WebhookDelivery
+from sandbox import api_manage  # noqa: F401  (importing it registers its methods)
+from sandbox.api import METHODS, TOKEN_RE, ApiError, Call, Params, Upload, canonical_name
+from sandbox.api import dispatch as dispatch_method
+from sandbox.control import PREFIX, ControlApi
+from sandbox.limits import FaultConfig, FaultInjector, FaultPlan, LimitConfig, RateLimiter
+from sandbox.state import JSON, SandboxError, World
+from sandbox.webhooks import WebhookDelivery
 
-log = logging.getLogger("bot.sandbox")
+log = logging.getLogger("sandbox")
 
 # Telegram accepts uploads up to 50 MB from bots.
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
@@ -117,12 +117,14 @@ class SandboxServer:
         """Build the aiohttp application."""
         app = web.Application(client_max_size=MAX_UPLOAD_BYTES)
         app.add_routes(self.control.routes())
-        app.add_routes([
-            web.route("*", "/bot{token}/{method}", self._bot_api),
-            web.get("/file/bot{token}/{path:.+}", self._download),
-            web.get("/", self._index),
-            web.route("*", "/{tail:.*}", self._not_found),
-        ])
+        app.add_routes(
+            [
+                web.route("*", "/bot{token}/{method}", self._bot_api),
+                web.get("/file/bot{token}/{path:.+}", self._download),
+                web.get("/", self._index),
+                web.route("*", "/{tail:.*}", self._not_found),
+            ]
+        )
         return app
 
     async def start(self) -> None:
@@ -171,8 +173,9 @@ class SandboxServer:
 
     async def _not_found(self, request: web.Request) -> web.Response:
         if request.path.startswith(PREFIX + "/"):
-            return web.json_response({"ok": False, "error": "unknown control endpoint"},
-                                     status=404)
+            return web.json_response(
+                {"ok": False, "error": "unknown control endpoint"}, status=404
+            )
         return _error(404, "Not Found")
 
     # Each early answer mirrors one of Telegram's refusals; a single exit would hide that.
@@ -219,8 +222,11 @@ class SandboxServer:
             return _drop(request)
         if plan.action == "429":
             self.state.counters.too_many_requests += 1
-            return _error(429, f"Too Many Requests: retry after {plan.retry_after}",
-                          {"retry_after": plan.retry_after})
+            return _error(
+                429,
+                f"Too Many Requests: retry after {plan.retry_after}",
+                {"retry_after": plan.retry_after},
+            )
         if plan.action == "502":
             return _error(502, "Bad Gateway")
         return _error(500, "Internal Server Error")
@@ -231,8 +237,9 @@ class SandboxServer:
         stored = self.state.files_by_path.get(request.match_info["path"])
         if stored is None:
             return _error(404, "Not Found")
-        return web.Response(body=stored.data,
-                            content_type=stored.mime_type or "application/octet-stream")
+        return web.Response(
+            body=stored.data, content_type=stored.mime_type or "application/octet-stream"
+        )
 
 
 async def serve_forever(host: str, port: int, *, rate_limits: bool) -> None:

@@ -11,20 +11,37 @@ import html
 import re
 from typing import Any
 
-from bot.sandbox.state import JSON, SandboxError, utf16_len
+from sandbox.state import JSON, SandboxError, utf16_len
 
 _HTML_TAGS = {
-    "b": "bold", "strong": "bold", "i": "italic", "em": "italic", "u": "underline",
-    "ins": "underline", "s": "strikethrough", "strike": "strikethrough",
-    "del": "strikethrough", "tg-spoiler": "spoiler", "span": "spoiler", "a": "text_link",
-    "code": "code", "pre": "pre", "blockquote": "blockquote", "tg-emoji": "custom_emoji",
+    "b": "bold",
+    "strong": "bold",
+    "i": "italic",
+    "em": "italic",
+    "u": "underline",
+    "ins": "underline",
+    "s": "strikethrough",
+    "strike": "strikethrough",
+    "del": "strikethrough",
+    "tg-spoiler": "spoiler",
+    "span": "spoiler",
+    "a": "text_link",
+    "code": "code",
+    "pre": "pre",
+    "blockquote": "blockquote",
+    "tg-emoji": "custom_emoji",
 }
 _TAG_RE = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)((?:\s+[^<>]*)?)\s*(/?)>")
 _ATTR_RE = re.compile(r"""([a-zA-Z-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""")
 _CHARREF_RE = re.compile(r"&(lt|gt|amp|quot|#[0-9]{1,7}|#x[0-9a-fA-F]{1,6});")
 _MDV2_RESERVED = set("_*[]()~`>#+-=|{}.!")
-_MDV2_NAMES = {"*": "bold", "_": "italic", "__": "underline", "~": "strikethrough",
-               "||": "spoiler"}
+_MDV2_NAMES = {
+    "*": "bold",
+    "_": "italic",
+    "__": "underline",
+    "~": "strikethrough",
+    "||": "spoiler",
+}
 
 
 def cant_parse(detail: str) -> SandboxError:
@@ -67,26 +84,39 @@ def _parse_html(text: str) -> tuple[str, list[JSON]]:  # noqa: PLR0912
             closing, name = m.group(1) == "/", m.group(2).lower()
             if name not in _HTML_TAGS:
                 word = "end" if closing else "start"
-                raise cant_parse(f'Unsupported {word} tag "{name}" at byte offset '
-                                 f"{_byte_offset(text, i)}")
+                raise cant_parse(
+                    f'Unsupported {word} tag "{name}" at byte offset {_byte_offset(text, i)}'
+                )
             if closing:
                 if not stack or stack[-1][0] != name:
-                    raise cant_parse(f'Unmatched end tag at byte offset {_byte_offset(text, i)},'
-                                     f' expected "</{stack[-1][0] if stack else name}>", found '
-                                     f'"</{name}>"')
+                    raise cant_parse(
+                        f"Unmatched end tag at byte offset {_byte_offset(text, i)},"
+                        f' expected "</{stack[-1][0] if stack else name}>", found '
+                        f'"</{name}>"'
+                    )
                 tag, start, extra = stack.pop()
                 if length > start:
-                    result.append({"type": _HTML_TAGS[tag], "offset": start,
-                                   "length": length - start, **extra})
+                    result.append(
+                        {
+                            "type": _HTML_TAGS[tag],
+                            "offset": start,
+                            "length": length - start,
+                            **extra,
+                        }
+                    )
             else:
-                attrs = {a.group(1).lower(): a.group(2) or a.group(3) or a.group(4) or ""
-                         for a in _ATTR_RE.finditer(m.group(3))}
+                attrs = {
+                    a.group(1).lower(): a.group(2) or a.group(3) or a.group(4) or ""
+                    for a in _ATTR_RE.finditer(m.group(3))
+                }
                 extra = {}
                 if name == "a":
                     extra["url"] = attrs.get("href", "")
                 if name == "span" and attrs.get("class") != "tg-spoiler":
-                    raise cant_parse('Tag "span" must have class "tg-spoiler" at byte offset '
-                                     f"{_byte_offset(text, i)}")
+                    raise cant_parse(
+                        'Tag "span" must have class "tg-spoiler" at byte offset '
+                        f"{_byte_offset(text, i)}"
+                    )
                 stack.append((name, length, extra))
             i = m.end()
             continue
@@ -123,8 +153,9 @@ def _parse_markdown(text: str, *, v2: bool) -> tuple[str, list[JSON]]:  # noqa: 
         ch = text[i]
         if ch == "\\" and v2:
             if i + 1 >= n:
-                raise cant_parse("Character '\\' is reserved and must be escaped with the "
-                                 "preceding '\\'")
+                raise cant_parse(
+                    "Character '\\' is reserved and must be escaped with the preceding '\\'"
+                )
             emit(text[i + 1])
             i += 2
             continue
@@ -133,9 +164,10 @@ def _parse_markdown(text: str, *, v2: bool) -> tuple[str, list[JSON]]:  # noqa: 
             end = text.find(fence, i + len(fence))
             if end < 0:
                 kind = "Pre" if fence == "```" else "Code"
-                raise cant_parse(f"Can't find end of {kind} entity at byte offset "
-                                 f"{_byte_offset(text, i)}")
-            body = text[i + len(fence):end]
+                raise cant_parse(
+                    f"Can't find end of {kind} entity at byte offset {_byte_offset(text, i)}"
+                )
+            body = text[i + len(fence) : end]
             entity: JSON = {"type": "code"}
             if fence == "```":
                 entity = {"type": "pre"}
@@ -157,22 +189,27 @@ def _parse_markdown(text: str, *, v2: bool) -> tuple[str, list[JSON]]:  # noqa: 
         if ch == "]" and link is not None and text.startswith("(", i + 1):
             close = text.find(")", i + 2)
             if close < 0:
-                raise cant_parse("Can't find end of a URL at byte offset "
-                                 f"{_byte_offset(text, i)}")
+                raise cant_parse(f"Can't find end of a URL at byte offset {_byte_offset(text, i)}")
             start = link[0]
             if length > start:
-                result.append({"type": "text_link", "offset": start, "length": length - start,
-                               "url": text[i + 2:close]})
+                result.append(
+                    {
+                        "type": "text_link",
+                        "offset": start,
+                        "length": length - start,
+                        "url": text[i + 2 : close],
+                    }
+                )
             link = None
             i = close + 1
             continue
-        marker = next((mk for mk in (("__", "||") if v2 else ()) if text.startswith(mk, i)),
-                      None)
+        marker = next((mk for mk in (("__", "||") if v2 else ()) if text.startswith(mk, i)), None)
         if marker is None and ch in ("*_~" if v2 else "*_"):
             marker = ch
         if marker is not None:
-            open_at = next((k for k in range(len(stack) - 1, -1, -1)
-                            if stack[k][0] == marker), None)
+            open_at = next(
+                (k for k in range(len(stack) - 1, -1, -1) if stack[k][0] == marker), None
+            )
             if open_at is None:
                 stack.append((marker, length, _byte_offset(text, i)))
             else:
@@ -186,13 +223,15 @@ def _parse_markdown(text: str, *, v2: bool) -> tuple[str, list[JSON]]:  # noqa: 
             i += 1  # a quotation line: Telegram renders it as a blockquote; we keep the text
             continue
         if v2 and ch in _MDV2_RESERVED:
-            raise cant_parse(f"Character '{ch}' is reserved and must be escaped with the "
-                             "preceding '\\'")
+            raise cant_parse(
+                f"Character '{ch}' is reserved and must be escaped with the preceding '\\'"
+            )
         emit(ch)
         i += 1
     if link is not None:
-        raise cant_parse("Can't find end of a TextUrl entity at byte offset "
-                         f"{_byte_offset(text, link[1])}")
+        raise cant_parse(
+            f"Can't find end of a TextUrl entity at byte offset {_byte_offset(text, link[1])}"
+        )
     if stack:
         marker, _, byte_at = stack[-1]
         name = (_MDV2_NAMES[marker] if v2 else "the").title()

@@ -16,8 +16,8 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.sandbox.limits import FaultInjector, RateLimiter
-from bot.sandbox.state import (
+from sandbox.limits import FaultInjector, RateLimiter
+from sandbox.state import (
     JSON,
     BotState,
     CallbackRecord,
@@ -29,7 +29,7 @@ from bot.sandbox.state import (
     now,
 )
 
-log = logging.getLogger("bot.sandbox")
+log = logging.getLogger("sandbox")
 PREFIX = "/_sandbox"
 ControlHandler = Callable[[web.Request], Awaitable[Any]]
 
@@ -39,8 +39,10 @@ def transcript_entry(world: World, msg: ChatMessage) -> JSON:
     stored = world.files.get(msg.file_id) if msg.file_id else None
     buttons = None
     if msg.inline_markup is not None:
-        buttons = [[{k: v for k, v in b.items() if k in ("text", "callback_data", "url")}
-                    for b in row] for row in msg.inline_markup["inline_keyboard"]]
+        buttons = [
+            [{k: v for k, v in b.items() if k in ("text", "callback_data", "url")} for b in row]
+            for row in msg.inline_markup["inline_keyboard"]
+        ]
     keyboard = msg.reply_keyboard or {}
     return {
         "message_id": msg.message_id,
@@ -53,7 +55,8 @@ def transcript_entry(world: World, msg: ChatMessage) -> JSON:
         "entities": msg.entities,
         "buttons": buttons,
         "reply_keyboard": [[b["text"] for b in row] for row in keyboard["keyboard"]]
-        if "keyboard" in keyboard else None,
+        if "keyboard" in keyboard
+        else None,
         "remove_keyboard": bool(keyboard.get("remove_keyboard")),
         "protect_content": msg.protect_content,
         "deleted": msg.deleted,
@@ -109,11 +112,11 @@ class ControlApi:
             try:
                 result = await handler(request)
             except SandboxError as err:
-                return web.json_response({"ok": False, "error": err.description},
-                                         status=err.status)
+                return web.json_response(
+                    {"ok": False, "error": err.description}, status=err.status
+                )
             except (ValueError, TypeError, KeyError) as err:
-                return web.json_response({"ok": False, "error": f"bad request: {err}"},
-                                         status=400)
+                return web.json_response({"ok": False, "error": f"bad request: {err}"}, status=400)
             if isinstance(result, web.StreamResponse):
                 return result
             return web.json_response({"ok": True, "result": result})
@@ -168,9 +171,15 @@ class ControlApi:
         user = self.world.user(int(request.match_info["user_id"]))
         bot = self._bot(request, body)
         handlers: dict[str, Callable[[BotState, SimUser, JSON], Awaitable[JSON]]] = {
-            "text": self._text, "photo": self._photo, "document": self._document,
-            "sticker": self._sticker, "voice": self._voice, "location": self._location,
-            "contact": self._contact, "press": self._press, "edit": self._edit,
+            "text": self._text,
+            "photo": self._photo,
+            "document": self._document,
+            "sticker": self._sticker,
+            "voice": self._voice,
+            "location": self._location,
+            "contact": self._contact,
+            "press": self._press,
+            "edit": self._edit,
             "block": self._block,
         }
         if action not in handlers:
@@ -183,13 +192,18 @@ class ControlApi:
             raise SandboxError(409, "the user has blocked the bot; unblock first")
         chat.started = True
         reply_to = body.get("reply_to")
-        msg = ChatMessage(message_id=chat.new_id(), chat_id=user.id, from_bot=False,
-                          date=now(), reply_to=int(reply_to) if reply_to else None, **fields)
+        msg = ChatMessage(
+            message_id=chat.new_id(),
+            chat_id=user.id,
+            from_bot=False,
+            date=now(),
+            reply_to=int(reply_to) if reply_to else None,
+            **fields,
+        )
         chat.messages[msg.message_id] = msg
         update = await self.world.enqueue(bot, "message", self.world.render(bot, msg))
         log.debug("user=%s posted message=%s kind=%s", user.id, msg.message_id, msg.kind)
-        return {"message_id": msg.message_id,
-                "update_id": update.update_id if update else None}
+        return {"message_id": msg.message_id, "update_id": update.update_id if update else None}
 
     async def _text(self, bot: BotState, user: SimUser, body: JSON) -> JSON:
         text = str(body["text"])
@@ -200,36 +214,50 @@ class ControlApi:
             entities = command_entities(text)
         return await self._post(bot, user, body, kind="text", text=text, entities=entities)
 
-    async def _media(self, bot: BotState, user: SimUser, body: JSON, kind: str,
-                     **file_fields: Any) -> JSON:
+    async def _media(
+        self, bot: BotState, user: SimUser, body: JSON, kind: str, **file_fields: Any
+    ) -> JSON:
         stored = self.world.store_file(kind, _b64(body), **file_fields)
         caption = body.get("caption")
-        return await self._post(bot, user, body, kind=kind, file_id=stored.file_id,
-                                caption=str(caption) if caption is not None else None)
+        return await self._post(
+            bot,
+            user,
+            body,
+            kind=kind,
+            file_id=stored.file_id,
+            caption=str(caption) if caption is not None else None,
+        )
 
     async def _photo(self, bot: BotState, user: SimUser, body: JSON) -> JSON:
         return await self._media(bot, user, body, "photo")
 
     async def _document(self, bot: BotState, user: SimUser, body: JSON) -> JSON:
-        return await self._media(bot, user, body, "document",
-                                 file_name=str(body.get("filename") or "file.bin"),
-                                 mime_type=str(body.get("mime_type")
-                                               or "application/octet-stream"))
+        return await self._media(
+            bot,
+            user,
+            body,
+            "document",
+            file_name=str(body.get("filename") or "file.bin"),
+            mime_type=str(body.get("mime_type") or "application/octet-stream"),
+        )
 
     async def _sticker(self, bot: BotState, user: SimUser, body: JSON) -> JSON:
         return await self._media(bot, user, body, "sticker")
 
     async def _voice(self, bot: BotState, user: SimUser, body: JSON) -> JSON:
-        return await self._media(bot, user, body, "voice", mime_type="audio/ogg",
-                                 duration=int(body.get("duration", 1)))
+        return await self._media(
+            bot, user, body, "voice", mime_type="audio/ogg", duration=int(body.get("duration", 1))
+        )
 
     async def _location(self, bot: BotState, user: SimUser, body: JSON) -> JSON:
         loc = {"latitude": float(body["latitude"]), "longitude": float(body["longitude"])}
         return await self._post(bot, user, body, kind="location", extra={"location": loc})
 
     async def _contact(self, bot: BotState, user: SimUser, body: JSON) -> JSON:
-        contact: JSON = {"phone_number": str(body["phone_number"]),
-                         "first_name": str(body["first_name"])}
+        contact: JSON = {
+            "phone_number": str(body["phone_number"]),
+            "first_name": str(body["first_name"]),
+        }
         for key in ("last_name", "user_id", "vcard"):
             if body.get(key) is not None:
                 contact[key] = body[key]
@@ -239,8 +267,11 @@ class ControlApi:
         message_id, data = int(body["message_id"]), str(body["callback_data"])
         chat = self.world.chat(bot, user.id)
         msg = chat.messages.get(message_id)
-        buttons = [b for row in (msg.inline_markup or {}).get("inline_keyboard", [])
-                   for b in row] if msg is not None and not msg.deleted else []
+        buttons = (
+            [b for row in (msg.inline_markup or {}).get("inline_keyboard", []) for b in row]
+            if msg is not None and not msg.deleted
+            else []
+        )
         if not any(b.get("callback_data") == data for b in buttons) and not body.get("force"):
             raise SandboxError(409, f"message {message_id} has no button with that data")
         chat.started = True
@@ -253,11 +284,15 @@ class ControlApi:
         self.world.callbacks[query_id] = CallbackRecord(
             id=query_id, bot_id=bot.id, user_id=user.id, message_id=message_id, data=data
         )
-        payload = {"id": query_id, "from": user.to_api(), "message": shown,
-                   "chat_instance": f"{bot.id}{user.id}", "data": data}
+        payload = {
+            "id": query_id,
+            "from": user.to_api(),
+            "message": shown,
+            "chat_instance": f"{bot.id}{user.id}",
+            "data": data,
+        }
         update = await self.world.enqueue(bot, "callback_query", payload)
-        return {"callback_query_id": query_id,
-                "update_id": update.update_id if update else None}
+        return {"callback_query_id": query_id, "update_id": update.update_id if update else None}
 
     async def _edit(self, bot: BotState, user: SimUser, body: JSON) -> JSON:
         chat = self.world.chat(bot, user.id)
@@ -269,8 +304,7 @@ class ControlApi:
         msg.entities = command_entities(msg.text)
         msg.edit_date = now()
         update = await self.world.enqueue(bot, "edited_message", self.world.render(bot, msg))
-        return {"message_id": msg.message_id,
-                "update_id": update.update_id if update else None}
+        return {"message_id": msg.message_id, "update_id": update.update_id if update else None}
 
     async def _block(self, bot: BotState, user: SimUser, body: JSON) -> JSON:
         chat = self.world.chat(bot, user.id)
@@ -292,12 +326,14 @@ class ControlApi:
         if raw_after is not None:
             after = int(raw_after)
         else:
-            after = max((m.message_id for m in chat.messages.values() if not m.from_bot),
-                        default=0)
+            after = max(
+                (m.message_id for m in chat.messages.values() if not m.from_bot), default=0
+            )
 
         def found() -> ChatMessage | None:
-            return next((m for m in chat.messages.values()
-                         if m.from_bot and m.message_id > after), None)
+            return next(
+                (m for m in chat.messages.values() if m.from_bot and m.message_id > after), None
+            )
 
         async with bot.changed:
             try:
@@ -312,16 +348,22 @@ class ControlApi:
     async def file_bytes(self, request: web.Request) -> Any:
         """Return the raw bytes of a stored file."""
         stored = self.world.file(request.match_info["file_id"])
-        return web.Response(body=stored.data,
-                            content_type=stored.mime_type or "application/octet-stream")
+        return web.Response(
+            body=stored.data, content_type=stored.mime_type or "application/octet-stream"
+        )
 
     async def callback(self, request: web.Request) -> Any:
         """Return how the bot answered a callback query."""
         record = self.world.callbacks.get(request.match_info["query_id"])
         if record is None:
             raise SandboxError(404, "unknown callback query")
-        return {"id": record.id, "answered": record.answered, "text": record.text,
-                "show_alert": record.show_alert, "url": record.url}
+        return {
+            "id": record.id,
+            "answered": record.answered,
+            "text": record.text,
+            "show_alert": record.show_alert,
+            "url": record.url,
+        }
 
     async def commands(self, request: web.Request) -> Any:
         """Return the bot's command menu for a scope (JSON, default) and language."""
@@ -349,7 +391,14 @@ class ControlApi:
     async def reset(self, request: web.Request) -> Any:
         """Forget the world and switch faults off; limits keep their configuration."""
         self.world.reset()
-        self.faults.configure(error_500=0.0, error_502=0.0, too_many_requests=0.0, delay=0.0,
-                              drop=0.0, drop_after=0.0, methods=None)
+        self.faults.configure(
+            error_500=0.0,
+            error_502=0.0,
+            too_many_requests=0.0,
+            delay=0.0,
+            drop=0.0,
+            drop_after=0.0,
+            methods=None,
+        )
         self.limiter.configure()
         return True

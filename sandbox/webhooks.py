@@ -18,9 +18,9 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
-from bot.sandbox.state import BotState, Update, World
+from sandbox.state import BotState, Update, World
 
-log = logging.getLogger("bot.sandbox.webhooks")
+log = logging.getLogger("sandbox.webhooks")
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name, not a secret
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 RETRY_FIRST_S = 0.05
@@ -65,9 +65,7 @@ class WebhookDelivery:
             await self._http.close()
 
     async def _run(self, bot: BotState) -> None:
-        self._http = self._http or aiohttp.ClientSession(
-            timeout=aiohttp.ClientTimeout(total=30)
-        )
+        self._http = self._http or aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
         in_flight: dict[int, asyncio.Task[None]] = {}  # update id -> call
         busy: set[Any] = set()  # senders with a call in flight
         while deliverable(bot.webhook_url):
