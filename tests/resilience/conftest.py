@@ -8,7 +8,7 @@ import os
 import signal
 import sys
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -223,6 +223,8 @@ class PatientFamily:
     lang: str
     step_timeout: float = 12.0
     presses: Counter[str] = field(default_factory=Counter)  # send presses per text
+    # the preview messages whose send was pressed, per text (the bot edits them to confirm)
+    previews: defaultdict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     confirmed: dict[str, str] = field(default_factory=dict)  # reference -> text
     redrives: int = 0
 
@@ -283,17 +285,26 @@ class PatientFamily:
         mark = await self._press(photo, "new:skip")
         preview = await self._latest(("new:send",), mark)
         self.presses[text] += 1
+        self.previews[text].append(preview.message_id)
         await self._press(preview, "new:send")
-        return await self._wait_new_ref(known)
+        return await self._wait_new_ref(known, {preview.message_id})
 
-    async def _wait_new_ref(self, known: set[str]) -> str:
+    async def _wait_new_ref(self, known: set[str], previews: set[int]) -> str:
+        """Wait for a new reference in one of ``previews`` (the bot edits the pressed preview
+        into its confirmation). Binding it to the preview matters with several workers: an
+        earlier letter's send, taken over when its worker's lease ends, may be confirmed late,
+        in that earlier letter's preview, while this one waits."""
         deadline = time.monotonic() + self.step_timeout
         while time.monotonic() < deadline:
-            fresh = refs_shown(await self.client.transcript(self.user_id)) - known
+            fresh = self._refs_in(await self.client.transcript(self.user_id), previews) - known
             if fresh:
                 return sorted(fresh)[0]
             await asyncio.sleep(0.05)
         raise Stuck(f"user {self.user_id}: no reference")
+
+    @staticmethod
+    def _refs_in(entries: list[TranscriptEntry], previews: set[int]) -> set[str]:
+        return refs_shown([e for e in entries if e.message_id in previews])
 
     async def submit(self, text: str, *, attempts: int = 12) -> str | None:
         """Write ``text`` until the bot shows a reference for it; return it (None: gave up)."""
@@ -303,7 +314,8 @@ class PatientFamily:
             except Stuck:
                 self.redrives += 1
                 # A reference may have come late (the send was replayed after a restart).
-                late = refs_shown(await self.client.transcript(self.user_id)) - set(self.confirmed)
+                entries = await self.client.transcript(self.user_id)
+                late = self._refs_in(entries, set(self.previews[text])) - set(self.confirmed)
                 if late and self.presses[text]:
                     self.confirmed[sorted(late)[0]] = text
                     return sorted(late)[0]
