@@ -43,7 +43,7 @@ from bot.i18n.menus import menus
 from bot.polling import DurablePoller, UpdateFeed
 from bot.ratelimit import PacingRetryingLimiter
 from bot.webhook import DurableWebhook, WebhookOptions
-from relay import roles
+from relay import recovery, roles
 from relay.clock import Clock
 from relay.crypto import KeyRing
 from relay.errors import ConfigError
@@ -85,6 +85,8 @@ async def open_services(
     )
     store.lease_s = float(settings.worker_lease_s)
     try:
+        # Before any update is replayed: a send torn by a kill is written again, not failed.
+        await recovery.drop_torn_messages(store)
         await roles.bootstrap_admins(store, settings.admin_ids)
     except BaseException:
         await store.close()

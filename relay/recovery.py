@@ -6,6 +6,10 @@ last transaction without the keys that seal them: a new message whose key never 
 the vault can never be opened. Nobody was told about it (answers go out after the commit),
 so it is dropped, with an audit entry, and the family's retry writes it anew. Only the most
 recent messages are looked at: a torn commit is always the last one before a crash.
+
+The bot runs it at start (``bot.app.open_services``), before replaying the inbox. It is not
+run by ``Store.open``: a backup taken before an erasure holds messages whose keys were
+destroyed on purpose, and opening it must change nothing.
 """
 
 from __future__ import annotations

@@ -365,10 +365,6 @@ class Store:
             store.vault_url = vault_url
             await store.migrate()
             await store.upgrade_seals()
-            # A crash between the data's commit and the vault's: see relay/recovery.py.
-            from relay.recovery import drop_torn_messages
-
-            await drop_torn_messages(store)
         except BaseException:
             await db.close()  # an open connection's thread keeps the process alive
             raise

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from relay import messages
+from relay import messages, recovery
 from relay.clock import FakeClock
 from relay.crypto import KeyRing
 from relay.store import Store
@@ -44,12 +44,14 @@ async def test_a_message_whose_key_never_reached_the_vault_is_dropped_at_start(
     torn = await send(family, "The harvest was good.")
     async with store.tx() as tx:
         await tx.execute("DELETE FROM vault.family_keys WHERE owner_id = ?", (torn.message_id,))
-    # When the store is opened again (the bot restarts)
-    again = await _reopen(db_path, keyring, clock, database)
-    await again.close()
+    # When a plain open (a backup, a command) reads it, nothing changes
+    plain = await _reopen(db_path, keyring, clock, database)
+    await plain.close()
+    assert await _facts(store) == (sorted([kept.message_id, torn.message_id]), [])
+    # When the bot starts and repairs
+    assert await recovery.drop_torn_messages(store) == [torn.message_id]
     # Then the torn message is gone, the other is intact, and the audit says why
     assert await _facts(store) == ([kept.message_id], [torn.message_id])
     # And a further start finds nothing left to repair
-    third = await _reopen(db_path, keyring, clock, database)
-    await third.close()
+    assert await recovery.drop_torn_messages(store) == []
     assert await _facts(store) == ([kept.message_id], [torn.message_id])
