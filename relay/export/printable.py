@@ -53,7 +53,7 @@ class Printability:
         return bool(self.letters)
 
     def codes(self) -> str:
-        """Return the characters as U+XXXX codes (for logs and audit: no text)."""
+        """Return the characters as code points (U+1F339 style) (for logs and audit: no text)."""
         return " ".join(f"U+{ord(c):04X}" for c in self.symbols + self.letters)
 
 
