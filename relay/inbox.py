@@ -118,7 +118,7 @@ async def claim_stale(store: Store, limit: int = 100) -> list[tuple[int, bytes]]
     """Take over pending updates whose lease ended (their worker died); renew the lease."""
     async with store.tx() as tx:
         rows = await tx.all(
-            "SELECT update_id, payload_enc FROM inbox WHERE state = 'pending'"
+            "SELECT update_id, payload_enc, sender_index FROM inbox WHERE state = 'pending'"
             " AND (lease_until IS NULL OR lease_until < ?) ORDER BY update_id LIMIT ?"
             " FOR UPDATE SKIP LOCKED",
             (tx.now(), limit),
@@ -126,6 +126,14 @@ async def claim_stale(store: Store, limit: int = 100) -> list[tuple[int, bytes]]
         lease = _lease(tx.clock.now(), store.lease_s)
         out: list[tuple[int, bytes]] = []
         for r in rows:
+            if await _superseded(tx, r["update_id"], r["sender_index"]):
+                # Its sender went on meanwhile, answered by another worker: handled now, this
+                # step would land on top of the later ones (a draft's text rolled back).
+                log.info(
+                    "update %d superseded by a later one of its sender; dropped", r["update_id"]
+                )
+                await _drop(tx, r["update_id"])
+                continue
             await tx.execute(
                 "UPDATE inbox SET lease_until = ? WHERE update_id = ?", (lease, r["update_id"])
             )
@@ -135,6 +143,18 @@ async def claim_stale(store: Store, limit: int = 100) -> list[tuple[int, bytes]]
                 log.warning("update %d cannot be opened; dropped", r["update_id"])
                 await _drop(tx, r["update_id"])
         return out
+
+
+async def _superseded(tx: Tx, update_id: int, sender: bytes | None) -> bool:
+    """Whether a later update of the same sender was handled, or is being handled now."""
+    if sender is None:
+        return False
+    later = await tx.one(
+        "SELECT 1 FROM inbox WHERE sender_index = ? AND update_id > ?"
+        " AND (state = 'done' OR lease_until >= ?) LIMIT 1",
+        (sender, update_id, tx.now()),
+    )
+    return later is not None
 
 
 async def load(store: Store, update_id: int) -> bytes | None:

@@ -257,7 +257,7 @@ async def on_button(update: Update, context: Ctx) -> None:
         await _wipe(update, context, draft)
         return
     if data.verb == "send":
-        await _send(update, context, tr, person.id, draft)
+        await _send(update, context, tr, person.id, draft, data.arg)
         return
     if await _replayed(update, context, tr, person.id, draft):
         return
@@ -335,18 +335,31 @@ async def _choice(
 
 
 async def _send(
-    update: Update, context: Ctx, tr: Translator, person_id: str, draft: dict[str, Any]
+    update: Update,
+    context: Ctx,
+    tr: Translator,
+    person_id: str,
+    draft: dict[str, Any],
+    pressed_on: str,
 ) -> None:
     svc = services(context)
     _ = tr.gettext
     last = draft.get("last_sent") or {}
-    if draft.get("step") not in ("preview", "edit_preview"):
-        if last.get("reference"):
+    if draft.get("step") not in ("preview", "edit_preview") or pressed_on != steps.shown(draft):
+        if last.get("reference") and last.get("shown") == pressed_on:
             await say(
                 update,
                 tr,
                 _("This message was already sent. Reference: {ref}").format(ref=last["reference"]),
             )
+        elif draft.get("step") in ("preview", "edit_preview"):
+            # An older preview: send only what the family sees now, after they look at it.
+            await say(
+                update,
+                tr,
+                _("This button is no longer valid. Please use the latest message."),
+            )
+            await _show(update, context, tr, person_id, draft)
         else:
             await say(update, tr, _("This step is over. Use /new to write a message."))
         return
@@ -369,7 +382,10 @@ async def _send(
     await drafts.save(
         svc.store,
         person_id,
-        {"trail": draft.get("trail", []), "last_sent": {"reference": done.reference}},
+        {
+            "trail": draft.get("trail", []),
+            "last_sent": {"reference": done.reference, "shown": pressed_on},
+        },
     )
     svc.wake_outbox()
     rows = [[(_("Delete this conversation from my phone"), cb("new", "wipe"))]]

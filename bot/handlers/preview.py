@@ -7,6 +7,7 @@ from typing import Any
 from bot.callbacks import cb
 from bot.context import Services
 from bot.handlers.common import Buttons, nav_row
+from bot.handlers.steps import shown
 from bot.i18n.catalog import Translator
 from bot.texts import category_reason, relationship_name
 from relay import messages, people
@@ -128,7 +129,7 @@ async def render_preview(
     lines += _findings(svc, tr, text, site_code, person.lang)
     lines += printability_lines(tr, text)
     rows: list[list[tuple[str, str]]] = [
-        [(_("✔ Send"), cb("new", "send"))],
+        [(_("✔ Send"), cb("new", "send", shown(draft)))],
         [(_("✎ Change the text"), cb("new", "edit"))],
         nav_row(tr),
     ]

@@ -7,6 +7,8 @@ typed text into draft fields (raising InvalidInput) and names the next step.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -26,6 +28,25 @@ BUTTON_STEPS = frozenset({"pick", "ad_rel", "ad_dob_ok", "ad_site_ok", "preview"
 CONFIRM_STEPS = {"ad_dob_ok": "ad_number", "ad_site_ok": "text"}
 SKIPPABLE = frozenset({"profile_latin", "ad_latin", "ad_father", "ad_dob", "ad_number", "photo"})
 SITE_PAGE = 8
+
+
+def shown(draft: Mapping[str, Any]) -> str:
+    """Return a short digest of what a preview shows: the message, its addressee, its photo.
+
+    The preview's Send button carries it, so a press sends only what that preview showed: a
+    stale preview (an earlier letter, or a text changed since) is refused, never sent as the
+    draft that happens to be current.
+    """
+    parts = [
+        draft.get("submit_key"),
+        draft.get("message_id"),
+        draft.get("addressee_id"),
+        draft.get("ad"),
+        draft.get("text"),
+        draft.get("photo"),
+    ]
+    blob = json.dumps(parts, sort_keys=True, ensure_ascii=False, default=str).encode()
+    return hashlib.blake2s(blob, digest_size=6).hexdigest()
 
 
 def _detainee_number(text: str) -> str:

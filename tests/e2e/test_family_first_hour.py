@@ -84,7 +84,7 @@ async def test_changing_the_text_goes_back_to_the_preview_not_the_photo(
     mark = await family.say("We are all well. The harvest was good.")
     # Then the next step is the preview with the new text, not the photo step again
     after = await family.wait_reply(mark)
-    assert button_with(after, "new:send") == "new:send:"
+    assert (button_with(after, "new:send") or "").startswith("new:send:")
     assert "The harvest was good." in (after.text or "")
 
 

@@ -15,6 +15,7 @@ from relay.roles import grant
 from relay.store import Store
 from sandbox import SandboxClient
 from tests.e2e.conftest import BotStarter
+from tests.resilience.conftest import family_messages
 
 FORM = AddresseeForm(full_name="John Smith", father_name="Peter", site_code="ALP")
 
@@ -83,6 +84,52 @@ async def test_double_tapped_send_makes_one_message(
     texts = [e.text or "" for e in await family.transcript() if e.from_bot]
     refs = {m.group(0) for t in texts for m in REF.finditer(t)}
     assert len(refs) == 1
+
+
+async def test_a_stale_preview_sends_nothing_and_the_latest_sends_what_it_shows(
+    bot: BotStarter, client: SandboxClient
+) -> None:
+    running = await bot()
+    family = ScriptedUser(client, 6002, "Ana", "es")
+    await family.onboard("Ana Ruiz")
+    await family.write(FORM, "First letter: we are well.")
+    # Given a preview of a second letter, then the text changed from it
+    mark = await family.say("/new")
+    pick = await family.wait_button("new:to:a_", mark)
+    mark = await family.press(pick, "new:to:a_")
+    await family.wait_button("new:cancel", mark)
+    photo = await family.type_then("Second letter: the old text.", "new:skip")
+    mark = await family.press(photo, "new:skip")
+    old = await family.wait_button("new:send", mark)
+    mark = await family.press(old, "new:edit")
+    await family.wait_button("new:cancel", mark)
+    mark = await family.say("Second letter: the new text.")
+    latest = await family.wait_button("new:send", mark)
+    assert "the new text" in (latest.text or "")
+    old_data, new_data = button_with(old, "new:send"), button_with(latest, "new:send")
+    assert old_data is not None
+    assert new_data is not None
+    assert old_data != new_data
+    # When Send is pressed on the preview that showed the old text
+    mark = await family.press(old, "new:send")
+    # Then nothing is sent: the family is told and shown the message as it is now
+    await family.wait_text("no es válido|ya no", mark)
+    again = await family.wait_button("new:send", mark)
+    assert "the new text" in (again.text or "")
+    assert await count(running.services.store, "SELECT COUNT(*) FROM messages") == 1
+    # And Send on the latest preview sends the text that it showed
+    await family.press(again, "new:send")
+    await family.wait_until(
+        lambda entries: next(
+            (e for e in entries if e.message_id == again.message_id and "RCM-" in (e.text or "")),
+            None,
+        )
+    )
+    stored = await family_messages(running.services.store, 6002)
+    assert sorted(m.text for m in stored) == [
+        "First letter: we are well.",
+        "Second letter: the new text.",
+    ]
 
 
 async def test_restart_between_submission_and_notification(

@@ -106,6 +106,20 @@ async def test_an_update_whose_worker_died_is_taken_over_after_its_lease(
     assert await inbox.pending(store) == [(41, b'{"update_id": 41}')]
 
 
+async def test_a_stale_update_behind_a_later_one_of_its_sender_is_dropped(
+    store: Store, clock: FakeClock
+) -> None:
+    # Given a worker that stored two updates of one sender and died before handling the first
+    raws = [(51, b'{"update_id": 51}'), (52, b'{"update_id": 52}'), (53, b'{"update_id": 53}')]
+    await inbox.store_updates(store, raws, {51: 700, 52: 700, 53: 701})
+    # When the second was handled meanwhile (another worker took the sender's next step)
+    await inbox.mark_done(store, 52)
+    clock.advance(seconds=store.lease_s + 1)
+    # Then the first is not handled on top of it; another sender's stale update still is
+    assert await inbox.claim_stale(store) == [(53, b'{"update_id": 53}')]
+    assert await inbox.pending(store) == [(53, b'{"update_id": 53}')]
+
+
 async def test_mark_sent_drops_the_payload(
     store: Store, make_family: MakeFamily, clock: FakeClock
 ) -> None:

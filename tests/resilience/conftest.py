@@ -284,6 +284,10 @@ class PatientFamily:
         photo = await self._latest(("new:skip",), mark)
         mark = await self._press(photo, "new:skip")
         preview = await self._latest(("new:send",), mark)
+        if text not in (preview.text or ""):
+            # A careful family reads the preview: one that shows another letter (a step of an
+            # earlier attempt answered late) is not pressed.
+            raise Stuck(f"user {self.user_id}: the preview shows another text")
         self.presses[text] += 1
         self.previews[text].append(preview.message_id)
         await self._press(preview, "new:send")
