@@ -11,43 +11,15 @@ from relay import review, staff_views
 from relay.errors import Conflict, InvalidInput, NotFound, RelayError
 from relay.models import ReturnReason, Role
 from relay.review_card import KEEP, PhotoReason
+from words import codes
 
-from console.i18n import N_, RTL, Words
+from console.i18n import RTL, Words
 from console.server import console_of, guarded, render, session_of, words_of
 
-REASONS = {
-    ReturnReason.NOT_FAMILY_NEWS: N_("Red Cross messages may carry family news only."),
-    ReturnReason.POLITICAL_MILITARY: N_("Political or military matters cannot be written about."),
-    ReturnReason.MONEY: N_("Money transfers and account numbers cannot be sent."),
-    ReturnReason.CONTACT_DETAILS: N_(
-        "Phone numbers, addresses and links of other people are not allowed."
-    ),
-    ReturnReason.TOO_LONG: N_("The message is longer than this place of detention allows."),
-    ReturnReason.ADDRESSEE_UNCLEAR: N_("We could not be sure who the message is for."),
-    ReturnReason.CODE_LIKE: N_("Parts of the message look like a code and cannot be passed on."),
-    ReturnReason.OTHER: N_("The message cannot be passed on as it is."),
-}
+# The same sentences as the bot's (words.codes): a reason for the family, a state, a photo.
+REASONS = {ReturnReason(code): text for code, text in codes.RETURN_REASONS.items()}
 VERDICTS = {v.value: v for v in review.Verdict}
-# A state as staff read it (the same words as the bot's, already translated).
-STATE_WORDS = {
-    "draft": N_("draft"),
-    "submitted": N_("waiting for review"),
-    "in_review": N_("being reviewed"),
-    "escalated": N_("being reviewed by a senior reviewer"),
-    "approved": N_("approved"),
-    "returned": N_("returned to you for editing"),
-    "printed": N_("printed, travelling with the delegate"),
-    "delivered": N_("handed over"),
-    "undeliverable": N_("could not be handed over"),
-    "cancelled": N_("cancelled"),
-}
-# Why a photo is removed: the same words as the bot's (the family reads them).
-PHOTO_REASONS = {
-    PhotoReason.WEAPONS_OR_SYMBOLS: N_("it shows weapons, flags or signs that cannot travel"),
-    PhotoReason.WRITING: N_("it carries writing, numbers or a map that cannot travel"),
-    PhotoReason.PLACE_OR_PEOPLE: N_("it shows a place or people that cannot be shown"),
-    PhotoReason.OTHER: N_("it cannot travel as it is"),
-}
+PHOTO_REASONS = {PhotoReason(code): text for code, text in codes.PHOTO_REASONS.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,7 +136,9 @@ async def review_page(request: web.Request, error: str = "", spans: str = "") ->
         text_dir="rtl" if item.lang in RTL else "ltr",
         reasons=REASONS,
         photo_reasons=PHOTO_REASONS,
-        state_words=STATE_WORDS,
+        state_words=codes.STATES,
+        categories=codes.CATEGORIES,
+        severities=codes.SEVERITIES,
         keep=KEEP,
         error=error_text(words_of(request), error) if error else "",
     )

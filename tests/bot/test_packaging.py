@@ -12,10 +12,10 @@ import pytest
 
 from bot import app as app_module
 from bot.handlers.family import notice
-from bot.i18n import catalog
 from bot.i18n.catalog import translator
 from relay.errors import ConfigError
 from relay.settings import Settings
+from words import catalog
 
 
 def test_catalogs_live_inside_the_package() -> None:
