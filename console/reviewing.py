@@ -7,13 +7,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
+from relay import reader_language as reader_languages
 from relay import review, staff_views
 from relay.errors import Conflict, InvalidInput, NotFound, RelayError
 from relay.models import ReturnReason, Role
 from relay.review_card import KEEP, PhotoReason
 from words import codes
 
-from console.i18n import RTL, Words
+from console.i18n import RTL, SUPPORTED, Words
 from console.server import console_of, guarded, render, session_of, words_of
 
 # The same sentences as the bot's (words.codes): a reason for the family, a state, a photo.
@@ -140,6 +141,7 @@ async def review_page(request: web.Request, error: str = "", spans: str = "") ->
         categories=codes.CATEGORIES,
         severities=codes.SEVERITIES,
         keep=KEEP,
+        languages=SUPPORTED,
         error=error_text(words_of(request), error) if error else "",
     )
 
@@ -195,6 +197,25 @@ async def judge_photo(request: web.Request) -> web.StreamResponse:
     raise web.HTTPSeeOther(f"/review/{request.match_info['id']}")
 
 
+async def reader_language(request: web.Request) -> web.StreamResponse:
+    """Set the language the addressee reads (the printed form's labels follow it)."""
+    con = console_of(request)
+    form = await request.post()
+    lang = str(form.get("reads", ""))
+    if lang and lang not in SUPPORTED:
+        raise web.HTTPBadRequest()
+    try:
+        await reader_languages.set_for_held(
+            con.store,
+            reviewer_id=session_of(request).person_id,
+            message_id=request.match_info["id"],
+            lang=lang or None,
+        )
+    except (InvalidInput, Conflict) as exc:
+        return await review_page(request, exc.code)
+    raise web.HTTPSeeOther(f"/review/{request.match_info['id']}")
+
+
 async def photo(request: web.Request) -> web.Response:
     """Send the photo of a held message (only to the reviewer who holds it)."""
     con = console_of(request)
@@ -219,3 +240,6 @@ def routes(router: web.UrlDispatcher) -> None:
     router.add_post("/review/{id}", guarded(Role.REVIEWER, "decide")(decide))
     router.add_get("/review/{id}/photo", guarded(Role.REVIEWER, "view")(photo))
     router.add_post("/review/{id}/photo", guarded(Role.REVIEWER, "photo")(judge_photo))
+    router.add_post(
+        "/review/{id}/reader", guarded(Role.REVIEWER, "reader_language")(reader_language)
+    )

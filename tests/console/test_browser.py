@@ -86,6 +86,12 @@ def test_reviewer_signs_in_with_a_link_claims_redacts_by_selection_and_approves(
     page.select_option("#photo-verdict", "keep")
     page.click(".photo-verdict button")
     page.wait_for_selector("text=The photo travels with the message.")
+    # When they note that the detained relative reads French (the printed form follows it)
+    assert page.input_value("#reads") == ""
+    page.select_option("#reads", "fr")
+    page.click("form.reader button")
+    page.wait_for_url(f"{desk.url}/review/{message_id}")
+    assert page.input_value("#reads") == "fr"
 
     # When they select "Omar" with the mouse's equivalent and press R
     page.evaluate(
