@@ -24,6 +24,7 @@ from relay import inbox, outbox
 from sandbox import SandboxClient, SandboxServer
 from tests.conftest import Database
 from tests.pgcluster import Cluster
+from tests.quiet import quiet
 from tests.resilience.balancer import Balancer
 from tests.resilience.conftest import (
     BOT_ID,
@@ -316,7 +317,7 @@ async def test_update_fetched_but_not_handled_is_handled_after_a_kill(tmp_path: 
             await proc.start()
             answer = await family.wait_reply(mark)
             assert "You have not sent any message yet" in (answer.text or "")
-            await asyncio.sleep(0.5)
+            await quiet(sandbox, store)
             after = [e for e in await family.transcript() if e.from_bot and e.message_id > mark]
             assert len(after) == 1
             assert await inbox.pending(store) == []

@@ -56,8 +56,9 @@ async def test_forged_press_is_refused_unless_forced(
 async def test_wait_for_bot_message_long_polls_and_times_out(
     client: SandboxClient, ptb_bot: Bot, user: int
 ) -> None:
-    waiter = asyncio.create_task(client.wait_for_bot_message(user, timeout=3))
-    await asyncio.sleep(0.1)
+    # (waiting for what comes after the user's "hello", so it does not matter whether the
+    # waiter or the reply reaches the sandbox first)
+    waiter = asyncio.create_task(client.wait_for_bot_message(user, after_message_id=1, timeout=3))
     await ptb_bot.send_message(user, "late reply")
     entry = await asyncio.wait_for(waiter, 2)
     assert (entry.message_id, entry.text) == (2, "late reply")
