@@ -46,7 +46,7 @@ from pathlib import Path
 import bot
 from bot.app import start_bot
 from sandbox import SandboxClient, SandboxServer
-from bot.simulate import ScriptedUser
+from demo.simulate import ScriptedUser
 from relay.settings import Settings
 
 

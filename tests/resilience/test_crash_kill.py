@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.simulate import ScriptedUser
+from demo.simulate import ScriptedUser
 from relay import inbox, outbox
 from sandbox import SandboxClient, SandboxServer
 from tests.conftest import Database
@@ -50,7 +50,7 @@ async def audit_verify(
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "bot.cli",
+        "rcm",
         "--env-file",
         "/dev/null",
         "audit",
