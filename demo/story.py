@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.app import RunningBot, start_bot
+from bot.i18n.catalog import translator
+from bot.texts import category_reason, state_name
 from demo.people import (
     ADMIN_ID,
     DELEGATE_ID,
@@ -29,9 +31,7 @@ from demo.people import (
     Family,
     reply_sheet,
 )
-from bot.i18n.catalog import translator
 from demo.simulate import REF, ScriptedUser, Transcript, button_with
-from bot.texts import category_reason, state_name
 from relay import audit, messages, people
 from relay.files import write_private
 from relay.findings import FindingLike
