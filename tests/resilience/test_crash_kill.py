@@ -23,10 +23,10 @@ from demo.simulate import ScriptedUser
 from relay import inbox, outbox
 from sandbox import SandboxClient, SandboxServer
 from tests.conftest import Database
+from tests.e2e.conftest import BOT_ID
 from tests.pgcluster import Cluster
 from tests.resilience.balancer import Balancer
 from tests.resilience.conftest import (
-    BOT_ID,
     LONG,
     REPO,
     BotProcess,
@@ -141,7 +141,7 @@ async def kill_loop(
             )
         await pool.start()
         store = None
-        tasks: list[asyncio.Future[object]] = []
+        tasks: list[asyncio.Future[None] | asyncio.Future[list[None]]] = []
         try:
             # Given onboarded families in several languages and a reviewer on its own connection
             fams = [
