@@ -25,7 +25,7 @@ from typing import Any
 
 from bot.app import start_bot
 from bot.ratelimit import PacingRetryingLimiter
-from bot.simulate import ScriptedUser
+from demo.simulate import ScriptedUser
 from relay import outbox, people
 from relay.settings import Settings
 from sandbox import SandboxClient, SandboxServer

@@ -179,8 +179,8 @@ def test_delegate_exports_a_site_downloads_pdf_and_manifest_and_records_an_outco
         assert handle.read(5) == b"%PDF-"
     with page.expect_download() as sheet:
         page.click("#manifest")
-    with open(sheet.value.path(), encoding="utf-8") as handle:
-        table = list(csv.reader(io.StringIO(handle.read())))
+    with open(sheet.value.path(), encoding="utf-8") as text:
+        table = list(csv.reader(io.StringIO(text.read())))
     references = [r[0] for r in table[1:]]
     assert len(references) == 5
     assert all(r.startswith("RCM-") for r in references)

@@ -7,7 +7,7 @@ import json
 import re
 
 from bot.i18n.catalog import translator
-from bot.simulate import REF, AddresseeForm, ScriptedUser, button_with
+from demo.simulate import REF, AddresseeForm, ScriptedUser, button_with
 from relay import drafts, inbox, outbox, people
 from relay.models import Role
 from relay.review import Decision, Verdict, claim_next, decide

@@ -6,7 +6,7 @@ import io
 
 from PIL import Image
 
-from bot.simulate import AddresseeForm, ScriptedUser
+from demo.simulate import AddresseeForm, ScriptedUser
 from relay import delivery, messages, people, roles
 from relay.models import Role
 from sandbox import SandboxClient

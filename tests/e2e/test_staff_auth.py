@@ -12,7 +12,7 @@ import time
 import pytest
 
 from bot.i18n.catalog import translator
-from bot.simulate import AddresseeForm, ScriptedUser
+from demo.simulate import AddresseeForm, ScriptedUser
 from relay import audit, people, review, roles
 from relay.models import Role
 from relay.store import Store

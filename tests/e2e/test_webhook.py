@@ -9,8 +9,8 @@ from pathlib import Path
 import aiohttp
 
 from bot.app import start_bot
-from bot.simulate import ScriptedUser
 from bot.webhook import SECRET_HEADER, WebhookOptions
+from demo.simulate import ScriptedUser
 from relay import inbox
 from sandbox import SandboxClient, SandboxServer
 from tests.e2e.conftest import e2e_settings

@@ -9,7 +9,7 @@ import statistics
 import time
 
 from bot.i18n.catalog import translator
-from bot.simulate import AddresseeForm, ScriptedUser, button_with
+from demo.simulate import AddresseeForm, ScriptedUser, button_with
 from sandbox import SandboxClient
 from tests.e2e.conftest import BotStarter
 from tests.resilience.conftest import eventually

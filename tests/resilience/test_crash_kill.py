@@ -19,15 +19,15 @@ from pathlib import Path
 
 import pytest
 
-from bot.simulate import ScriptedUser
+from demo.simulate import ScriptedUser
 from relay import inbox, outbox
 from sandbox import SandboxClient, SandboxServer
 from tests.conftest import Database
+from tests.e2e.conftest import BOT_ID
 from tests.pgcluster import Cluster
 from tests.quiet import quiet
 from tests.resilience.balancer import Balancer
 from tests.resilience.conftest import (
-    BOT_ID,
     LONG,
     REPO,
     BotProcess,
@@ -51,7 +51,7 @@ async def audit_verify(
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "bot.cli",
+        "rcm",
         "--env-file",
         "/dev/null",
         "audit",
@@ -142,7 +142,7 @@ async def kill_loop(
             )
         await pool.start()
         store = None
-        tasks: list[asyncio.Future[object]] = []
+        tasks: list[asyncio.Future[None] | asyncio.Future[list[None]]] = []
         try:
             # Given onboarded families in several languages and a reviewer on its own connection
             fams = [

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from bot.i18n.catalog import translator
-from bot.simulate import AddresseeForm, ScriptedUser, Transcript
+from demo.simulate import AddresseeForm, ScriptedUser, Transcript
 from relay import claims, delivery, handover, messages, people, review, roles
 from relay.models import Role, Site
 from relay.reference import new_reference

@@ -8,7 +8,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.demo_people import ADMIN_ID, DELEGATE_ID, FATHER, MOTHER, REVIEWER_ID, SISTER
+from demo.people import ADMIN_ID, DELEGATE_ID, FATHER, MOTHER, REVIEWER_ID, SISTER
 from sandbox import SandboxClient, TranscriptEntry
 
 FIRST_USER = 3001

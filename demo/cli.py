@@ -1,4 +1,4 @@
-"""``rcm demo``: the verb; the story lives in bot/demo.py."""
+"""``rcm demo``: the verb; the story lives in demo/story.py."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ async def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     """Run the whole story offline; keep data in RCM_DATA_DIR only when it is set."""
     import os
 
-    from bot.demo import run_demo
+    from demo.story import run_demo
 
     db = {"database_url": settings.database_url, "vault_url": settings.vault_url}
     out = Path(args.out)

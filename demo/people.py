@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import segno
 from PIL import Image, ImageDraw
 
-from bot.simulate import AddresseeForm
+from demo.simulate import AddresseeForm
 
 # Telegram-sized ids, so that a scan for chat ids in the data is meaningful.
 ADMIN_ID = 6_400_000_101

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.demo import _flagged, clip
-from bot.demo_people import MOTHER, SISTER
+from demo.people import MOTHER, SISTER
+from demo.story import _flagged, clip
 from relay.rules import RuleEngine
 
 

@@ -18,7 +18,9 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.app import RunningBot, start_bot
-from bot.demo_people import (
+from bot.i18n.catalog import translator
+from bot.texts import category_reason, state_name
+from demo.people import (
     ADMIN_ID,
     DELEGATE_ID,
     FATHER,
@@ -29,9 +31,7 @@ from bot.demo_people import (
     Family,
     reply_sheet,
 )
-from bot.i18n.catalog import translator
-from bot.simulate import REF, ScriptedUser, Transcript, button_with
-from bot.texts import category_reason, state_name
+from demo.simulate import REF, ScriptedUser, Transcript, button_with
 from relay import audit, messages, people
 from relay.files import write_private
 from relay.findings import FindingLike
@@ -212,7 +212,7 @@ def clip(text: str, limit: int) -> str:
 
 
 def _reply() -> str:
-    from bot.demo_people import REPLY_TEXT
+    from demo.people import REPLY_TEXT
 
     return REPLY_TEXT
 
@@ -315,7 +315,7 @@ async def run_demo(
                     f"{out_dir / 'summary.json'} and {out_dir / 'summary.txt'}",
                 )
                 if interactive:
-                    from bot.demo_repl import repl
+                    from demo.repl import repl
 
                     await repl(client, sandbox.api_root)
         finally:
