@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from relay import audit, people, roles
+from relay import approval, audit, people, roles
 from relay.calendars import printed_birth_date
 from relay.clock import parse_iso
 from relay.errors import (
@@ -212,6 +212,7 @@ async def _snapshot(store: Store, actor_id: str, site: str, _: Translate) -> _Sn
             " ORDER BY submitted_at, id",
             (site,),
         )
+        rows = [row for row in rows if await approval.approved_as_stored(tx, row)]
         items = [await _print_item(tx, row, _) for row in rows]
     return _Snapshot(tuple(row["id"] for row in rows), tuple(items))
 

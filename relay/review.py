@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from relay import alerts, audit, roles
+from relay import alerts, approval, audit, roles
 from relay.chat_delivery import deliver_in_chat
 from relay.errors import InvalidInput, NotAllowed
 from relay.lifecycle import Action, transition
@@ -239,7 +239,16 @@ async def _approve(tx: Tx, reviewer_id: str, row: Any, decision: Decision) -> Me
         "messages",
         "decision",
         message_id,
-        {**previous, "approved_by": reviewer_id, "note": decision.note, "override": override},
+        {
+            **previous,
+            **approval.record(
+                row,
+                reviewer_id=reviewer_id,
+                photo_kept=row["photo_enc"] is not None and removed_photo is None,
+            ),
+            "note": decision.note,
+            "override": override,
+        },
     )
     detail: dict[str, Any] = {"redactions": len(spans), "categories": ",".join(categories)}
     if removed_photo is not None:
