@@ -57,11 +57,11 @@ async def _staff(tx: Tx, wanted: Iterable[Role]) -> dict[str, list[Grant]]:
 async def escalation_in(tx: Tx, row: Any, reference: str, *, by: str) -> int:
     """Tell the seniors who read an escalated message that it waits; return how many."""
     told = 0
+    # The seniors who can take it: routed, as the queue is, by the language it is written in.
+    lang = row["written_lang"] or row["lang"]
     for person, grants in (await _staff(tx, roles.SENIORS)).items():
         seniors = [g for g in grants if g.role == Role.SENIOR]
-        if person == by or not any(
-            roles.covers(g, row["site_code"], row["lang"]) for g in seniors
-        ):
+        if person == by or not any(roles.covers(g, row["site_code"], lang) for g in seniors):
             continue
         await outbox.enqueue(
             tx,
@@ -71,7 +71,7 @@ async def escalation_in(tx: Tx, row: Any, reference: str, *, by: str) -> int:
                 "alert": "escalation",
                 "reference": reference,
                 "site": row["site_code"],
-                "lang": row["lang"],
+                "lang": lang,
             },
         )
         told += 1

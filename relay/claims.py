@@ -26,7 +26,7 @@ from relay.chat_delivery import redacted
 from relay.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from relay.lifecycle import Action, transition
 from relay.messages import message_text_in
-from relay.models import MessageState
+from relay.models import MessageState, Role
 from relay.store import Store, Tx
 from relay.text_input import clean_name
 
@@ -194,6 +194,19 @@ async def _staff_claim(tx: Tx, staff_id: str | None, claim_id: str, action: str)
     return claim
 
 
+async def _sites_of(tx: Tx, staff_id: str | None) -> frozenset[str] | None:
+    """Return the sites whose held messages this staff member may see (None: every site).
+
+    A grant limited to a site limits the claims' candidates too: a reviewer of BRV sees, and
+    hands over, nothing held for ALP (names, numbers and dates of birth of other sites' people).
+    """
+    held = await roles.grants_in(tx, staff_id) if staff_id else []
+    grants = [g for g in held if g.role in roles.CONFIRMING]
+    if any(g.role == Role.ADMIN or not g.site_code for g in grants):
+        return None
+    return frozenset(g.site_code for g in grants)
+
+
 @roles.audits_refusals
 async def claim_details(store: Store, *, staff_id: str | None, claim_id: str) -> ClaimDetails:
     """Return a claim and its candidate held messages, for the staff who check it."""
@@ -206,7 +219,10 @@ async def claim_details(store: Store, *, staff_id: str | None, claim_id: str) ->
             data = await tx.open_json_for(
                 claim["person_id"], "claims", "data", claim_id, claim["data_enc"]
             )
+            sites = await _sites_of(tx, staff_id)
             for row, matches in await _candidates(tx, claim, data):
+                if sites is not None and row["site_code"] not in sites:
+                    continue
                 ad = await _addressee_data(tx, row)
                 family = row["family_id"]
                 ref = await tx.open_for(family, "messages", "ref", row["id"], row["ref_enc"])
@@ -257,6 +273,7 @@ async def confirm_claim(
         done = [x for x in claim["confirmations"].split(",") if x]
         if staff_id in done:
             raise Conflict("four eyes: the same staff member cannot confirm twice")
+        await _require_every_site(tx, staff_id, claim)
         done.append(staff_id)
         state = "confirmed" if len(done) >= CONFIRMATIONS_NEEDED else "open"
         await tx.execute(
@@ -274,6 +291,24 @@ async def confirm_claim(
         if state == "confirmed":
             delivered = await _deliver_held(tx, staff_id, claim)
         return ClaimResult(claim_id, state, len(done), delivered)
+
+
+async def _require_every_site(tx: Tx, staff_id: str, claim: Any) -> None:
+    """Refuse a confirmation that would hand over messages held at a site beyond the grant."""
+    sites = await _sites_of(tx, staff_id)
+    if sites is None or claim["data_enc"] is None:
+        return
+    data = await tx.open_json_for(
+        claim["person_id"], "claims", "data", claim["id"], claim["data_enc"]
+    )
+    beyond = sorted(
+        {row["site_code"] for row, matches in await _candidates(tx, claim, data) if matches}
+        - sites
+    )
+    if beyond:
+        raise roles.Refused(
+            actor=staff_id, action="confirm_claim", needs=f"staff of {','.join(beyond)}"
+        )
 
 
 def _joined(previous: str, staff_id: str, checks: str) -> str:

@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 
-from relay import claims, messages, outbox, people, replies, retention
+from relay import audit, claims, messages, outbox, people, replies, retention, roles
 from relay.clock import FakeClock
 from relay.delivery import export_batch
 from relay.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from relay.handover import record_outcome
-from relay.models import Site
+from relay.models import Role, Site
 from relay.store import Store
 from tests.relay.conftest import Family, NoFindings
 from tests.relay.delivery_helpers import Staff, approve_all, make_staff, state_of
@@ -205,6 +205,43 @@ async def test_released_detainee_claims_held_message_with_four_eyes(
     assert status == [(family.person_id, "delivered", {"channel": "chat", "claim": claim_id})]
     with pytest.raises(Conflict):
         await claims.confirm_claim(store, staff_id=staff.admin, claim_id=claim_id, checked=DOC)
+
+
+async def test_a_claim_shows_and_hands_over_only_what_a_site_limited_grant_covers(
+    store: Store, make_family: MakeFamily, send: Send, staff: Staff, sites: dict[str, Site]
+) -> None:
+    # Given a message held at ALP for a released detainee, and a reviewer limited to BRV
+    family = await make_family(addressee_name="Karim Haddad", detainee_number="ab 123")
+    held = await _printed(store, family, send, staff, sites)
+    await record_outcome(
+        store, actor_id=staff.delegate_alp, reference=held.reference, outcome="released"
+    )
+    await _drain(store)
+    brv_reviewer = await roles.grant(
+        store,
+        actor_id="config",
+        target_telegram_id=555_000_222,
+        role=Role.REVIEWER,
+        site_code="BRV",
+        languages=("en",),
+        bootstrap=True,
+    )
+    released = await people.ensure(store, 555_000_112, "en")
+    await people.record_consent(store, released.id, 555_000_112)
+    claim_id = await claims.open_claim(
+        store, person_id=released.id, full_name="Karim Haddad", detainee_number="AB123"
+    )
+    # When the BRV reviewer looks, they see the claim but not ALP's held message
+    seen = await claims.claim_details(store, staff_id=brv_reviewer, claim_id=claim_id)
+    assert seen.candidates == []
+    # and their confirmation, which would hand it over, is refused and audited
+    with pytest.raises(NotAllowed):
+        await claims.confirm_claim(store, staff_id=brv_reviewer, claim_id=claim_id, checked=DOC)
+    refused = [e for e in await audit.entries(store) if e.action == "refused"]
+    assert [e.actor for e in refused][:1] == [brv_reviewer]
+    # while an unlimited reviewer sees it
+    full = await claims.claim_details(store, staff_id=staff.reviewer, claim_id=claim_id)
+    assert [c.reference for c in full.candidates] == [held.reference]
 
 
 @pytest.mark.parametrize(

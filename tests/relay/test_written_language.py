@@ -10,7 +10,7 @@ import pytest
 
 from bot.handlers.review_render import card_text
 from bot.i18n.catalog import translator
-from relay import langdetect, messages, review, roles
+from relay import langdetect, messages, outbox, review, roles
 from relay.models import Role, Site
 from relay.store import Store
 from tests.relay.conftest import Family, NoFindings
@@ -105,6 +105,42 @@ async def test_a_ukrainian_text_from_the_russian_interface_waits_for_a_ukrainian
     got = await review.claim_next(store, reviewer_id=russian_reader, lease_s=600)
     assert got is not None
     assert (got.message_id, got.written_lang) == (unknown, None)
+
+
+async def test_an_escalation_is_told_to_the_seniors_who_read_the_written_language(
+    store: Store, make_family: MakeFamily, sites: dict[str, Site]
+) -> None:
+    # Given a Ukrainian text from the Russian interface, held by a Ukrainian reader
+    family = await make_family(site_code="BRV")
+    await _submit(store, family, UKRAINIAN, "ru", sites)
+    reader = await _reviewer(store, "uk")
+    seniors = {}
+    for lang in ("ru", "uk"):
+        seniors[lang] = await roles.grant(
+            store,
+            actor_id="test",
+            target_telegram_id=next(_ids),
+            role=Role.SENIOR,
+            languages=(lang,),
+            bootstrap=True,
+        )
+    got = await review.claim_next(store, reviewer_id=reader, lease_s=600)
+    assert got is not None
+    await outbox.claim_due(store, limit=500)  # (what the submission queued)
+    # When the reader escalates it
+    await review.decide(
+        store,
+        reviewer_id=reader,
+        message_id=got.message_id,
+        decision=review.Decision(review.Verdict.ESCALATE, note="unsure"),
+    )
+    # Then the Ukrainian-reading senior is told, not the Russian one who could not take it
+    told = [
+        (i.person_id, i.payload.get("lang"))
+        for i in await outbox.claim_due(store, limit=500)
+        if i.payload.get("alert") == "escalation"
+    ]
+    assert told == [(seniors["uk"], "uk")]
 
 
 async def test_the_card_shows_the_written_language_only_when_it_differs(
