@@ -72,7 +72,10 @@ def error_text(tr: Words, code: str) -> str:
         "note_required": _("Please add a note explaining the decision."),
         "already_escalated": _("This message is already with a senior reviewer."),
         "bad_span": _("That passage is not in the message."),
-        "conflict": _("You no longer hold this message (released, or the lease ran out)."),
+        "conflict": _(
+            "You no longer hold this message: it was put back in the queue, "
+            "or held too long without a decision."
+        ),
         "no_reason": _("Choose a reason for the sender."),
         "photo_unjudged": _("Keep or remove the photo before approving."),
         "nothing_left": _("Nothing would be left to send: return the message instead."),

@@ -109,7 +109,7 @@ async def answer_error(update: Update, tr: Translator, error: RelayError) -> Non
     """Turn a domain error into a short localized sentence."""
     _ = tr.gettext
     if isinstance(error, InvalidInput):
-        text = input_error(tr, error.code)
+        text = input_error(tr, error.code, error.params)
     elif error.code == "not_found":
         text = _("We could not find that. Please check and try again.")
     elif error.code == "not_allowed":

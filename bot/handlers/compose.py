@@ -198,7 +198,7 @@ async def on_text(update: Update, context: Ctx) -> None:
             step, message.text or "", draft, today=svc.store.clock.now().date(), sites=svc.sites
         )
     except InvalidInput as exc:
-        await _refuse(update, context, tr, person.id, draft, input_error(tr, exc.code))
+        await _refuse(update, context, tr, person.id, draft, input_error(tr, exc.code, exc.params))
         return
     if nxt == "photo" and draft.pop("revising", False):
         nxt = "preview"  # the text was changed from the preview: the photo was answered

@@ -309,7 +309,10 @@ def staff_error(tr: Translator, code: str) -> str | None:
             "This passage occurs more than once. Type a longer passage, or positions like 10-25."
         ),
         "bad_span": _("These positions are outside the text."),
-        "conflict": _("You no longer hold this message (released, or the lease ran out)."),
+        "conflict": _(
+            "You no longer hold this message: it was put back in the queue, "
+            "or held too long without a decision."
+        ),
         "photo_unjudged": _(
             "Judge the photo first: keep it, or remove it with a reason the family reads."
         ),
