@@ -27,6 +27,7 @@ from relay.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from relay.lifecycle import Action, transition
 from relay.messages import message_text_in
 from relay.models import MessageState
+from relay.notices import DigitalMessage
 from relay.store import Store, Tx
 from relay.text_input import clean_name
 
@@ -316,13 +317,12 @@ async def _deliver_held(tx: Tx, staff_id: str, claim: Any) -> int:
         await outbox.enqueue(
             tx,
             claim["person_id"],
-            {
-                "type": "digital",
-                "message_id": row["id"],
-                "reference": reference,
-                "text": redacted(text, spans),
-                "sender": profile.full_name if profile else "",
-            },
+            DigitalMessage(
+                message_id=row["id"],
+                reference=reference,
+                text=redacted(text, spans),
+                sender=profile.full_name if profile else "",
+            ),
         )
         await transition(
             tx,

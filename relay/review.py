@@ -139,7 +139,7 @@ async def decide(
                 action=Action.RETURN,
                 actor=reviewer_id,
                 detail={"reason": reason.value},
-                notice={"note": decision.note},
+                note=decision.note,
                 sets={"claimed_by": None, "lease_until": None, "decision_enc": blob},
             )
             return MessageState.RETURNED
