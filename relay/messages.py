@@ -12,7 +12,7 @@ from typing import Any
 from relay import audit, inbox, langdetect, links
 from relay.clock import iso, parse_iso
 from relay.errors import InvalidInput, NotFound, RateLimited
-from relay.findings import Checker, as_dicts, count_blocking
+from relay.findings import Checker, Finding, count_blocking, to_stored, typed
 from relay.lifecycle import Action, transition
 from relay.models import (
     Addressee,
@@ -48,7 +48,7 @@ class Submitted:
     message_id: str
     reference: str
     created: bool  # False when the same submission was seen before (double tap, replay)
-    findings: list[dict[str, Any]]
+    findings: list[Finding]
 
 
 def _detainee_index(tx: Tx, number: str) -> bytes:
@@ -164,7 +164,7 @@ async def submit(
             raise NotFound("site")
         await _count_today(tx, person_id, "submit", per_day)
         found = checker.check(body, lang=lang, site_code=site.code, word_limit=site.word_limit)
-        findings = as_dicts(found)
+        findings = typed(found)
         message_id = "m_" + secrets.token_hex(8)
         reference = await _unused_reference(tx)
         channel = Channel.DIGITAL if addressee.linked_person_id else Channel.PAPER
@@ -231,14 +231,16 @@ async def _seal_message(
     message_id: str,
     reference: str,
     text: str,
-    findings: list[dict[str, Any]],
+    findings: list[Finding],
     photo: bytes | None,
 ) -> None:
     ref_blob = await tx.seal_for(owner, "messages", "ref", message_id, reference)
     body_blob = await tx.seal_for(
         owner, "messages", "body", message_id, {"text": text, "redactions": []}
     )
-    findings_blob = await tx.seal_for(owner, "messages", "findings", message_id, findings)
+    findings_blob = await tx.seal_for(
+        owner, "messages", "findings", message_id, to_stored(findings)
+    )
     photo_blob = (
         await tx.seal_for(owner, "messages", "photo", message_id, photo) if photo else None
     )
@@ -295,7 +297,7 @@ async def resubmit(
         found = checker.check(
             body, lang=row["lang"], site_code=site.code, word_limit=site.word_limit
         )
-        findings = as_dicts(found)
+        findings = typed(found)
         reference = (
             await tx.open_for(person_id, "messages", "ref", message_id, row["ref_enc"])
         ).decode()

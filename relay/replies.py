@@ -17,12 +17,11 @@ import hashlib
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from relay.clock import iso
 from relay.delivery import require_delegate
 from relay.errors import InvalidInput, NotAllowed, NotFound
-from relay.findings import Checker, as_dicts, count_blocking
+from relay.findings import Checker, Finding, count_blocking, to_stored, typed
 from relay.lifecycle import Action, transition
 from relay.messages import MAX_PHOTO_BYTES
 from relay.models import MessageState, Site
@@ -124,7 +123,7 @@ async def receive_reply(
                 iso(now),
             ),
         )
-        await _seal_reply(tx, family, reply_id, canonical, text, as_dicts(found), photo)
+        await _seal_reply(tx, family, reply_id, canonical, text, typed(found), photo)
         if state == MessageState.PRINTED:
             await transition(
                 tx,
@@ -152,13 +151,13 @@ async def _seal_reply(
     reply_id: str,
     reference: str,
     text: str,
-    findings: list[dict[str, Any]],
+    findings: list[Finding],
     photo: bytes | None,
 ) -> None:
     blobs = (
         await tx.seal_for(family, "messages", "ref", reply_id, reference),
         await tx.seal_for(family, "messages", "body", reply_id, {"text": text, "redactions": []}),
-        await tx.seal_for(family, "messages", "findings", reply_id, findings),
+        await tx.seal_for(family, "messages", "findings", reply_id, to_stored(findings)),
         await tx.seal_for(family, "messages", "photo", reply_id, photo) if photo else None,
     )
     await tx.execute(

@@ -18,6 +18,7 @@ from typing import Any
 from relay import alerts, audit, roles
 from relay.chat_delivery import deliver_in_chat
 from relay.errors import InvalidInput, NotAllowed
+from relay.findings import Finding, from_stored
 from relay.lifecycle import Action, transition
 from relay.messages import message_text_in
 from relay.models import MessageKind, MessageState, ReturnReason, Role
@@ -97,15 +98,12 @@ def _check_spans(spans: tuple[tuple[int, int], ...], length: int) -> list[tuple[
     return merged
 
 
-def _uncovered_blocks(findings: list[dict[str, Any]], spans: list[tuple[int, int]]) -> int:
-    def covered(f: dict[str, Any]) -> bool:
-        return any(a <= f["start"] and f["end"] <= b for a, b in spans)
-
+def _uncovered_blocks(findings: list[Finding], spans: list[tuple[int, int]]) -> int:
     return sum(
         1
         for f in findings
-        if f["severity"] == "block" and f["category"] != "length" and not covered(f)
-    ) + sum(1 for f in findings if f["severity"] == "block" and f["category"] == "length")
+        if f.severity == "block" and f.category != "length" and not f.covered_by(spans)
+    ) + sum(1 for f in findings if f.severity == "block" and f.category == "length")
 
 
 @roles.audits_refusals
@@ -195,8 +193,8 @@ async def _approve(tx: Tx, reviewer_id: str, row: Any, decision: Decision) -> Me
     """Approve; or, for a first senior leaving a blocking finding in, record the proposal."""
     message_id, family = row["id"], row["family_id"]
     text, _ = await message_text_in(tx, row)
-    findings = await tx.open_json_for(
-        family, "messages", "findings", message_id, row["findings_enc"]
+    findings = from_stored(
+        await tx.open_json_for(family, "messages", "findings", message_id, row["findings_enc"])
     )
     spans = _check_spans(decision.redactions, len(text))
     removed_photo = photo_removed(row["photo_verdict"])
@@ -227,13 +225,7 @@ async def _approve(tx: Tx, reviewer_id: str, row: Any, decision: Decision) -> Me
     sealed = (
         await tx.seal_for(family, "messages", "sealed", message_id, removed) if spans else None
     )
-    categories = sorted(
-        {
-            f["category"]
-            for f in findings
-            if any(a <= f["start"] and f["end"] <= b for a, b in spans)
-        }
-    )
+    categories = sorted({f.category for f in findings if f.covered_by(spans)})
     blob = await tx.seal_for(
         family,
         "messages",

@@ -16,6 +16,7 @@ from typing import Any
 from relay import audit, roles
 from relay.clock import iso, parse_iso
 from relay.errors import Conflict, InvalidInput, NotFound
+from relay.findings import Finding, from_stored
 from relay.lifecycle import Action, transition
 from relay.messages import message_text_in
 from relay.models import MessageKind, MessageState, Role
@@ -35,7 +36,7 @@ class ReviewItem:
     site_code: str
     lang: str
     text: str
-    findings: list[dict[str, Any]]
+    findings: list[Finding]
     lease_until: dt.datetime
     overdue: bool
     escalation_note: str = ""
@@ -53,11 +54,11 @@ class ReviewItem:
     @property
     def proposed(self) -> list[tuple[int, int]]:
         """Spans the rules propose to redact."""
-        return [(f["start"], f["end"]) for f in self.findings if f["severity"] == "redact"]
+        return [(f.start, f.end) for f in self.findings if f.severity == "redact"]
 
     @property
-    def blocking(self) -> list[dict[str, Any]]:
-        return [f for f in self.findings if f["severity"] == "block"]
+    def blocking(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "block"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,7 +239,7 @@ async def item_in(tx: Tx, message_id: str) -> ReviewItem:
         site_code=row["site_code"],
         lang=row["lang"],
         text=text,
-        findings=list(findings),
+        findings=from_stored(findings),
         lease_until=parse_iso(row["lease_until"]),
         overdue=row["due_at"] is not None and row["due_at"] < tx.now(),
         escalation_note=note,

@@ -123,14 +123,12 @@ async def test_the_card_shows_the_written_language_only_when_it_differs(
 
 
 def test_the_card_shows_a_phone_numbers_country_and_e164_form() -> None:
-    from relay.findings import as_dicts
+    from relay.findings import typed
     from relay.rules import RuleEngine
 
     text = "call +964 770 - 123 - 4567"
-    found = as_dicts(RuleEngine.load(None).check(text))
-    assert [(f["rule_id"], f.get("detail")) for f in found] == [
-        ("contact.phone", "IQ +9647701234567")
-    ]
+    found = typed(RuleEngine.load(None).check(text))
+    assert [(f.rule_id, f.detail) for f in found] == [("contact.phone", "IQ +9647701234567")]
     base = dataclasses.replace(
         _empty_item(), text=text, findings=found, lang="en", written_lang="en"
     )
