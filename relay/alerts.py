@@ -18,14 +18,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from relay import outbox, roles
 from relay.clock import parse_iso
 from relay.models import Role
 from relay.notices import BacklogAlert, ClaimAlert, EscalationAlert
 from relay.roles import Grant
-from relay.store import Store, Tx
+from relay.store import Row, Store, Tx
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +54,7 @@ async def _staff(tx: Tx, wanted: Iterable[Role]) -> dict[str, list[Grant]]:
     return found
 
 
-async def escalation_in(tx: Tx, row: Any, reference: str, *, by: str) -> int:
+async def escalation_in(tx: Tx, row: Row, reference: str, *, by: str) -> int:
     """Tell the seniors who read an escalated message that it waits; return how many."""
     told = 0
     for person, grants in (await _staff(tx, roles.SENIORS)).items():

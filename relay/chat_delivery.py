@@ -6,13 +6,12 @@ Both go through the outbox to the recipient's chat, with redacted passages black
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from relay import links, outbox
 from relay.lifecycle import Action, transition
 from relay.models import MessageKind, MessageState
 from relay.notices import DigitalMessage, Notice, ReplyArrived
-from relay.store import Tx
+from relay.store import Row, Tx
 
 
 def redacted(text: str, spans: list[tuple[int, int]], mark: str = "█") -> str:
@@ -27,7 +26,7 @@ def redacted(text: str, spans: list[tuple[int, int]], mark: str = "█") -> str:
 
 async def deliver_in_chat(
     tx: Tx,
-    row: Any,
+    row: Row,
     text: str,
     spans: list[tuple[int, int]],
     *,

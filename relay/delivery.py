@@ -30,7 +30,6 @@ import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from relay import audit, people, roles
 from relay.calendars import printed_birth_date
@@ -49,7 +48,7 @@ from relay.lifecycle import Action, transition
 from relay.messages import message_text_in
 from relay.models import MessageState, Role, Site
 from relay.print_held import HeldBack, record_held, split_printable
-from relay.store import Store, Tx
+from relay.store import Row, Store, Tx
 
 log = logging.getLogger("relay.delivery")
 
@@ -165,7 +164,7 @@ async def delegate_sites(store: Store, actor_id: str) -> tuple[str, ...] | None:
 
 
 # -- print items --------------------------------------------------------------------------
-async def _print_item(tx: Tx, row: Any, _: Translate) -> PrintItem:
+async def _print_item(tx: Tx, row: Row, _: Translate) -> PrintItem:
     family, message_id = row["family_id"], row["id"]
     reference = (await tx.open_for(family, "messages", "ref", message_id, row["ref_enc"])).decode()
     ad_row = await tx.one("SELECT data_enc FROM addressees WHERE id = ?", (row["addressee_id"],))

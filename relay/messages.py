@@ -7,7 +7,6 @@ import json
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from relay import audit, inbox, langdetect, links
 from relay.clock import iso, parse_iso
@@ -25,7 +24,7 @@ from relay.models import (
 )
 from relay.reference import new_reference, parse_reference
 from relay.roles import LANG_CODES
-from relay.store import Store, Tx
+from relay.store import Row, Store, Tx
 from relay.text_input import clean_name, clean_text
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
@@ -80,7 +79,7 @@ async def add_addressee(store: Store, person_id: str, new: NewAddressee) -> str:
     return addressee_id
 
 
-async def _addressee(tx: Tx, person_id: str, row: Any) -> Addressee:
+async def _addressee(tx: Tx, person_id: str, row: Row) -> Addressee:
     data = await tx.open_json_for(person_id, "addressees", "data", row["id"], row["data_enc"])
     return Addressee(id=row["id"], site_code=row["site_code"], **data)
 
@@ -251,7 +250,7 @@ async def _seal_message(
     )
 
 
-async def owned_message(tx: Tx, person_id: str, message_id: str) -> Any:
+async def owned_message(tx: Tx, person_id: str, message_id: str) -> Row:
     """Return the row of a message of this family (NotFound for anybody else's)."""
     row = await tx.one(
         "SELECT * FROM messages WHERE id = ? AND family_id = ?", (message_id, person_id)
@@ -341,7 +340,7 @@ async def cancel(store: Store, *, person_id: str, message_id: str) -> None:
         )
 
 
-async def message_text_in(tx: Tx, row: Any) -> tuple[str, list[tuple[int, int]]]:
+async def message_text_in(tx: Tx, row: Row) -> tuple[str, list[tuple[int, int]]]:
     """Return a message's text and its redaction spans."""
     data = await tx.open_json_for(row["family_id"], "messages", "body", row["id"], row["body_enc"])
     return str(data["text"]), [(int(a), int(b)) for a, b in data.get("redactions", [])]

@@ -35,7 +35,7 @@ from relay.review_queue import (
     queue,
     touch,
 )
-from relay.store import Store, Tx
+from relay.store import Row, Store, Tx
 
 __all__ = [
     "Decision",
@@ -161,7 +161,7 @@ async def _release(tx: Tx, reviewer_id: str, message_id: str, state: MessageStat
     return MessageState.SUBMITTED
 
 
-async def _escalate(tx: Tx, reviewer_id: str, row: Any, note: str) -> MessageState:
+async def _escalate(tx: Tx, reviewer_id: str, row: Row, note: str) -> MessageState:
     if row["state"] == MessageState.ESCALATED:
         raise InvalidInput("already_escalated")
     blob = await tx.seal_for(
@@ -189,7 +189,7 @@ async def _escalate(tx: Tx, reviewer_id: str, row: Any, note: str) -> MessageSta
     return MessageState.ESCALATED
 
 
-async def _approve(tx: Tx, reviewer_id: str, row: Any, decision: Decision) -> MessageState:
+async def _approve(tx: Tx, reviewer_id: str, row: Row, decision: Decision) -> MessageState:
     """Approve; or, for a first senior leaving a blocking finding in, record the proposal."""
     message_id, family = row["id"], row["family_id"]
     text, _ = await message_text_in(tx, row)
@@ -271,7 +271,7 @@ async def _approve(tx: Tx, reviewer_id: str, row: Any, decision: Decision) -> Me
 
 
 async def _propose_override(
-    tx: Tx, senior_id: str, row: Any, previous: dict[str, Any], note: str
+    tx: Tx, senior_id: str, row: Row, previous: dict[str, Any], note: str
 ) -> MessageState:
     """Record a first senior's judgement to leave a blocking finding in; alert the others."""
     message_id = row["id"]

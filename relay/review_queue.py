@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
 
 from relay import audit, roles
 from relay.clock import iso, parse_iso
@@ -22,7 +21,7 @@ from relay.messages import message_text_in
 from relay.models import MessageKind, MessageState, Role
 from relay.review_card import KEEP, CardDetails, PhotoReason, details_in
 from relay.roles import Grant
-from relay.store import Store, Tx
+from relay.store import Row, Store, Tx
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,7 +260,7 @@ async def current_item(store: Store, *, reviewer_id: str | None, message_id: str
         return await item_in(tx, message_id)
 
 
-async def held_in(tx: Tx, reviewer_id: str | None, message_id: str) -> Any:
+async def held_in(tx: Tx, reviewer_id: str | None, message_id: str) -> Row:
     """Return a message the reviewer holds and whose site and language they still cover."""
     row = await tx.one("SELECT * FROM messages WHERE id = ?", (message_id,))
     if row is None or row["claimed_by"] != reviewer_id:
