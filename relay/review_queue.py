@@ -55,10 +55,6 @@ class ReviewItem:
         """Spans the rules propose to redact."""
         return [(f.start, f.end) for f in self.findings if f.severity == "redact"]
 
-    @property
-    def blocking(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity == "block"]
-
 
 @dataclass(frozen=True, slots=True)
 class QueueLine:
