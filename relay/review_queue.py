@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from relay import audit, roles
+from relay import audit, policy, roles
 from relay.clock import iso, parse_iso
 from relay.errors import Conflict, InvalidInput, NotFound
 from relay.findings import Finding, from_stored
@@ -133,13 +133,12 @@ async def queue(store: Store, *, staff_id: str | None) -> list[QueueLine]:
         rows = await tx.all(
             "SELECT site_code, lang, COUNT(*) AS n, MIN(submitted_at) AS oldest,"
             " SUM(CASE WHEN due_at < ? THEN 1 ELSE 0 END) AS overdue FROM messages"
-            " WHERE state IN ('submitted', 'escalated') GROUP BY site_code, lang"
-            " ORDER BY overdue DESC, oldest",
+            " WHERE state IN ('submitted', 'escalated') GROUP BY site_code, lang",
             (tx.now(),),
         )
         readers = await tx.all("SELECT * FROM roles WHERE role IN ('reviewer','senior')")
     grants = [roles.grant_of(r) for r in readers]
-    return [
+    return policy.queue_order(
         QueueLine(
             r["site_code"],
             r["lang"],
@@ -150,7 +149,7 @@ async def queue(store: Store, *, staff_id: str | None) -> list[QueueLine]:
         )
         for r in rows
         if sites is None or r["site_code"] in sites
-    ]
+    )
 
 
 @roles.audits_refusals
