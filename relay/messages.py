@@ -1,4 +1,4 @@
-"""The family side of the domain: addressees, submitting, resubmitting, cancelling, status."""
+"""The family side of the domain: submitting, resubmitting, cancelling, status."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from relay import audit, inbox, langdetect, links
+from relay.addressees import NewAddressee, add_addressee, addressee_in, addressees
 from relay.clock import iso, parse_iso
 from relay.errors import InvalidInput, NotFound, RateLimited
 from relay.findings import Checker, Finding, count_blocking, to_stored, typed
 from relay.lifecycle import Action, transition
 from relay.models import (
-    Addressee,
     Channel,
     MessageKind,
     MessageState,
@@ -25,21 +25,12 @@ from relay.models import (
 from relay.reference import new_reference, parse_reference
 from relay.roles import LANG_CODES
 from relay.store import Row, Store, Tx
-from relay.text_input import clean_name, clean_text
+from relay.text_input import clean_text
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 
-
-@dataclass(frozen=True, slots=True)
-class NewAddressee:
-    full_name: str
-    latin_name: str
-    father_name: str | None
-    birth_date: str | None
-    detainee_number: str | None
-    site_code: str
-    relationship: str
-    linked_person_id: str | None = None
+# The addressees were first written here; their callers still find them here.
+__all__ = ["NewAddressee", "add_addressee", "addressee_in", "addressees"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,65 +39,6 @@ class Submitted:
     reference: str
     created: bool  # False when the same submission was seen before (double tap, replay)
     findings: list[Finding]
-
-
-def _detainee_index(tx: Tx, number: str) -> bytes:
-    return tx.keys.blind_index("detainee", "".join(number.split()).upper())
-
-
-async def add_addressee(store: Store, person_id: str, new: NewAddressee) -> str:
-    """Store an addressee of this family and return its id."""
-    data = {
-        "full_name": clean_name(new.full_name, field="addressee_name"),
-        "latin_name": clean_name(new.latin_name, field="addressee_latin"),
-        "father_name": clean_name(new.father_name, field="father_name")
-        if new.father_name
-        else None,
-        "birth_date": new.birth_date,
-        "detainee_number": new.detainee_number,
-        "relationship": clean_text(new.relationship, max_chars=60, field="relationship"),
-        "linked_person_id": new.linked_person_id,
-    }
-    addressee_id = "a_" + secrets.token_hex(8)
-    async with store.tx() as tx:
-        blob = await tx.seal_for(person_id, "addressees", "data", addressee_id, data)
-        index = _detainee_index(tx, new.detainee_number) if new.detainee_number else None
-        await tx.execute(
-            "INSERT INTO addressees(id, family_id, data_enc, detainee_index, site_code,"
-            " created_at) VALUES (?, ?, ?, ?, ?, ?)",
-            (addressee_id, person_id, blob, index, new.site_code, tx.now()),
-        )
-    return addressee_id
-
-
-async def _addressee(tx: Tx, person_id: str, row: Row) -> Addressee:
-    data = await tx.open_json_for(person_id, "addressees", "data", row["id"], row["data_enc"])
-    return Addressee(id=row["id"], site_code=row["site_code"], **data)
-
-
-async def addressees(store: Store, person_id: str) -> list[Addressee]:
-    """Return the family's addressees, oldest first."""
-    async with store.tx() as tx:
-        rows = await tx.all(
-            "SELECT * FROM addressees WHERE family_id = ? ORDER BY created_at", (person_id,)
-        )
-        found = [await _addressee(tx, person_id, row) for row in rows]
-        # A linked person stays an addressee only while the link is active.
-        return [
-            a
-            for a in found
-            if a.linked_person_id is None
-            or await links.is_linked_in(tx, person_id, a.linked_person_id)
-        ]
-
-
-async def addressee_in(tx: Tx, person_id: str, addressee_id: str) -> Addressee:
-    row = await tx.one(
-        "SELECT * FROM addressees WHERE id = ? AND family_id = ?", (addressee_id, person_id)
-    )
-    if row is None:
-        raise NotFound("addressee")
-    return await _addressee(tx, person_id, row)
 
 
 async def _count_today(tx: Tx, person_id: str, name: str, limit: int) -> None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from relay import policy
 from relay.clock import iso
-from relay.delivery import require_delegate
+from relay.delegates import require_delegate
 from relay.errors import InvalidInput, NotAllowed, NotFound
 from relay.findings import Checker, Finding, count_blocking, to_stored, typed
 from relay.lifecycle import Action, transition
