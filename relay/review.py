@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
 
 from relay import alerts, audit, policy, roles
 from relay.chat_delivery import deliver_in_chat
@@ -214,14 +213,14 @@ async def _is_senior(tx: Tx, reviewer_id: str) -> bool:
     return Role.SENIOR in {g.role for g in await roles.grants_in(tx, reviewer_id)}
 
 
-async def _judged_in(tx: Tx, row: Row) -> tuple[str, list[Finding], dict[str, Any]]:
+async def _judged_in(tx: Tx, row: Row) -> tuple[str, list[Finding], dict[str, object]]:
     """Open what a decision is made on: the text, its findings, earlier judgements."""
     message_id, family = row["id"], row["family_id"]
     text, _ = await message_text_in(tx, row)
     findings = from_stored(
         await tx.open_json_for(family, "messages", "findings", message_id, row["findings_enc"])
     )
-    previous: dict[str, Any] = {}
+    previous: dict[str, object] = {}
     if row["decision_enc"] is not None:
         previous = await tx.open_json_for(
             family, "messages", "decision", message_id, row["decision_enc"]
@@ -240,7 +239,7 @@ def _photo_check(row: Row, text: str) -> PhotoReason | None:
 
 
 async def _seal_approval(
-    tx: Tx, row: Row, text: str, spans: list[tuple[int, int]], decision: dict[str, Any]
+    tx: Tx, row: Row, text: str, spans: list[tuple[int, int]], decision: dict[str, object]
 ) -> dict[str, object]:
     """Seal the redacted body, the removed passages and the decision; return the columns."""
     message_id, family = row["id"], row["family_id"]
@@ -262,7 +261,7 @@ async def _seal_approval(
 
 
 async def _propose_override(
-    tx: Tx, senior_id: str, row: Row, previous: dict[str, Any], note: str
+    tx: Tx, senior_id: str, row: Row, previous: dict[str, object], note: str
 ) -> MessageState:
     """Record a first senior's judgement to leave a blocking finding in; alert the others."""
     message_id = row["id"]

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
 
 from relay import people
 from relay.clock import parse_iso
@@ -73,7 +72,7 @@ async def details_in(tx: Tx, row: Row) -> CardDetails:
     """Return the card's details of a message row (inside the caller's transaction)."""
     family = row["family_id"]
     profile = await people.profile_in(tx, family)
-    addressee: dict[str, Any] = {}
+    addressee: dict[str, object] = {}
     if row["addressee_id"] is not None:
         ad = await tx.one("SELECT data_enc FROM addressees WHERE id = ?", (row["addressee_id"],))
         if ad is not None:
