@@ -44,6 +44,7 @@ from bot.app import build_application, quiet_libraries
 from bot.dispatcher import OutboxDispatcher
 from relay import outbox, people
 from relay.crypto import KeyRing
+from relay.notices import StatusChanged
 from relay.settings import Settings
 from relay.store import Store
 from sandbox import SandboxServer
@@ -139,15 +140,8 @@ async def _queue(store: Store, ids: list[int], n: int, seed: int) -> list[str]:
     async with store.tx() as tx:
         for i in range(n):
             tag = _tag(i)
-            payload = {
-                "type": "status",
-                "state": "approved",
-                "reference": tag,
-                "message_id": f"m_{i}",
-                "kind": "message",
-                "detail": {},
-            }
-            await outbox.enqueue(tx, rnd.choice(persons), payload)
+            notice = StatusChanged(f"m_{i}", "message", "approved", tag)
+            await outbox.enqueue(tx, rnd.choice(persons), notice)
             tags.append(tag)
     return tags
 

@@ -27,6 +27,7 @@ from bot.app import start_bot
 from bot.ratelimit import PacingRetryingLimiter
 from demo.simulate import ScriptedUser
 from relay import outbox, people
+from relay.notices import StatusChanged
 from relay.settings import Settings
 from sandbox import SandboxClient, SandboxServer
 from sandbox.state import SimUser
@@ -80,14 +81,7 @@ async def one_run(n: int, families: int, *, priority: bool, workdir: Path) -> di
                         await outbox.enqueue(
                             tx,
                             persons[i % CHATS],
-                            {
-                                "type": "status",
-                                "state": "approved",
-                                "reference": f"B{i}",
-                                "message_id": f"m_{i}",
-                                "kind": "message",
-                                "detail": {},
-                            },
+                            StatusChanged(f"m_{i}", "message", "approved", f"B{i}"),
                         )
                 started = time.perf_counter()
                 sent_before = running.dispatcher.sent

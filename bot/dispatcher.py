@@ -101,7 +101,7 @@ class OutboxDispatcher:
     async def _deliver(self, item: OutboxItem) -> Message:
         assert item.chat_id is not None
         tr = translator(item.lang)
-        out = render(tr, item.payload, self.store.clock.now())
+        out = render(tr, item.notice, self.store.clock.now())
         text = tr.directed(out.text)
         if out.photo_of is not None:
             photo = await messages.photo_of(self.store, out.photo_of)

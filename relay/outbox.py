@@ -10,12 +10,16 @@ the recipient's language at send time.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
 
+from relay import notices
 from relay.clock import iso
+from relay.notices import Notice
 from relay.store import Store, Tx
+
+log = logging.getLogger(__name__)
 
 
 class OutboxState(StrEnum):
@@ -29,13 +33,13 @@ class OutboxState(StrEnum):
 class OutboxItem:
     id: int
     person_id: str
-    payload: dict[str, Any]
+    notice: Notice
     attempts: int
     chat_id: int | None
     lang: str
 
 
-async def enqueue(tx: Tx, person_id: str, payload: dict[str, Any]) -> int:
+async def enqueue(tx: Tx, person_id: str, notice: Notice) -> int:
     """Queue a notification for ``person_id`` inside the caller's transaction."""
     now = tx.now()
     row = await tx.one(
@@ -45,6 +49,7 @@ async def enqueue(tx: Tx, person_id: str, payload: dict[str, Any]) -> int:
     )
     assert row is not None
     outbox_id = int(row["id"])
+    payload = notices.encode(notice)
     blob = await tx.seal_for(person_id, "outbox", "payload", str(outbox_id), payload)
     await tx.execute("UPDATE outbox SET payload_enc = ? WHERE id = ?", (blob, outbox_id))
     return outbox_id
@@ -71,6 +76,8 @@ async def claim_due(store: Store, limit: int = 50, *, take_over: bool = False) -
     """Mark up to ``limit`` due rows as being sent and return them, oldest first.
 
     ``take_over``: also rows another worker claimed and did not finish within its lease.
+    A row whose payload is no notice this version knows is marked dead, logged by id, and
+    not returned: retrying it could never succeed.
     """
     items: list[OutboxItem] = []
     async with store.tx() as tx:
@@ -90,6 +97,12 @@ async def claim_due(store: Store, limit: int = 50, *, take_over: bool = False) -
             payload = await tx.open_json_for(
                 row["person_id"], "outbox", "payload", str(row["id"]), row["payload_enc"]
             )
+            try:
+                notice = notices.decode(payload)
+            except notices.NoticeError as exc:
+                log.warning("outbox %d: undecodable notice (%s); dropped", row["id"], exc)
+                await tx.execute("UPDATE outbox SET state = 'dead' WHERE id = ?", (row["id"],))
+                continue
             chat: int | None = None
             if row["chat_enc"] is not None:
                 raw = await tx.open_for(
@@ -101,9 +114,7 @@ async def claim_due(store: Store, limit: int = 50, *, take_over: bool = False) -
                 (lease, row["id"]),
             )
             items.append(
-                OutboxItem(
-                    row["id"], row["person_id"], payload, row["attempts"], chat, row["lang"]
-                )
+                OutboxItem(row["id"], row["person_id"], notice, row["attempts"], chat, row["lang"])
             )
     return items
 

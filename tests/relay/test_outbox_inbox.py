@@ -7,16 +7,18 @@ from collections.abc import Awaitable, Callable
 
 from relay import inbox, outbox, people
 from relay.clock import FakeClock
+from relay.notices import ClaimAlert, Notice
 from relay.outbox import OutboxState
 from relay.store import Store
 from tests.relay.conftest import Family
 
 MakeFamily = Callable[..., Awaitable[Family]]
+N1, N2 = ClaimAlert("claim-1"), ClaimAlert("claim-2")
 
 
-async def _enqueue(store: Store, person_id: str, payload: dict[str, object]) -> int:
+async def _enqueue(store: Store, person_id: str, notice: Notice) -> int:
     async with store.tx() as tx:
-        return await outbox.enqueue(tx, person_id, payload)
+        return await outbox.enqueue(tx, person_id, notice)
 
 
 async def _row(store: Store, outbox_id: int) -> dict[str, object]:
@@ -34,13 +36,13 @@ async def test_enqueue_then_claim_returns_payload_and_chat(
     store: Store, make_family: MakeFamily
 ) -> None:
     family = await make_family(telegram_id=987654321012)
-    outbox_id = await _enqueue(store, family.person_id, {"type": "status", "state": "approved"})
+    outbox_id = await _enqueue(store, family.person_id, N1)
     items = await outbox.claim_due(store)
-    assert [(i.id, i.person_id, i.payload, i.attempts, i.chat_id, i.lang) for i in items] == [
+    assert [(i.id, i.person_id, i.notice, i.attempts, i.chat_id, i.lang) for i in items] == [
         (
             outbox_id,
             family.person_id,
-            {"type": "status", "state": "approved"},
+            N1,
             0,
             987654321012,
             "en",
@@ -53,7 +55,7 @@ async def test_enqueue_then_claim_returns_payload_and_chat(
 
 async def test_claim_without_consent_has_no_chat(store: Store) -> None:
     person = await people.ensure(store, 555_000_111, "ar")
-    await _enqueue(store, person.id, {"type": "hello"})
+    await _enqueue(store, person.id, N1)
     (item,) = await outbox.claim_due(store)
     assert (item.chat_id, item.lang) == (None, "ar")
 
@@ -62,14 +64,14 @@ async def test_recover_in_flight_puts_sending_back(
     store: Store, make_family: MakeFamily, clock: FakeClock
 ) -> None:
     family = await make_family()
-    first = await _enqueue(store, family.person_id, {"n": 1})
-    second = await _enqueue(store, family.person_id, {"n": 2})
+    first = await _enqueue(store, family.person_id, N1)
+    second = await _enqueue(store, family.person_id, N2)
     assert [i.id for i in await outbox.claim_due(store, limit=1)] == [first]
     # crash: the process restarts with one row in flight (on PostgreSQL, once its lease ended)
     clock.advance(seconds=store.lease_s + 1)
     assert await outbox.recover_in_flight(store) == 1
     assert (await _row(store, first))["state"] == "pending"
-    assert [i.payload for i in await outbox.claim_due(store)] == [{"n": 1}, {"n": 2}]
+    assert [i.notice for i in await outbox.claim_due(store)] == [N1, N2]
     assert (await _row(store, second))["state"] == "sending"
     clock.advance(seconds=store.lease_s + 1)
     assert await outbox.recover_in_flight(store) == 2
@@ -81,14 +83,14 @@ async def test_with_several_workers_a_row_in_flight_is_taken_over_only_after_its
     # (a worker alone takes its own rows back at restart: the test above)
     # Given a row claimed by a worker that then died
     family = await make_family()
-    first = await _enqueue(store, family.person_id, {"n": 1})
+    first = await _enqueue(store, family.person_id, N1)
     assert [i.id for i in await outbox.claim_due(store)] == [first]
     # When another worker starts and claims while the lease runs: nothing
     assert await outbox.recover_in_flight(store, alone=False) == 0
     assert await outbox.claim_due(store, take_over=True) == []
     # Then once the lease ended the row is claimed again, once
     clock.advance(seconds=store.lease_s + 1)
-    assert [i.payload for i in await outbox.claim_due(store, take_over=True)] == [{"n": 1}]
+    assert [i.notice for i in await outbox.claim_due(store, take_over=True)] == [N1]
     assert await outbox.claim_due(store, take_over=True) == []
 
 
@@ -124,7 +126,7 @@ async def test_mark_sent_drops_the_payload(
     store: Store, make_family: MakeFamily, clock: FakeClock
 ) -> None:
     family = await make_family()
-    outbox_id = await _enqueue(store, family.person_id, {"n": 1})
+    outbox_id = await _enqueue(store, family.person_id, N1)
     await outbox.claim_due(store)
     clock.advance(seconds=2)
     await outbox.mark_sent(store, outbox_id, 4242)
@@ -143,7 +145,7 @@ async def test_retry_later_honours_not_before(
     store: Store, make_family: MakeFamily, clock: FakeClock
 ) -> None:
     family = await make_family()
-    outbox_id = await _enqueue(store, family.person_id, {"n": 1})
+    outbox_id = await _enqueue(store, family.person_id, N1)
     await outbox.claim_due(store)
     await outbox.retry_later(store, outbox_id, 30)
     row = await _row(store, outbox_id)
@@ -161,8 +163,8 @@ async def test_retry_later_honours_not_before(
 
 async def test_give_up_marks_the_person_unreachable(store: Store, make_family: MakeFamily) -> None:
     family, other = await make_family(), await make_family()
-    blocked = await _enqueue(store, family.person_id, {"n": 1})
-    bad_request = await _enqueue(store, other.person_id, {"n": 2})
+    blocked = await _enqueue(store, family.person_id, N1)
+    bad_request = await _enqueue(store, other.person_id, N2)
     await outbox.claim_due(store)
     await outbox.give_up(store, blocked, unreachable_person=family.person_id)
     await outbox.give_up(store, bad_request, unreachable_person=None)

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from relay import audit, claims, messages, outbox, people, replies, retention, roles
+from relay import audit, claims, messages, notices, outbox, people, replies, retention, roles
 from relay.clock import FakeClock
 from relay.delivery import export_batch
 from relay.errors import Conflict, InvalidInput, NotAllowed, NotFound
@@ -24,7 +24,9 @@ PHOTO = b"\x89PNG\r\n\x1a\n" + b"reply-photo" * 10
 
 
 async def _drain(store: Store) -> list[tuple[str, dict[str, Any]]]:
-    return [(i.person_id, i.payload) for i in await outbox.claim_due(store, limit=500)]
+    return [
+        (i.person_id, notices.encode(i.notice)) for i in await outbox.claim_due(store, limit=500)
+    ]
 
 
 @pytest.fixture

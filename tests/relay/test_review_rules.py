@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from relay import alerts, audit, claims, handover, messages, outbox, people, review, roles
+from relay import alerts, audit, claims, handover, messages, notices, outbox, people, review, roles
 from relay.clock import FakeClock
 from relay.delivery import export_batch
 from relay.errors import InvalidInput, NotAllowed
@@ -164,7 +164,9 @@ async def test_a_delegate_refused_inside_a_service_is_audited(
 
 
 async def payloads(store: Store) -> list[tuple[str, dict[str, Any]]]:
-    return [(i.person_id, i.payload) for i in await outbox.claim_due(store, limit=500)]
+    return [
+        (i.person_id, notices.encode(i.notice)) for i in await outbox.claim_due(store, limit=500)
+    ]
 
 
 async def test_backlog_summaries_once_a_day_and_once_per_deadline_passed(

@@ -12,6 +12,7 @@ from bot.handlers.review_render import card_text
 from bot.i18n.catalog import translator
 from relay import langdetect, messages, outbox, review, roles
 from relay.models import Role, Site
+from relay.notices import EscalationAlert
 from relay.store import Store
 from tests.relay.conftest import Family, NoFindings
 
@@ -136,9 +137,9 @@ async def test_an_escalation_is_told_to_the_seniors_who_read_the_written_languag
     )
     # Then the Ukrainian-reading senior is told, not the Russian one who could not take it
     told = [
-        (i.person_id, i.payload.get("lang"))
+        (i.person_id, i.notice.lang)
         for i in await outbox.claim_due(store, limit=500)
-        if i.payload.get("alert") == "escalation"
+        if isinstance(i.notice, EscalationAlert)
     ]
     assert told == [(seniors["uk"], "uk")]
 
@@ -159,14 +160,12 @@ async def test_the_card_shows_the_written_language_only_when_it_differs(
 
 
 def test_the_card_shows_a_phone_numbers_country_and_e164_form() -> None:
-    from relay.findings import as_dicts
+    from relay.findings import typed
     from relay.rules import RuleEngine
 
     text = "call +964 770 - 123 - 4567"
-    found = as_dicts(RuleEngine.load(None).check(text))
-    assert [(f["rule_id"], f.get("detail")) for f in found] == [
-        ("contact.phone", "IQ +9647701234567")
-    ]
+    found = typed(RuleEngine.load(None).check(text))
+    assert [(f.rule_id, f.detail) for f in found] == [("contact.phone", "IQ +9647701234567")]
     base = dataclasses.replace(
         _empty_item(), text=text, findings=found, lang="en", written_lang="en"
     )
