@@ -54,3 +54,15 @@ async def quiet(
         if busy is not None and time.monotonic() > deadline:
             raise AssertionError(f"still busy after {within} s: {busy}")
         await asyncio.sleep(0.05)
+
+
+async def drained(store: Store, *, within: float = 60.0) -> None:
+    """Return once the outbox has sent everything queued (notices to families and staff)."""
+    deadline = time.monotonic() + within
+    while True:
+        counts = await outbox.counts(store)
+        if not counts.get("pending", 0) and not counts.get("sending", 0):
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the outbox did not drain within {within} s: {counts}")
+        await asyncio.sleep(0.05)

@@ -21,6 +21,7 @@ from sandbox import SandboxClient, TranscriptEntry
 from tests.e2e.conftest import BotStarter
 from tests.e2e.staff import ADMIN_ID
 from tests.e2e.test_staff_auth import answer_of
+from tests.quiet import drained
 from tests.relay.delivery_helpers import approve_all
 
 FAMILY_A, FAMILY_B, STRANGER, RELEASED = 7_100_000_001, 7_100_000_002, 7_100_000_003, 7_100_4
@@ -128,6 +129,9 @@ async def setup(store: Store, client: SandboxClient, sites: Mapping[str, Site]) 
     printed = await messages.find_reference(store, person.id, ref)
     await approve_all(store, reviewer)
     batch = await delivery.export_batch(store, actor_id=delegate, site="ALP", sites=sites)
+    # (the family's "approved" and "printed" notices land first: a notice arriving while the
+    # family writes would be read as the next step's prompt)
+    await drained(store)
     await family.write(form, "All well again.")
     held = await review.claim_next(store, reviewer_id=reviewer, lease_s=3600)
     assert held is not None
