@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +41,8 @@ from bot.handlers.common import (
 )
 from bot.handlers.guard import Guarded, Staff, staff_button, staff_command
 from bot.i18n.catalog import Translator
-from relay import delivery, drafts, handover, people, replies, roles
+from bot.state import Fields, Slot
+from relay import delivery, handover, people, replies, roles
 from relay.delivery import Batch
 from relay.errors import InvalidInput, NotAllowed, NotFound, RelayError, UnprintableCharacters
 from relay.export import signing
@@ -202,21 +204,43 @@ async def _line(context: Ctx, person_id: str, message_id: str) -> str:
 
 
 # -- replies -------------------------------------------------------------------------------
-async def _pending_reply(context: Ctx, person_id: str) -> dict[str, Any]:
-    """Return the reply in progress (kept in the sealed draft, so a restart loses nothing)."""
-    draft = await drafts.load(services(context).store, person_id)
-    pending = draft.get("reply")
-    return pending if isinstance(pending, dict) else {}
+@dataclass(frozen=True)
+class PendingReply:
+    """A reply in progress, in its own sealed row (a restart loses nothing).
+
+    none -> waiting (``/reply`` without a reference: the next photo is a reply) -> kept (a
+    photo whose code did not read, until its reference is typed) -> none (received).
+    """
+
+    waiting: bool = False
+    file_id: str | None = None
+    text: str = ""
 
 
-async def _keep_reply(context: Ctx, person_id: str, pending: dict[str, Any] | None) -> None:
+def _encode(value: PendingReply) -> dict[str, object]:
+    return {"waiting": value.waiting, "file_id": value.file_id, "text": value.text}
+
+
+def _decode(fields: Fields) -> PendingReply:
+    return PendingReply(
+        waiting=fields.flag("waiting"),
+        file_id=fields.maybe_text("file_id"),
+        text=fields.text("text"),
+    )
+
+
+REPLY = Slot("reply", PendingReply, _encode, _decode)
+
+
+async def _keep_reply(context: Ctx, person_id: str, pending: PendingReply | None) -> None:
     store = services(context).store
-    draft = await drafts.load(store, person_id)
+    held = await REPLY.load(store, person_id)
     if pending is None:
-        draft.pop("reply", None)
-    else:
-        draft["reply"] = pending
-    await drafts.save(store, person_id, draft)
+        if held.version:
+            await REPLY.clear(store, person_id, held)
+        return
+    held.value = pending
+    await REPLY.save(store, person_id, held)
 
 
 async def cmd_reply(update: Update, context: Ctx, who: Staff) -> None:
@@ -224,15 +248,15 @@ async def cmd_reply(update: Update, context: Ctx, who: Staff) -> None:
     person, tr = await person_of(update, context)
     args = list(context.args or [])
     if args and PATTERN.fullmatch(args[0].upper()):
-        kept = await _pending_reply(context, person.id)
-        text = " ".join(args[1:]) or kept.get("text", "")
+        kept = (await REPLY.load(services(context).store, person.id)).value
+        text = " ".join(args[1:]) or kept.text
         photo = None
-        if kept.get("file_id"):
-            file = await context.bot.get_file(kept["file_id"])
+        if kept.file_id:
+            file = await context.bot.get_file(kept.file_id)
             photo = bytes(await file.download_as_bytearray())
         await _receive(update, context, args[0], photo, text)
         return
-    await _keep_reply(context, person.id, {"waiting": True})
+    await _keep_reply(context, person.id, PendingReply(waiting=True))
     await say(
         update,
         tr,
@@ -256,8 +280,8 @@ async def on_photo(update: Update, context: Ctx) -> None:
     person = await people.find(store, user.id)
     if person is None or not {g.role for g in await roles.grants(store, person.id)} & DELEGATING:
         return  # not a delegate: the family's compose handles it
-    pending = await _pending_reply(context, person.id)
-    if not pending.get("waiting") and not _CAPTION.match(caption):
+    pending = (await REPLY.load(store, person.id)).value
+    if not pending.waiting and not _CAPTION.match(caption):
         return  # not a reply: group 0 handles it
     await _take_reply_photo(update, context)
     raise ApplicationHandlerStop  # handled: the family's compose must not see this photo
@@ -275,7 +299,7 @@ async def _on_reply_photo(update: Update, context: Ctx, who: Staff) -> None:
     reference = await asyncio.to_thread(read_reference, photo)
     if reference is None:
         # Keep Telegram's file id (not the picture) until the reference is typed.
-        await _keep_reply(context, person.id, {"file_id": file_id, "text": text})
+        await _keep_reply(context, person.id, PendingReply(file_id=file_id, text=text))
         await say(
             update,
             tr,
