@@ -71,8 +71,6 @@ async def cmd_export(update: Update, context: Ctx, who: Staff) -> None:
     """Print the approved messages of a site and send the batch PDF as a document."""
     pid, tr = who.person_id, who.tr
     svc = services(context)
-    chat = update.effective_chat
-    assert chat is not None
     mine = await delivery.delegate_sites(svc.store, pid)
     code = (context.args[0].upper() if context.args else "") or (
         mine[0] if mine and len(mine) == 1 else ""
@@ -80,29 +78,41 @@ async def cmd_export(update: Update, context: Ctx, who: Staff) -> None:
     if code not in svc.sites:
         await say(update, tr, tr.gettext("Which site? For example: /export ALP"))
         return
-    lang = print_language(svc.sites[code])
     # The site is checked before anything is said about it (a refusal goes to the guard).
     await delivery.check_delegate(svc.store, pid, code, action="export")
     await say(update, tr, tr.gettext("Preparing the batch for {site}…").format(site=code))
     try:
-        async with svc.export_lock:  # one export at a time: batches never overlap
-            batch = await delivery.export_batch(
-                svc.store,
-                actor_id=pid,
-                site=code,
-                sites=svc.sites,
-                language=lang,
-                _=label_gettext(lang),
-            )
+        batch = await _export(context, pid, code)
     except RelayError as exc:
         await _fail(update, tr, exc)
         return
     svc.wake_outbox()  # the families are told "printed"
+    await _send_batch(update, context, tr, batch)
+
+
+async def _export(context: Ctx, pid: str, code: str) -> Batch:
+    svc = services(context)
+    lang = print_language(svc.sites[code])
+    async with svc.export_lock:  # one export at a time: batches never overlap
+        return await delivery.export_batch(
+            svc.store,
+            actor_id=pid,
+            site=code,
+            sites=svc.sites,
+            language=lang,
+            _=label_gettext(lang),
+        )
+
+
+async def _send_batch(update: Update, context: Ctx, tr: Translator, batch: Batch) -> None:
+    """Send the batch's PDF, its signature, and what was held back."""
+    chat = update.effective_chat
+    assert chat is not None
     caption = tr.ngettext(
         "Batch {id} for {site}: {n} message. Record outcomes with /handover {id}.",
         "Batch {id} for {site}: {n} messages. Record outcomes with /handover {id}.",
         batch.message_count,
-    ).format(id=batch.id, site=code, n=batch.message_count)
+    ).format(id=batch.id, site=batch.site_code, n=batch.message_count)
     await context.bot.send_document(
         chat.id,
         batch.pdf,
@@ -110,7 +120,8 @@ async def cmd_export(update: Update, context: Ctx, who: Staff) -> None:
         caption=tr.directed(caption),
         protect_content=True,
     )
-    await _send_signature(context, chat.id, svc.settings.resolved_key_file.parent, batch)
+    key_dir = services(context).settings.resolved_key_file.parent
+    await _send_signature(context, chat.id, key_dir, batch)
     if batch.held:
         await say(update, tr, view.held_text(tr, batch.held))
 
@@ -169,27 +180,32 @@ async def on_button(update: Update, context: Ctx, who: Staff) -> None:
             reference = await _line(context, person.id, message_id)
             text, rows = view.site_picker(tr, message_id, reference, "", svc.sites)
             await edit_or_say(update, tr, text, keyboard(rows))
-            return
-        if data.verb == "to":
-            outcome, moved_to = "transferred", (site if site != "-" else None)
+        elif data.verb == "to":
+            await _record(update, context, tr, message_id, "transferred", site)
         elif data.verb in view.OUTCOME_VERBS:
-            outcome, moved_to = view.OUTCOME_VERBS[data.verb], None
-        else:
-            return
-        await handover.record_outcome(
-            svc.store,
-            actor_id=person.id,
-            message_id=message_id,
-            outcome=outcome,
-            transferred_to=moved_to,
-            sites=svc.sites,
-        )
-        svc.wake_outbox()
-        batch_id = await handover.batch_of(svc.store, message_id)
-        if batch_id is not None:
-            await _show_checklist(update, context, tr, batch_id)
+            await _record(update, context, tr, message_id, view.OUTCOME_VERBS[data.verb], "-")
     except RelayError as exc:
         await _fail(update, tr, exc)
+
+
+async def _record(
+    update: Update, context: Ctx, tr: Translator, message_id: str, outcome: str, site: str
+) -> None:
+    """Record a hand-over outcome (a transfer to ``site``, "-": unknown), then the list."""
+    person, _tr = await person_of(update, context)
+    svc = services(context)
+    await handover.record_outcome(
+        svc.store,
+        actor_id=person.id,
+        message_id=message_id,
+        outcome=outcome,
+        transferred_to=site if outcome == "transferred" and site != "-" else None,
+        sites=svc.sites,
+    )
+    svc.wake_outbox()
+    batch_id = await handover.batch_of(svc.store, message_id)
+    if batch_id is not None:
+        await _show_checklist(update, context, tr, batch_id)
 
 
 async def _line(context: Ctx, person_id: str, message_id: str) -> str:

@@ -87,10 +87,9 @@ async def render_preview(
             _("From: {name} ({latin})").format(name=profile.full_name, latin=profile.latin_name)
         )
     if ad.relationship:
+        relationship = relationship_name(tr, ad.relationship)
         lines.append(
-            _("Your relationship to them: {relationship}").format(
-                relationship=relationship_name(tr, ad.relationship)
-            )
+            _("Your relationship to them: {relationship}").format(relationship=relationship)
         )
     lines += ["────────────", text, "────────────"]
     limit = site.word_limit if site else 0

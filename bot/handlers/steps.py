@@ -124,13 +124,18 @@ def _accept_addressee(
         ad.detainee_number = _detainee_number(text)
         return Step.AD_REL
     if step == Step.AD_SITE:
-        matches = search_sites(sites, text)
-        if len(matches) == 1:
-            ad.site_code = matches[0].code
-            return Step.AD_SITE_OK
-        draft.site_filter = text.strip()[:40]
-        return Step.AD_SITE
+        return _search_site(text, draft, sites)
     raise InvalidInput("use_buttons")
+
+
+def _search_site(text: str, draft: ComposeState, sites: Mapping[str, Site]) -> Step:
+    """Take the one place that matches, or keep the search to show the places found."""
+    matches = search_sites(sites, text)
+    if len(matches) == 1:
+        draft.ad.site_code = matches[0].code
+        return Step.AD_SITE_OK
+    draft.site_filter = text.strip()[:40]
+    return Step.AD_SITE
 
 
 def skip(step: Step, draft: ComposeState) -> Step:
@@ -142,7 +147,7 @@ def skip(step: Step, draft: ComposeState) -> Step:
     return SKIPPABLE[step]
 
 
-def prompt(  # noqa: PLR0912 - one branch per step
+def prompt(
     step: Step | None,
     tr: Translator,
     draft: ComposeState,
@@ -151,74 +156,78 @@ def prompt(  # noqa: PLR0912 - one branch per step
     addressees: list[Addressee],
 ) -> tuple[str, Buttons]:
     """Return what to ask at ``step`` and the buttons to show."""
-    _ = tr.gettext
-    skip_row = [(_("Skip"), cb("new", "skip"))]
-    if step == "profile_name":
-        return _("First, your own full name, as on your identity papers:"), [
-            nav_row(tr, back=False)
-        ]
-    if step == "profile_latin":
-        return _("Your name in Latin letters (A-Z), so that anyone can read it:"), [
-            skip_row,
-            nav_row(tr),
-        ]
-    if step == "pick":
-        rows: list[list[tuple[str, str]]] = [
-            [(f"{a.full_name} ({a.site_code})", cb("new", "to", a.id))] for a in addressees[-6:]
-        ]
-        new = _("+ Someone new")
-        if not addressees:
-            # Translators: the only button when nobody was written to yet
-            new = _("Enter the person's details")
-        rows.append([(new, cb("new", "to", "new"))])
-        rows.append(nav_row(tr, back=False))
-        return _("Who is the message for?"), rows
-    if step == "ad_name":
-        return _("The full name of the person you are writing to:"), [nav_row(tr)]
-    if step == "ad_latin":
-        return _("Their name in Latin letters (A-Z):"), [skip_row, nav_row(tr)]
-    if step == "ad_father":
-        return _("Their father's name (helps to find the right person):"), [skip_row, nav_row(tr)]
-    if step == "ad_dob":
-        return _("Their date of birth, for example 25.12.1980:"), [skip_row, nav_row(tr)]
-    if step == "ad_number":
-        return _("Their detainee number, if you know it:"), [skip_row, nav_row(tr)]
-    if step == "ad_rel":
+    if step == Step.PICK:
+        return _pick(tr, addressees)
+    if step == Step.AD_REL:
         rows = [[(relationship_name(tr, code), cb("new", "rel", code))] for code in RELATIONSHIPS]
         rows.append(nav_row(tr))
-        return _("How are you related to this person?"), rows
+        return tr.gettext("How are you related to this person?"), rows
     if step in CONFIRM_STEPS:
         return _confirm(step, tr, draft, sites)
-    if step == "ad_site":
-        found = search_sites(sites, draft.site_filter)
-        rows = [
-            [(f"{s.local_name(tr.lang)} ({s.code})", cb("new", "site", s.code))]
-            for s in found[:SITE_PAGE]
-        ]
-        rows.append(nav_row(tr))
-        text = _("Where are they held? Choose below, or type part of the name to search.")
-        if not found:
-            text = _("No place matches. Type another part of the name.")
-        return text, rows
-    if step in ("text", "edit_text"):
+    if step == Step.AD_SITE:
+        return _site_list(tr, draft, sites)
+    if step in (Step.TEXT, Step.EDIT_TEXT):
         site = sites.get(draft.ad.site_code or draft.site_code)
-        limit = site.word_limit if site else 200
-        return (
-            _(
-                "Write your message: family news only (health, family, school, greetings). "
-                "Up to {limit} words. Send it as one message."
-            ).format(limit=limit),
-            [nav_row(tr)],
-        )
-    if step == "photo":
-        return (
-            _(
-                "You may add one family photo (no weapons, flags or uniforms). "
-                "Send it now, or skip."
-            ),
-            [skip_row, nav_row(tr)],
-        )
-    return _("Please use the buttons."), [nav_row(tr)]
+        text = tr.gettext(
+            "Write your message: family news only (health, family, school, greetings). "
+            "Up to {limit} words. Send it as one message."
+        ).format(limit=site.word_limit if site else 200)
+        return text, [nav_row(tr)]
+    return _typed_step(step, tr)
+
+
+def _typed_step(step: Step | None, tr: Translator) -> tuple[str, Buttons]:
+    """Return the question of a step that takes typed text (Skip where it is optional)."""
+    _ = tr.gettext
+    questions = {
+        Step.PROFILE_NAME: _("First, your own full name, as on your identity papers:"),
+        Step.PROFILE_LATIN: _("Your name in Latin letters (A-Z), so that anyone can read it:"),
+        Step.AD_NAME: _("The full name of the person you are writing to:"),
+        Step.AD_LATIN: _("Their name in Latin letters (A-Z):"),
+        Step.AD_FATHER: _("Their father's name (helps to find the right person):"),
+        Step.AD_DOB: _("Their date of birth, for example 25.12.1980:"),
+        Step.AD_NUMBER: _("Their detainee number, if you know it:"),
+        Step.PHOTO: _(
+            "You may add one family photo (no weapons, flags or uniforms). Send it now, or skip."
+        ),
+    }
+    if step is None or step not in questions:
+        return _("Please use the buttons."), [nav_row(tr)]
+    if step == Step.PROFILE_NAME:
+        return questions[step], [nav_row(tr, back=False)]
+    if step in SKIPPABLE:
+        return questions[step], [[(_("Skip"), cb("new", "skip"))], nav_row(tr)]
+    return questions[step], [nav_row(tr)]
+
+
+def _pick(tr: Translator, addressees: list[Addressee]) -> tuple[str, Buttons]:
+    _ = tr.gettext
+    rows: list[list[tuple[str, str]]] = [
+        [(f"{a.full_name} ({a.site_code})", cb("new", "to", a.id))] for a in addressees[-6:]
+    ]
+    new = _("+ Someone new")
+    if not addressees:
+        # Translators: the only button when nobody was written to yet
+        new = _("Enter the person's details")
+    rows.append([(new, cb("new", "to", "new"))])
+    rows.append(nav_row(tr, back=False))
+    return _("Who is the message for?"), rows
+
+
+def _site_list(
+    tr: Translator, draft: ComposeState, sites: Mapping[str, Site]
+) -> tuple[str, Buttons]:
+    _ = tr.gettext
+    found = search_sites(sites, draft.site_filter)
+    rows = [
+        [(f"{s.local_name(tr.lang)} ({s.code})", cb("new", "site", s.code))]
+        for s in found[:SITE_PAGE]
+    ]
+    rows.append(nav_row(tr))
+    text = _("Where are they held? Choose below, or type part of the name to search.")
+    if not found:
+        text = _("No place matches. Type another part of the name.")
+    return text, rows
 
 
 def _confirm(
