@@ -43,18 +43,26 @@ class Slot(Generic[S]):
         self._encode = encode
         self._decode = decode
 
+    def to_bytes(self, value: S) -> bytes:
+        """Encode a state (JSON), as it is sealed."""
+        return json.dumps(self._encode(value), ensure_ascii=False, sort_keys=True).encode()
+
+    def from_bytes(self, data: bytes) -> S:
+        """Decode a state written by ``to_bytes``."""
+        return self._decode(Fields.parse(data))
+
     async def load(self, store: Store, person_id: str) -> Held[S]:
         """Return the person's state of this feature (empty, version 0, when none)."""
         saved = await conversation.load(store, person_id, self.feature)
         if saved is None:
             return Held(self._empty(), 0)
-        return Held(self._decode(Fields.parse(saved.data)), saved.version)
+        return Held(self.from_bytes(saved.data), saved.version)
 
     async def save(self, store: Store, person_id: str, held: Held[S]) -> None:
         """Write ``held.value`` over the version it was read at; move ``held`` on."""
-        data = json.dumps(self._encode(held.value), ensure_ascii=False, sort_keys=True)
+        data = self.to_bytes(held.value)
         held.version = await conversation.save(
-            store, person_id, self.feature, data.encode(), version=held.version
+            store, person_id, self.feature, data, version=held.version
         )
 
     async def clear(self, store: Store, person_id: str, held: Held[S]) -> None:

@@ -6,7 +6,7 @@ restart loses nothing already typed. Each feature has its own row: finishing or 
 one never touches another's. The core stores opaque bytes; the front end owns their shape.
 
 Every row carries a version. A save names the version it read; a save that finds another
-(a second worker handled another update of the same person meanwhile) raises
+(a second worker handled another request of the same person meanwhile) raises
 ``StaleState`` instead of silently overwriting what the other one wrote.
 """
 

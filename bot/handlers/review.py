@@ -27,7 +27,7 @@ from bot.i18n.catalog import Translator
 from bot.state import Held
 from bot.texts import input_error
 from relay import people, review, roles
-from relay.errors import InvalidInput, RelayError
+from relay.errors import InvalidInput, RelayError, StaleState
 from relay.review import ReviewItem
 from relay.roles import REVIEWING
 from relay.text_input import clean_text
@@ -124,6 +124,8 @@ async def on_button(update: Update, context: Ctx, who: Staff) -> None:
     mid, _dot, extra = data.arg.partition(".")
     try:
         await cards.act(update, context, pid, tr, verb, mid, extra)
+    except StaleState:  # another update moved the reviewer's work on: the card as it is now
+        await cards.reshow(update, context, pid, tr, mid)
     except RelayError as exc:
         await fail(update, tr, exc)
 
@@ -153,6 +155,9 @@ async def _on_typed(update: Update, context: Ctx, who: Staff) -> None:
     held = await cards.load_work(context, who.person_id)
     try:
         await _typed(update, context, who, held, message.text)
+    except StaleState:
+        if held.value.wait is not None:
+            await cards.reshow(update, context, who.person_id, who.tr, held.value.wait.mid)
     except RelayError as exc:
         await fail(update, who.tr, exc)
 

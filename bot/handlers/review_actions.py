@@ -55,6 +55,12 @@ async def show_card(
         await edit_or_say(update, tr, text, markup)
 
 
+async def reshow(update: Update, context: Ctx, pid: str, tr: Translator, mid: str) -> None:
+    """Show a card with the reviewer's work as stored now (after a conflicting save)."""
+    item = await touch(context, pid, mid)
+    await show_card(update, tr, item, (await load_work(context, pid)).value, new=True)
+
+
 @dataclass(frozen=True)
 class _Act:
     """One press on a card: who, on what (the lease renewed), with the reviewer's work."""
