@@ -8,7 +8,7 @@ invitation waiting for Accept.
 
 from __future__ import annotations
 
-from bot.simulate import AddresseeForm, ScriptedUser
+from demo.simulate import AddresseeForm, ScriptedUser
 from relay import delivery, messages, people, roles
 from relay.models import Role
 from sandbox import SandboxClient
