@@ -247,6 +247,23 @@ MIGRATIONS: list[str] = [
     CREATE INDEX messages_waiting_written
         ON messages(state, (COALESCE(written_lang, lang)), submitted_at, due_at);
     """,
+    # conversation state per feature (issue 11): one sealed, versioned row per person and
+    # feature (compose, review card, delegate reply, invitation) instead of one shared
+    # blob, so that finishing one feature never erases another's. The old blobs are dropped,
+    # not carried over: splitting them needs the family keys (not SQL), and what they held is
+    # unconfirmed work (a letter not yet sent, a card's unsaved ticks, a reply photo waiting
+    # for its reference, an invitation not yet accepted) that the person redoes in a step.
+    """
+    CREATE TABLE conversation_state (
+        person_id TEXT NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+        feature TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        data_enc BLOB NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (person_id, feature)
+    );
+    DROP TABLE drafts;
+    """,
 ]
 
 VAULT_SCHEMA = """

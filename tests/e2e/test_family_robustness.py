@@ -6,9 +6,10 @@ import asyncio
 import json
 import re
 
+from bot.handlers.compose_state import COMPOSE, Step
 from bot.i18n.catalog import translator
 from demo.simulate import REF, AddresseeForm, ScriptedUser, button_with
-from relay import drafts, inbox, outbox, people
+from relay import inbox, outbox, people
 from relay.models import Role
 from relay.review import Decision, Verdict, claim_next, decide
 from relay.roles import grant
@@ -303,9 +304,10 @@ async def test_a_replayed_step_is_asked_again_not_applied_twice(
     store = running.services.store
     person = await people.find(store, 6501)
     assert person is not None
-    draft = await drafts.load(store, person.id)
-    assert draft["step"] == "ad_father"
-    applied = draft["applied"]
+    draft = (await COMPOSE.load(store, person.id)).value
+    assert draft.step == Step.AD_FATHER
+    applied = draft.applied
+    assert applied is not None
     await running.stop()
     # ...and the process died before that update was marked done: it is replayed at start
     update = {
@@ -329,6 +331,6 @@ async def test_a_replayed_step_is_asked_again_not_applied_twice(
     prompt = await family.wait_reply(before)
     father = translator("en").gettext("Their father's name (helps to find the right person):")
     assert prompt.text == father
-    draft = await drafts.load(running.services.store, person.id)
-    assert draft["step"] == "ad_father"
-    assert "father_name" not in draft["ad"]
+    draft = (await COMPOSE.load(running.services.store, person.id)).value
+    assert draft.step == Step.AD_FATHER
+    assert draft.ad.father_name is None

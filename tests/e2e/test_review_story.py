@@ -55,9 +55,7 @@ async def test_approve_with_proposed_redaction_tells_family_why_and_never_echoes
     # Then the card shows the reference and the phone number marked as finding 1
     assert (card.text or "").startswith(f"{ref} · ALP · ar · message")
     assert "Call me on ⟦+963 944 123 456⟧1, we are all well" in (card.text or "")
-    assert "1. remove ☑ — " + category_reason(translator("en"), "contact") in (
-        card.text or ""
-    )
+    assert "1. remove ☑ — " + category_reason(translator("en"), "contact") in (card.text or "")
     assert card.protect_content is True
     mid = message_id_of(card)
     assert f"rev:tog:{mid}.1" in [b["callback_data"] for row in card.buttons or [] for b in row]
