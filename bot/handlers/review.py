@@ -25,6 +25,7 @@ from bot.handlers.common import answer_error, edit_or_say, keyboard, say, servic
 from bot.handlers.guard import Guarded, Staff, staff_button, staff_command
 from bot.i18n.catalog import Translator
 from bot.texts import input_error, return_reason
+from bot.transport import address_of
 from relay import drafts, people, review, roles
 from relay.errors import InvalidInput, RelayError
 from relay.models import MessageState, ReturnReason
@@ -335,7 +336,7 @@ async def on_text(update: Update, context: Ctx) -> None:
     if user is None or message is None or not message.text:
         return
     store = services(context).store
-    person = await people.find(store, user.id)
+    person = await people.find(store, address_of(user.id))
     if person is None:
         return
     draft = await drafts.load(store, person.id)

@@ -8,7 +8,8 @@ import re
 
 from bot.i18n.catalog import translator
 from bot.simulate import REF, AddresseeForm, ScriptedUser, button_with
-from relay import drafts, inbox, outbox, people
+from bot.transport import address_of, inbox
+from relay import drafts, outbox, people
 from relay.models import Role
 from relay.review import Decision, Verdict, claim_next, decide
 from relay.roles import grant
@@ -147,7 +148,7 @@ async def test_restart_between_submission_and_notification(
     reviewer = await grant(
         store,
         actor_id="t",
-        target_telegram_id=7001,
+        target=address_of(7001),
         role=Role.REVIEWER,
         languages=("uk", "en"),
         bootstrap=True,
@@ -275,7 +276,7 @@ async def test_linked_people_write_in_the_chat(bot: BotStarter, client: SandboxC
     reviewer = await grant(
         store,
         actor_id="t",
-        target_telegram_id=7002,
+        target=address_of(7002),
         role=Role.REVIEWER,
         languages=("ar",),
         bootstrap=True,
@@ -300,7 +301,7 @@ async def test_a_replayed_step_is_asked_again_not_applied_twice(
     await family.begin_new_addressee()
     await family.answer("Juan Ruiz")
     store = running.services.store
-    person = await people.find(store, 6501)
+    person = await people.find(store, address_of(6501))
     assert person is not None
     draft = await drafts.load(store, person.id)
     assert draft["step"] == "ad_father"
@@ -319,7 +320,7 @@ async def test_a_replayed_step_is_asked_again_not_applied_twice(
     }
     reopened = await Store.open(store.path, store.keys, url=store.url, vault_url=store.vault_url)
     async with reopened.tx() as tx:
-        await tx.execute("DELETE FROM inbox WHERE update_id = ?", (applied,))
+        await tx.execute("DELETE FROM inbox WHERE id = ?", (applied,))
     await inbox.store_updates(reopened, [(applied, json.dumps(update).encode())])
     await reopened.close()
     before = await family.mark()

@@ -10,8 +10,8 @@ import aiohttp
 
 from bot.app import start_bot
 from bot.simulate import ScriptedUser
+from bot.transport import inbox
 from bot.webhook import SECRET_HEADER, WebhookOptions
-from relay import inbox
 from sandbox import SandboxClient, SandboxServer
 from tests.e2e.conftest import e2e_settings
 

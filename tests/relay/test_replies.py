@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from bot.transport import address_of
 from relay import claims, messages, outbox, people, replies, retention
 from relay.clock import FakeClock
 from relay.delivery import export_batch
@@ -172,8 +173,8 @@ async def test_released_detainee_claims_held_message_with_four_eyes(
     )
     await _drain(store)
     # When the released person asks for their messages in the bot
-    released = await people.ensure(store, 555_000_111, "en")
-    await people.record_consent(store, released.id, 555_000_111)
+    released = await people.ensure(store, address_of(555_000_111), "en")
+    await people.record_consent(store, released.id, "555000111")
     claim_id = await claims.open_claim(
         store, person_id=released.id, full_name="karim  HADDAD", detainee_number="AB123"
     )
@@ -225,7 +226,7 @@ async def test_claim_by_birth_date_reads_it_in_any_calendar(
         store, actor_id=staff.delegate_alp, reference=held.reference, outcome="released"
     )
     # When they claim with their birth date written as they write it
-    released = await people.ensure(store, 555_000_333, "fa")
+    released = await people.ensure(store, address_of(555_000_333), "fa")
     claim_id = await claims.open_claim(
         store, person_id=released.id, full_name="Karim Haddad", birth_date=typed
     )
@@ -239,7 +240,7 @@ async def test_claim_by_birth_date_reads_it_in_any_calendar(
 async def test_claim_with_an_impossible_birth_date_is_refused(
     store: Store, make_family: MakeFamily
 ) -> None:
-    someone = await people.ensure(store, 555_000_444, "en")
+    someone = await people.ensure(store, address_of(555_000_444), "en")
     with pytest.raises(InvalidInput) as caught:
         await claims.open_claim(
             store, person_id=someone.id, full_name="Karim Haddad", birth_date="31.02.1990"
@@ -255,7 +256,7 @@ async def test_claim_with_a_wrong_name_delivers_nothing(
     await record_outcome(
         store, actor_id=staff.delegate_alp, reference=held.reference, outcome="released"
     )
-    someone = await people.ensure(store, 555_000_222, "en")
+    someone = await people.ensure(store, address_of(555_000_222), "en")
     claim_id = await claims.open_claim(
         store, person_id=someone.id, full_name="Somebody Else", detainee_number="Z9"
     )

@@ -10,6 +10,7 @@ import pytest
 
 from bot.handlers.review_render import card_text
 from bot.i18n.catalog import translator
+from bot.transport import address_of
 from relay import langdetect, messages, review, roles
 from relay.models import Role, Site
 from relay.store import Store
@@ -67,7 +68,7 @@ async def _reviewer(store: Store, lang: str) -> str:
     return await roles.grant(
         store,
         actor_id="test",
-        target_telegram_id=next(_ids),
+        target=address_of(next(_ids)),
         role=Role.REVIEWER,
         languages=(lang,),
         bootstrap=True,

@@ -20,7 +20,8 @@ from pathlib import Path
 import pytest
 
 from bot.simulate import ScriptedUser
-from relay import inbox, outbox
+from bot.transport import inbox
+from relay import outbox
 from sandbox import SandboxClient, SandboxServer
 from tests.conftest import Database
 from tests.pgcluster import Cluster
