@@ -7,7 +7,9 @@ is where a Telegram user id becomes one, and where Telegram's updates and offset
 from __future__ import annotations
 
 from relay.channels import Address
-from relay.settings import TELEGRAM_CHANNEL as TELEGRAM
+from relay.settings import TELEGRAM_CHANNEL
+
+TELEGRAM = TELEGRAM_CHANNEL  # this channel's name in every Address
 
 
 def address_of(user_id: int) -> Address:
