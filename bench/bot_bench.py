@@ -4,7 +4,7 @@ Run: ``.venv/bin/python -m bench.bot_bench [--quick] [--families N] [--profile]`
 JSON object.
 
 Families (full: 50 at once; quick: 10) each onboard and compose-and-submit a message through
-the sandbox Bot API server (limits off, loopback), doing what ``bot.simulate.ScriptedUser``
+the sandbox Bot API server (limits off, loopback), doing what ``demo.simulate.ScriptedUser``
 does (/start, consent, name, /new, new addressee, skips, relationship, site, text, skip the
 photo, send): 14 updates per family. The driver is leaner than ScriptedUser: it lives in the
 sandbox's process and waits on the sandbox's own condition for the bot's answer instead of

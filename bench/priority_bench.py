@@ -25,8 +25,8 @@ from typing import Any
 
 from bot.app import start_bot
 from bot.ratelimit import PacingRetryingLimiter
-from bot.simulate import ScriptedUser
 from bot.transport import address_of
+from demo.simulate import ScriptedUser
 from relay import outbox, people
 from relay.settings import Settings
 from sandbox import SandboxClient, SandboxServer

@@ -77,6 +77,8 @@ def run_one(name: str, *, quick: bool) -> dict[str, object]:
     try:
         result = json.loads(proc.stdout)
     except ValueError:
+        result = None
+    if not isinstance(result, dict):
         return {
             "name": name,
             "error": "stdout is not one JSON object",

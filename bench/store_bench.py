@@ -287,6 +287,7 @@ async def _plain_claim(conn: aiosqlite.Connection) -> Any:
         (*READS, now),
     ) as cur:
         row = await cur.fetchone()
+    assert row is not None  # the bench seeded submitted messages in every language
     await conn.execute(
         "UPDATE messages SET state = 'in_review', claimed_by = 'r', lease_until = ? WHERE id = ?",
         (until, row[0]),
@@ -298,6 +299,7 @@ async def _plain_claim(conn: aiosqlite.Connection) -> Any:
     )
     async with conn.execute("SELECT * FROM messages WHERE id = ?", (row[0],)) as cur:
         full = await cur.fetchone()
+    assert full is not None
     await conn.execute("COMMIT")
     return json.loads(full[12])  # the body, in clear
 
@@ -306,7 +308,7 @@ async def _plain_list(conn: aiosqlite.Connection, family: str) -> int:
     async with conn.execute(
         "SELECT * FROM messages WHERE family_id = ? ORDER BY created_at DESC LIMIT 10", (family,)
     ) as cur:
-        rows = await cur.fetchall()
+        rows = list(await cur.fetchall())
     for row in rows:
         async with conn.execute(
             "SELECT at, state, detail FROM events WHERE message_id = ? ORDER BY seq", (row[0],)
@@ -317,7 +319,7 @@ async def _plain_list(conn: aiosqlite.Connection, family: str) -> int:
 
 async def _plain_export(conn: aiosqlite.Connection, site: str) -> int:
     async with conn.execute(EXPORT_SQL, (site,)) as cur:
-        return len(await cur.fetchall())
+        return len(list(await cur.fetchall()))
 
 
 async def _store_export(store: Store, site: str) -> int:

@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bot.simulate import ScriptedUser
+from demo.simulate import ScriptedUser
 from sandbox import SandboxClient, SandboxServer
 from tests.pgcluster import Cluster, start_cluster
 from tests.resilience.balancer import Balancer
@@ -48,7 +48,7 @@ async def _worker(env: dict[str, str], url: str, port: int, logf: Path) -> Any:
         proc = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
-            "bot.cli",
+            "rcm",
             "--env-file",
             os.devnull,
             "run",

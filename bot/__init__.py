@@ -1,1 +1,1 @@
-"""Telegram side of RCM Relay: the Application, handlers, i18n, and the sandbox Bot API."""
+"""Telegram side of RCM Relay: the Application, handlers, i18n, the outbox dispatcher, the CLI."""

@@ -7,7 +7,7 @@ import asyncio
 import json
 import logging
 import sys
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -31,6 +31,8 @@ from relay.settings import Settings, load_settings
 log = logging.getLogger("rcm")
 
 Verb = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]
+# Adds verbs to the subparsers: how rcm/ brings in the demo's, which bot/ must not import.
+AddVerbs = Callable[[Any], None]
 
 
 async def _open_store(settings: Settings) -> Any:
@@ -152,8 +154,8 @@ async def cmd_keys_rotate(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def parser() -> argparse.ArgumentParser:
-    """Return the argument parser of ``rcm``."""
+def parser(extra_verbs: Sequence[AddVerbs] = ()) -> argparse.ArgumentParser:
+    """Return the argument parser of ``rcm``, with the verbs of layers above (rcm/cli.py)."""
     p = OneLineParser(
         prog="rcm",
         description="RCM Relay: Red Cross messages between detained people and their families.",
@@ -232,16 +234,16 @@ def parser() -> argparse.ArgumentParser:
         "new master key, everything re-encrypted, old key retired",
         "rcm keys rotate",
     ).set_defaults(func=cmd_keys_rotate)
-    for extra in _extra_verbs():
+    for extra in (*extra_verbs, *_extra_verbs()):
         extra(sub)
     return p
 
 
-def _extra_verbs() -> list[Callable[[Any], None]]:
-    """Verbs defined next to their features (demo, export, hand-over, purge)."""
-    from bot import cli_console, cli_delegate, cli_demo, cli_pack
+def _extra_verbs() -> list[AddVerbs]:
+    """Verbs defined next to their features (export, hand-over, purge, console)."""
+    from bot import cli_console, cli_delegate, cli_pack
 
-    return [cli_demo.add_verbs, cli_delegate.add_verbs, cli_pack.add_verbs, cli_console.add_verbs]
+    return [cli_delegate.add_verbs, cli_pack.add_verbs, cli_console.add_verbs]
 
 
 def _why(error: TelegramError) -> str:
@@ -270,9 +272,9 @@ def _refusal(exc: RelayError) -> str:
     return str(exc)
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, extra_verbs: Sequence[AddVerbs] = ()) -> int:
     """Run one ``rcm`` verb; a refusal is one line on stderr and a non-zero exit."""
-    args = parser().parse_args(argv)
+    args = parser(extra_verbs).parse_args(argv)
     _logging(args)
     try:
         settings = load_settings(env_file=args.env_file or Path(".env"))
@@ -299,4 +301,5 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    # Without the demo's verb this is not the whole command line: refuse rather than half-run.
+    raise SystemExit("rcm: run `python -m rcm` (or `rcm`); bot.cli has not every verb")

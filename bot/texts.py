@@ -4,84 +4,34 @@ from __future__ import annotations
 
 from bot.i18n.catalog import SUPPORTED, Translator
 from relay.delivery import relationship_label
+from words import codes
 
 
 def state_name(tr: Translator, state: str, kind: str = "message") -> str:
     """Return the family-facing name of a message state (a reply's last step differs)."""
-    _ = tr.gettext
     if kind == "reply" and state == "delivered":
-        return _("delivered to you")
-    names = {
-        "draft": _("draft"),
-        "submitted": _("waiting for review"),
-        "in_review": _("being reviewed"),
-        "escalated": _("being reviewed by a senior reviewer"),
-        "approved": _("approved"),
-        "returned": _("returned to you for editing"),
-        "printed": _("printed, travelling with the delegate"),
-        "delivered": _("handed over"),
-        "undeliverable": _("could not be handed over"),
-        "cancelled": _("cancelled"),
-    }
-    return names.get(state, state)
+        return tr.gettext(codes.REPLY_DELIVERED)
+    return codes.name(tr.gettext, codes.STATES, state)
 
 
 def return_reason(tr: Translator, code: str) -> str:
     """Return why a message was returned, as the family reads it."""
-    _ = tr.gettext
-    reasons = {
-        "not_family_news": _("Red Cross messages may carry family news only."),
-        "political_military": _("Political or military matters cannot be written about."),
-        "money": _("Money transfers and account numbers cannot be sent."),
-        "contact_details": _(
-            "Phone numbers, addresses and links of other people are not allowed."
-        ),
-        "too_long": _("The message is longer than this place of detention allows."),
-        "addressee_unclear": _("We could not be sure who the message is for."),
-        "code_like": _("Parts of the message look like a code and cannot be passed on."),
-        "other": _("The message cannot be passed on as it is."),
-    }
-    return reasons.get(code, reasons["other"])
+    return codes.name(tr.gettext, codes.RETURN_REASONS, code, fallback="other")
 
 
 def category_reason(tr: Translator, category: str) -> str:
     """Explain a rules finding (what will be removed or returned, and why)."""
-    _ = tr.gettext
-    reasons = {
-        "length": _("too long for this place of detention"),
-        "contact": _("contact details (phone, e-mail, link) will be removed"),
-        "money": _("money transfers and account numbers are not allowed"),
-        "coordinates": _("map coordinates will be removed"),
-        "code": _("looks like a code; a reviewer will check it"),
-        "military": _("military matters are not allowed"),
-        "political": _("political matters are not allowed"),
-        "hate": _("words against a group of people are not allowed"),
-        "obfuscation": _("unusual characters; a reviewer will check them"),
-    }
-    return reasons.get(category, category)
+    return codes.name(tr.gettext, codes.CATEGORIES, category)
 
 
 def undeliverable_reason(tr: Translator, code: str) -> str:
-    _ = tr.gettext
-    reasons = {
-        "released": _("the person has been released"),
-        "transferred": _("the person has been transferred to another place"),
-        "unknown": _("the person is not known at this place"),
-        "refused": _("the person did not accept the message"),
-    }
-    return reasons.get(code, code)
+    """Say why a letter could not be handed over."""
+    return codes.name(tr.gettext, codes.UNDELIVERABLE, code)
 
 
 def photo_reason(tr: Translator, code: str) -> str:
     """Return why a reviewer removed a photo, as the family (and the reviewer) reads it."""
-    _ = tr.gettext
-    reasons = {
-        "weapons_or_symbols": _("it shows weapons, flags or signs that cannot travel"),
-        "writing": _("it carries writing, numbers or a map that cannot travel"),
-        "place_or_people": _("it shows a place or people that cannot be shown"),
-        "other": _("it cannot travel as it is"),
-    }
-    return reasons.get(code, reasons["other"])
+    return codes.name(tr.gettext, codes.PHOTO_REASONS, code, fallback="other")
 
 
 RELATIONSHIPS = ("mother", "father", "son", "daughter", "brother", "sister", "spouse", "other")

@@ -7,20 +7,17 @@ from babel.numbers import format_decimal
 from relay import roles, staff_access, staff_views
 from relay.channels import Address
 from relay.errors import InvalidInput
-from relay.models import ReturnReason, Role
+from relay.models import Role
 from relay.settings import TELEGRAM_CHANNEL
+from words import codes
 
 from console.charts import Bar, bars
-from console.i18n import N_
-from console.reviewing import REASONS
 from console.server import console_of, guarded, render, session_of, words_of
 
+# The stages of the turnaround chart, named as the family reads a message's state.
 STAGE_NAMES = {
-    "submitted": N_("waiting for review"),
-    "in_review": N_("being reviewed"),
-    "approved": N_("approved"),
-    "printed": N_("printed, travelling with the delegate"),
-    "delivered": N_("handed over"),
+    stage: codes.STATES[stage]
+    for stage in ("submitted", "in_review", "approved", "printed", "delivered")
 }
 
 
@@ -48,11 +45,7 @@ async def figures_page(request: web.Request) -> web.Response:
     ]
     reasons = [
         Bar(
-            _(
-                REASONS.get(
-                    ReturnReason(code) if code in set(ReturnReason) else ReturnReason.OTHER, ""
-                )
-            ).rstrip("."),
+            codes.name(_, codes.RETURN_REASONS, code, fallback="other").rstrip("."),
             n,
             num(n),
         )

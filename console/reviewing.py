@@ -7,47 +7,20 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
+from relay import reader_language as reader_languages
 from relay import review, staff_views
 from relay.errors import Conflict, InvalidInput, NotFound, RelayError
 from relay.models import ReturnReason, Role
 from relay.review_card import KEEP, PhotoReason
+from words import codes
 
-from console.i18n import N_, RTL, Words
+from console.i18n import RTL, SUPPORTED, Words
 from console.server import console_of, guarded, render, session_of, words_of
 
-REASONS = {
-    ReturnReason.NOT_FAMILY_NEWS: N_("Red Cross messages may carry family news only."),
-    ReturnReason.POLITICAL_MILITARY: N_("Political or military matters cannot be written about."),
-    ReturnReason.MONEY: N_("Money transfers and account numbers cannot be sent."),
-    ReturnReason.CONTACT_DETAILS: N_(
-        "Phone numbers, addresses and links of other people are not allowed."
-    ),
-    ReturnReason.TOO_LONG: N_("The message is longer than this place of detention allows."),
-    ReturnReason.ADDRESSEE_UNCLEAR: N_("We could not be sure who the message is for."),
-    ReturnReason.CODE_LIKE: N_("Parts of the message look like a code and cannot be passed on."),
-    ReturnReason.OTHER: N_("The message cannot be passed on as it is."),
-}
+# The same sentences as the bot's (words.codes): a reason for the family, a state, a photo.
+REASONS = {ReturnReason(code): text for code, text in codes.RETURN_REASONS.items()}
 VERDICTS = {v.value: v for v in review.Verdict}
-# A state as staff read it (the same words as the bot's, already translated).
-STATE_WORDS = {
-    "draft": N_("draft"),
-    "submitted": N_("waiting for review"),
-    "in_review": N_("being reviewed"),
-    "escalated": N_("being reviewed by a senior reviewer"),
-    "approved": N_("approved"),
-    "returned": N_("returned to you for editing"),
-    "printed": N_("printed, travelling with the delegate"),
-    "delivered": N_("handed over"),
-    "undeliverable": N_("could not be handed over"),
-    "cancelled": N_("cancelled"),
-}
-# Why a photo is removed: the same words as the bot's (the family reads them).
-PHOTO_REASONS = {
-    PhotoReason.WEAPONS_OR_SYMBOLS: N_("it shows weapons, flags or signs that cannot travel"),
-    PhotoReason.WRITING: N_("it carries writing, numbers or a map that cannot travel"),
-    PhotoReason.PLACE_OR_PEOPLE: N_("it shows a place or people that cannot be shown"),
-    PhotoReason.OTHER: N_("it cannot travel as it is"),
-}
+PHOTO_REASONS = {PhotoReason(code): text for code, text in codes.PHOTO_REASONS.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,8 +137,11 @@ async def review_page(request: web.Request, error: str = "", spans: str = "") ->
         text_dir="rtl" if item.lang in RTL else "ltr",
         reasons=REASONS,
         photo_reasons=PHOTO_REASONS,
-        state_words=STATE_WORDS,
+        state_words=codes.STATES,
+        categories=codes.CATEGORIES,
+        severities=codes.SEVERITIES,
         keep=KEEP,
+        languages=SUPPORTED,
         error=error_text(words_of(request), error) if error else "",
     )
 
@@ -221,6 +197,25 @@ async def judge_photo(request: web.Request) -> web.StreamResponse:
     raise web.HTTPSeeOther(f"/review/{request.match_info['id']}")
 
 
+async def reader_language(request: web.Request) -> web.StreamResponse:
+    """Set the language the addressee reads (the printed form's labels follow it)."""
+    con = console_of(request)
+    form = await request.post()
+    lang = str(form.get("reads", ""))
+    if lang and lang not in SUPPORTED:
+        raise web.HTTPBadRequest()
+    try:
+        await reader_languages.set_for_held(
+            con.store,
+            reviewer_id=session_of(request).person_id,
+            message_id=request.match_info["id"],
+            lang=lang or None,
+        )
+    except (InvalidInput, Conflict) as exc:
+        return await review_page(request, exc.code)
+    raise web.HTTPSeeOther(f"/review/{request.match_info['id']}")
+
+
 async def photo(request: web.Request) -> web.Response:
     """Send the photo of a held message (only to the reviewer who holds it)."""
     con = console_of(request)
@@ -245,3 +240,6 @@ def routes(router: web.UrlDispatcher) -> None:
     router.add_post("/review/{id}", guarded(Role.REVIEWER, "decide")(decide))
     router.add_get("/review/{id}/photo", guarded(Role.REVIEWER, "view")(photo))
     router.add_post("/review/{id}/photo", guarded(Role.REVIEWER, "photo")(judge_photo))
+    router.add_post(
+        "/review/{id}/reader", guarded(Role.REVIEWER, "reader_language")(reader_language)
+    )

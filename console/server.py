@@ -22,6 +22,7 @@ from relay.errors import NotAllowed
 from relay.models import Role, Site
 from relay.settings import Settings
 from relay.store import Store
+from words.catalog import NATIVE_NAMES
 
 from console.i18n import Words, words
 
@@ -187,11 +188,14 @@ def guarded(role: Role, action: str) -> Callable[[Handler], Handler]:
 
 def templates() -> jinja2.Environment:
     """Return the template environment (autoescaped HTML from the package's folder)."""
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(HERE / "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
     )
+    # A language as its readers write its name (a reviewer picks by it, not by code).
+    env.globals["language_name"] = lambda code: NATIVE_NAMES.get(code, code)
+    return env
 
 
 def build_app(*, store: Store, sites: Mapping[str, Site], settings: Settings) -> web.Application:

@@ -193,6 +193,7 @@ async def _print_item(tx: Tx, row: Any, _: Translate) -> PrintItem:
         redactions=tuple(spans),
         lang=row["lang"],
         photo=photo,
+        reader_lang=addressee.get("reads") or None,
     )
 
 

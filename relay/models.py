@@ -107,6 +107,7 @@ class Addressee:
     site_code: str
     relationship: str
     linked_person_id: str | None = None  # digital delivery: the other family's person id
+    reads: str | None = None  # the language they read, when staff set one other than the text's
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,7 @@ import json
 import logging
 import sqlite3
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, Protocol
@@ -46,6 +46,8 @@ class Row(Protocol):
     """A result row: by column name or position (sqlite3.Row, asyncpg.Record)."""
 
     def __getitem__(self, key: str | int, /) -> Any: ...
+    def __iter__(self) -> Iterator[Any]: ...  # the values, in column order (both backends)
+    def __len__(self) -> int: ...
     def keys(self) -> Any: ...
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from aiohttp import BodyPartReader, web
 
-from sandbox import api_manage  # noqa: F401  (importing it registers its methods)
+from sandbox import api_manage, api_send  # noqa: F401  (importing them registers methods)
 from sandbox.api import METHODS, TOKEN_RE, ApiError, Call, Params, Upload, canonical_name
 from sandbox.api import dispatch as dispatch_method
 from sandbox.control import PREFIX, ControlApi

@@ -10,6 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from sandbox.files import StoredFile, new_file
+
 JSON = dict[str, Any]
 
 # Telegram delivers these unless a bot asks for them explicitly in allowed_updates.
@@ -71,50 +73,6 @@ class SimUser:
             out["last_name"] = self.last_name
         if self.username is not None:
             out["username"] = self.username
-        return out
-
-
-@dataclass
-class StoredFile:
-    """Bytes uploaded by a bot or a simulated user, addressable by file_id."""
-
-    file_id: str
-    file_unique_id: str
-    kind: str
-    data: bytes
-    file_path: str
-    file_name: str | None = None
-    mime_type: str | None = None
-    width: int = 0
-    height: int = 0
-    duration: int = 0
-
-    def to_api_file(self) -> JSON:
-        """Render as a Telegram File object (the answer of getFile)."""
-        return {
-            "file_id": self.file_id,
-            "file_unique_id": self.file_unique_id,
-            "file_size": len(self.data),
-            "file_path": self.file_path,
-        }
-
-    def media_api(self) -> JSON:
-        """Render as the media object a Message carries for this kind of file."""
-        out: JSON = {
-            "file_id": self.file_id,
-            "file_unique_id": self.file_unique_id,
-            "file_size": len(self.data),
-        }
-        if self.kind in ("photo", "sticker"):
-            out["width"], out["height"] = self.width, self.height
-        if self.kind == "sticker":
-            out.update(type="regular", is_animated=False, is_video=False)
-        if self.kind == "voice":
-            out["duration"] = self.duration
-        if self.file_name is not None:
-            out["file_name"] = self.file_name
-        if self.mime_type is not None and self.kind in ("document", "voice"):
-            out["mime_type"] = self.mime_type
         return out
 
 
@@ -314,24 +272,8 @@ class World:
     ) -> StoredFile:
         """Keep bytes under a fresh file_id and file_path."""
         self._file_seq += 1
-        n = self._file_seq
-        width = height = 0
-        if kind in ("photo", "sticker"):
-            width, height = _image_size(data)
-        ext = {"photo": "jpg", "sticker": "webp", "voice": "oga"}.get(kind)
-        if ext is None:
-            ext = file_name.rsplit(".", 1)[-1] if file_name and "." in file_name else "bin"
-        stored = StoredFile(
-            file_id=f"SBX{kind[:3].upper()}{n:08d}",
-            file_unique_id=f"U{n:08d}",
-            kind=kind,
-            data=data,
-            file_path=f"{kind}s/file_{n}.{ext}",
-            file_name=file_name,
-            mime_type=mime_type,
-            width=width,
-            height=height,
-            duration=duration,
+        stored = new_file(
+            self._file_seq, kind, data, file_name=file_name, mime_type=mime_type, duration=duration
         )
         self.files[stored.file_id] = stored
         self.files_by_path[stored.file_path] = stored
@@ -406,18 +348,3 @@ class World:
 def now() -> int:
     """Return the current Unix time in whole seconds, as Telegram dates are."""
     return int(time.time())
-
-
-def _image_size(data: bytes) -> tuple[int, int]:
-    """Return the pixel size of an image, or a nominal size when it is not a readable image."""
-    import io
-
-    try:
-        from PIL import Image
-
-        with Image.open(io.BytesIO(data)) as img:
-            width, height = img.size
-            return int(width), int(height)
-    # Tests may send arbitrary bytes as a "photo"; Telegram would reject them, we stay lenient.
-    except Exception:
-        return 1, 1

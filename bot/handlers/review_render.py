@@ -12,18 +12,17 @@ from typing import Any
 from bot.callbacks import cb
 from bot.handlers.common import Buttons
 from bot.handlers.preview import printability_lines
-from bot.i18n.catalog import N_, Translator
+from bot.i18n.catalog import Translator
 from bot.texts import category_reason, photo_reason, relationship_name, return_reason, state_name
 from relay.models import MessageKind, MessageState, ReturnReason
 from relay.review import QueueLine, ReviewItem
 from relay.review_card import KEEP, CardDetails, PhotoReason
+from words import codes
 
 # Room left in a Telegram message (4096) for the header, legend and the cut notice.
 TEXT_ROOM = 3000
 LIMIT = 4000  # Telegram takes 4096; the right-to-left marks of directed() need a little room
 OPEN, CLOSE = "⟦", "⟧"
-
-_SEVERITY = {"block": N_("blocks"), "redact": N_("remove"), "flag": N_("check")}
 
 
 def selection(item: ReviewItem, selected: Sequence[int] | None) -> list[int]:
@@ -128,7 +127,7 @@ def card_text(
             proposal += 1
             mark = " ☑" if proposal in kept else " ☐"
         lines.append(
-            f"{number}. {f['category']} · {_(_SEVERITY.get(f['severity'], f['severity']))}"
+            f"{number}. {f['category']} · {codes.name(_, codes.SEVERITIES, f['severity'])}"
             f"{mark} — {category_reason(tr, f['category'])}"
             + (f" ({f['detail']})" if f.get("detail") else "")  # a phone's country, E.164
         )

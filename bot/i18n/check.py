@@ -1,7 +1,7 @@
 """Catalog checks run by the test command: template current, catalogs complete and valid.
 
 ``python -m bot.i18n.check`` exits non-zero (and says why) when
-- ``bot/i18n/locales/messages.pot`` differs from a fresh extraction (someone added a string),
+- ``words/locales/messages.pot`` differs from a fresh extraction (someone added a string),
 - a catalog misses a message, has an empty or fuzzy translation, or a placeholder
   (``{name}``) that differs from its msgid,
 - ``pybabel compile`` reports an error (checked by its exit code: it still writes a .mo).
@@ -35,7 +35,7 @@ def _pybabel() -> str:
 
 
 def extract(dest: Path) -> None:
-    """Extract every marked string of bot/, relay/ and console/ into ``dest``."""
+    """Extract every marked string of bot/, relay/, console/ and words/ into ``dest``."""
     subprocess.run(  # noqa: S603 - fixed arguments, our own tool
         [
             _pybabel(),
@@ -52,6 +52,7 @@ def extract(dest: Path) -> None:
             "bot",
             "relay",
             "console",
+            "words",
         ],
         cwd=ROOT,
         check=True,

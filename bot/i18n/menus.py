@@ -55,7 +55,10 @@ def staff_commands(tr: Translator, roles: set[Role]) -> list[BotCommand]:
             BotCommand("stats", _("Figures")),
         ]
     if roles:
-        commands.append(BotCommand("alerts", _("Staff alerts on or off")))
+        commands += [
+            BotCommand("console", _("Sign in to the console")),
+            BotCommand("alerts", _("Staff alerts on or off")),
+        ]
     return commands + family_commands(tr)
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 def rcm(*args: str, data: Path, stdin: str = "") -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "RCM_DATA_DIR": str(data)}
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", "--env-file", "/dev/null", *args],
+        [sys.executable, "-m", "rcm", "--env-file", "/dev/null", *args],
         input=stdin,
         env=env,
         capture_output=True,
@@ -56,7 +56,7 @@ def test_backup_verify_rotate(tmp_path: Path) -> None:
 def test_a_bad_setting_is_named(tmp_path: Path) -> None:
     env = {**os.environ, "RCM_DATA_DIR": str(tmp_path), "RCM_ADMIN_IDS": "abc"}
     result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "--env-file", "/dev/null", "sites"],
+        [sys.executable, "-m", "rcm", "--env-file", "/dev/null", "sites"],
         env=env,
         capture_output=True,
         text=True,
@@ -76,7 +76,7 @@ def test_run_against_an_unreachable_api_says_so_and_exits(tmp_path: Path) -> Non
         "RCM_TELEGRAM_API_URL": "http://127.0.0.1:1",
     }
     result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "--env-file", "/dev/null", "run"],
+        [sys.executable, "-m", "rcm", "--env-file", "/dev/null", "run"],
         env=env,
         capture_output=True,
         text=True,
@@ -99,7 +99,7 @@ def test_run_warns_once_when_the_master_key_sits_in_the_data_folder(tmp_path: Pa
     }
     warning = "the master key ({}) is inside the data folder"
     inside = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "--env-file", "/dev/null", "run"],
+        [sys.executable, "-m", "rcm", "--env-file", "/dev/null", "run"],
         env={**env, "RCM_DATA_DIR": str(tmp_path / "a")},
         capture_output=True,
         text=True,
@@ -114,7 +114,7 @@ def test_run_warns_once_when_the_master_key_sits_in_the_data_folder(tmp_path: Pa
         " (see README, Deployment)"
     )
     apart = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "--env-file", "/dev/null", "run"],
+        [sys.executable, "-m", "rcm", "--env-file", "/dev/null", "run"],
         env={**env, "RCM_DATA_DIR": str(tmp_path / "b"), "RCM_KEY_FILE": str(tmp_path / "k.json")},
         capture_output=True,
         text=True,
@@ -128,7 +128,7 @@ def test_run_warns_once_when_the_master_key_sits_in_the_data_folder(tmp_path: Pa
 def test_plain_http_to_another_machine_stops_rcm_with_a_clear_sentence(tmp_path: Path) -> None:
     env = {**os.environ, "RCM_DATA_DIR": str(tmp_path), "RCM_TELEGRAM_API_URL": "http://10.1.2.3"}
     result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "--env-file", "/dev/null", "sites"],
+        [sys.executable, "-m", "rcm", "--env-file", "/dev/null", "sites"],
         env=env,
         capture_output=True,
         text=True,

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main, parser
+from rcm.cli import main, parser
 
 MANIFEST_HEAD = "reference,detainee_number,addressee_latin_name,outcome,date"
 

@@ -12,10 +12,10 @@ import pytest
 
 from bot import app as app_module
 from bot.handlers.family import notice
-from bot.i18n import catalog
 from bot.i18n.catalog import translator
 from relay.errors import ConfigError
 from relay.settings import Settings
+from words import catalog
 
 
 def test_catalogs_live_inside_the_package() -> None:
@@ -44,9 +44,10 @@ import asyncio, json, sys, tempfile
 from pathlib import Path
 
 import bot
+import demo
 from bot.app import start_bot
 from sandbox import SandboxClient, SandboxServer
-from bot.simulate import ScriptedUser
+from demo.simulate import ScriptedUser
 from relay.settings import Settings
 
 
@@ -68,7 +69,7 @@ async def main() -> None:
                     answer = await user.wait_reply(mark)
                 finally:
                     await running.stop()
-    print(json.dumps({"bot": bot.__file__, "text": answer.text}))
+    print(json.dumps({"bot": bot.__file__, "demo": demo.__file__, "text": answer.text}))
 
 
 asyncio.run(main())
@@ -122,11 +123,16 @@ def test_a_wheel_installed_in_a_fresh_venv_answers_start_in_arabic(tmp_path: Pat
     # When an Arabic user sends /start to the installed bot through the sandbox
     (tmp_path / "driver.py").write_text(_DRIVER)
     out = json.loads(_run(python, tmp_path / "driver.py", cwd=tmp_path).splitlines()[-1])
-    # Then the bot that answered is the installed one, and it answered in Arabic
+    # Then the bot that answered is the installed one (the demo/ package shipped beside it),
+    # and it answered in Arabic
     assert Path(out["bot"]).is_relative_to(fresh)
+    assert Path(out["demo"]).is_relative_to(fresh)
     arabic = translator("ar")
     assert out["text"] == arabic.directed(notice(arabic))
     assert out["text"] != notice(translator("en"))
     title = arabic.gettext("Red Cross messages (RCM)")
     assert title != "Red Cross messages (RCM)"
     assert title in out["text"]
+    # And the installed `rcm` command has every verb, the demo's (from demo/) among them
+    usage = _run(fresh / "bin" / "rcm", "demo", "--help", cwd=tmp_path)
+    assert usage.startswith("usage: rcm demo [-h] [--out OUT] [--interactive]")

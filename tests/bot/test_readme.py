@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import parser
+from rcm.cli import parser
 
 REPO = Path(__file__).resolve().parents[2]
 README = (REPO / "README.md").read_text(encoding="utf-8")

@@ -86,6 +86,12 @@ def test_reviewer_signs_in_with_a_link_claims_redacts_by_selection_and_approves(
     page.select_option("#photo-verdict", "keep")
     page.click(".photo-verdict button")
     page.wait_for_selector("text=The photo travels with the message.")
+    # When they note that the detained relative reads French (the printed form follows it)
+    assert page.input_value("#reads") == ""
+    page.select_option("#reads", "fr")
+    page.click("form.reader button")
+    page.wait_for_url(f"{desk.url}/review/{message_id}")
+    assert page.input_value("#reads") == "fr"
 
     # When they select "Omar" with the mouse's equivalent and press R
     page.evaluate(
@@ -173,8 +179,8 @@ def test_delegate_exports_a_site_downloads_pdf_and_manifest_and_records_an_outco
         assert handle.read(5) == b"%PDF-"
     with page.expect_download() as sheet:
         page.click("#manifest")
-    with open(sheet.value.path(), encoding="utf-8") as handle:
-        table = list(csv.reader(io.StringIO(handle.read())))
+    with open(sheet.value.path(), encoding="utf-8") as text:
+        table = list(csv.reader(io.StringIO(text.read())))
     references = [r[0] for r in table[1:]]
     assert len(references) == 5
     assert all(r.startswith("RCM-") for r in references)

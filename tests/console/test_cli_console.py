@@ -27,7 +27,7 @@ def _env(data: Path) -> dict[str, str]:
 
 def _rcm(*args: str, data: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", "--env-file", "/dev/null", *args],
+        [sys.executable, "-m", "rcm", "--env-file", "/dev/null", *args],
         env=_env(data),
         capture_output=True,
         text=True,
@@ -75,7 +75,7 @@ def test_console_serves_until_sigterm(tmp_path: Path) -> None:
         [
             sys.executable,
             "-m",
-            "bot.cli",
+            "rcm",
             "--env-file",
             "/dev/null",
             "console",

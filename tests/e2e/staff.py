@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.simulate import ScriptedUser, button_with
+from demo.simulate import ScriptedUser, button_with
 from sandbox import SandboxClient, TranscriptEntry
 
 ADMIN_ID = 900001  # in RCM_ADMIN_IDS of the e2e settings

@@ -34,6 +34,7 @@ async def test_staff_get_a_link_that_works_once_and_strangers_are_refused(
     mark = await delegate.say("/console")
     reply = await delegate.wait_text("console.example.org/login/", mark)
     # Then the reply carries one link to the configured console, sent protected
+    assert reply.text is not None
     found = re.findall(r"https://console\.example\.org/login/([A-Za-z0-9_-]{43})$", reply.text)
     assert len(found) == 1
     assert reply.protect_content is True

@@ -9,8 +9,8 @@ from collections.abc import Callable
 import segno
 from pypdf import PdfReader
 
-from bot.simulate import AddresseeForm, ScriptedUser, Transcript, button_with
 from bot.transport import address_of
+from demo.simulate import AddresseeForm, ScriptedUser, Transcript, button_with
 from relay import messages, people, roles
 from relay.export import signing
 from relay.models import Role

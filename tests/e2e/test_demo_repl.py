@@ -6,8 +6,8 @@ import asyncio
 
 import pytest
 
-from bot.demo_people import REVIEWER_ID
-from bot.demo_repl import Chats, _command, who
+from demo.people import REVIEWER_ID
+from demo.repl import Chats, _command, who
 from sandbox import SandboxClient
 from tests.e2e.conftest import BotStarter
 

@@ -7,7 +7,7 @@ import io
 from PIL import Image
 
 from bot.i18n.catalog import translator
-from bot.simulate import AddresseeForm, ScriptedUser, Transcript, button_with
+from demo.simulate import AddresseeForm, ScriptedUser, Transcript, button_with
 from sandbox import SandboxClient, TranscriptEntry
 from tests.e2e.conftest import BotStarter
 

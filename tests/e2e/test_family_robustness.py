@@ -7,15 +7,16 @@ import json
 import re
 
 from bot.i18n.catalog import translator
-from bot.simulate import REF, AddresseeForm, ScriptedUser, button_with
 from bot.transport import address_of, inbox
+from demo.simulate import REF, AddresseeForm, ScriptedUser, button_with
 from relay import drafts, outbox, people
 from relay.models import Role
 from relay.review import Decision, Verdict, claim_next, decide
 from relay.roles import grant
 from relay.store import Store
-from sandbox import SandboxClient
+from sandbox import SandboxClient, SandboxServer
 from tests.e2e.conftest import BotStarter
+from tests.quiet import quiet
 from tests.resilience.conftest import family_messages
 
 FORM = AddresseeForm(full_name="John Smith", father_name="Peter", site_code="ALP")
@@ -49,7 +50,7 @@ async def test_twenty_families_at_once(bot: BotStarter, client: SandboxClient) -
 
 
 async def test_double_tapped_send_makes_one_message(
-    bot: BotStarter, client: SandboxClient
+    bot: BotStarter, client: SandboxClient, sandbox: SandboxServer
 ) -> None:
     running = await bot()
     family = ScriptedUser(client, 6001, "Ana", "es")
@@ -76,11 +77,11 @@ async def test_double_tapped_send_makes_one_message(
         client.press(6001, preview.message_id, data),
     )
     await family.wait_text(r"RCM-[\s\S]*/status", mark)
-    await asyncio.sleep(0.5)
+    await quiet(sandbox, running.services.store)
     # A forged replay of the same button later changes nothing either
     await client.press(6001, preview.message_id, data, force=True)
     await family.wait_text("RCM-", mark)
-    await asyncio.sleep(0.5)
+    await quiet(sandbox, running.services.store)
     assert await count(running.services.store, "SELECT COUNT(*) FROM messages") == 1
     texts = [e.text or "" for e in await family.transcript() if e.from_bot]
     refs = {m.group(0) for t in texts for m in REF.finditer(t)}
@@ -134,7 +135,7 @@ async def test_a_stale_preview_sends_nothing_and_the_latest_sends_what_it_shows(
 
 
 async def test_restart_between_submission_and_notification(
-    bot: BotStarter, client: SandboxClient
+    bot: BotStarter, client: SandboxClient, sandbox: SandboxServer
 ) -> None:
     # Given a family whose message was submitted
     running = await bot()
@@ -165,16 +166,16 @@ async def test_restart_between_submission_and_notification(
     await running.app.shutdown()
     await store.close()
     # Then after a restart the family is told exactly once
-    await bot()
+    running_again = await bot()
     sentence = translator("uk").gettext("Your message {ref} was approved.").format(ref=reference)
     await family.wait_text(re.escape(sentence), 0, edited_ok=False)
-    await asyncio.sleep(1.0)
+    await quiet(sandbox, running_again.services.store)
     told = [e for e in await family.transcript() if e.from_bot and sentence in (e.text or "")]
     assert len(told) == 1
 
 
 async def test_update_stored_before_a_crash_is_handled_after_restart(
-    bot: BotStarter, client: SandboxClient
+    bot: BotStarter, client: SandboxClient, sandbox: SandboxServer
 ) -> None:
     # Given an update that reached the inbox but whose handling never ran (a crash)
     running = await bot()
@@ -203,7 +204,7 @@ async def test_update_stored_before_a_crash_is_handled_after_restart(
     running = await bot()
     # Then the stored /status is answered, and the inbox has nothing pending
     await family.wait_reply((await family.transcript())[before - 1].message_id)
-    await asyncio.sleep(0.3)
+    await quiet(sandbox, running.services.store)
     assert await inbox.pending(running.services.store) == []
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from bot.handlers.family import notice
 from bot.i18n.catalog import translator
-from bot.simulate import REF, AddresseeForm, ScriptedUser
+from demo.simulate import REF, AddresseeForm, ScriptedUser
 from relay.reference import parse_reference
 from sandbox import SandboxClient
 from tests.e2e.conftest import BotStarter

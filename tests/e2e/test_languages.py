@@ -10,7 +10,7 @@ import pytest
 
 from bot.handlers.family import notice
 from bot.i18n.catalog import RTL, SUPPORTED, negotiate, translator
-from bot.simulate import ScriptedUser, button_with
+from demo.simulate import ScriptedUser, button_with
 from relay.calendars import format_date
 from relay.roles import LANG_CODES
 from relay.rules.lexicon import LANGUAGES

@@ -6,7 +6,7 @@ import json
 
 from bot.i18n.catalog import SUPPORTED, translator
 from bot.i18n.menus import family_commands
-from bot.simulate import ScriptedUser
+from demo.simulate import ScriptedUser
 from sandbox import SandboxClient
 from tests.e2e.conftest import BotStarter
 from tests.e2e.staff import ADMIN_ID, grant, staff_user

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot.handlers.delegate_render import held_text
 from bot.i18n.catalog import translator
-from bot.simulate import AddresseeForm, ScriptedUser, button_with
+from demo.simulate import AddresseeForm, ScriptedUser, button_with
 from relay.print_held import HeldBack
 from sandbox import SandboxClient, TranscriptEntry
 from tests.e2e.conftest import BotStarter

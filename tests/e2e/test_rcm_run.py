@@ -8,7 +8,7 @@ import signal
 import sys
 from pathlib import Path
 
-from bot.simulate import AddresseeForm, ScriptedUser
+from demo.simulate import AddresseeForm, ScriptedUser
 from sandbox import SandboxClient, SandboxServer
 
 STANDARD_METHODS = {
@@ -40,7 +40,7 @@ async def test_rcm_run_serves_a_family_and_stops_cleanly(tmp_path: Path) -> None
         proc = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
-            "bot.cli",
+            "rcm",
             "run",
             env=env,
             stdout=asyncio.subprocess.PIPE,

@@ -6,8 +6,8 @@ import io
 
 from PIL import Image
 
-from bot.simulate import AddresseeForm, ScriptedUser
 from bot.transport import address_of
+from demo.simulate import AddresseeForm, ScriptedUser
 from relay import delivery, messages, people, roles
 from relay.models import Role
 from sandbox import SandboxClient

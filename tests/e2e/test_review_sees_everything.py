@@ -9,9 +9,9 @@ import io
 import segno
 
 from bot.i18n.catalog import translator
-from bot.simulate import AddresseeForm, ScriptedUser, Transcript
 from bot.texts import photo_reason
 from bot.transport import address_of
+from demo.simulate import AddresseeForm, ScriptedUser, Transcript
 from relay import delivery, handover, messages, outbox, people, replies, review
 from relay.review import Decision, Verdict
 from relay.store import Store

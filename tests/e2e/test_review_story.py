@@ -8,9 +8,9 @@ import json
 
 from bot.handlers.review_render import staff_error
 from bot.i18n.catalog import translator
-from bot.simulate import REF, AddresseeForm, ScriptedUser, Transcript, button_with
 from bot.texts import category_reason, return_reason
 from bot.transport import address_of
+from demo.simulate import REF, AddresseeForm, ScriptedUser, Transcript, button_with
 from relay import audit, messages, people, roles
 from relay.models import MessageState, Role
 from sandbox import SandboxClient, TranscriptEntry

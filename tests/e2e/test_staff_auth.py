@@ -12,8 +12,8 @@ import time
 import pytest
 
 from bot.i18n.catalog import translator
-from bot.simulate import AddresseeForm, ScriptedUser
 from bot.transport import address_of
+from demo.simulate import AddresseeForm, ScriptedUser
 from relay import audit, people, review, roles
 from relay.models import Role
 from relay.store import Store

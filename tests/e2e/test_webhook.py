@@ -9,11 +9,12 @@ from pathlib import Path
 import aiohttp
 
 from bot.app import start_bot
-from bot.simulate import ScriptedUser
 from bot.transport import inbox
 from bot.webhook import SECRET_HEADER, WebhookOptions
+from demo.simulate import ScriptedUser
 from sandbox import SandboxClient, SandboxServer
 from tests.e2e.conftest import e2e_settings
+from tests.quiet import quiet
 
 USER = 8_300_001
 
@@ -61,7 +62,7 @@ async def test_webhook_stores_then_answers_once(
         # Then the family is answered once, in French
         answer = await user.wait_reply(opened)
         assert answer.text is not None
-        await asyncio.sleep(0.5)
+        await quiet(sandbox, running.services.store, queued=False)
         bot_messages = [e for e in await user.transcript() if e.from_bot]
         assert len(bot_messages) == 1
         assert await inbox.pending(running.services.store) == []

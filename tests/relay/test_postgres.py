@@ -27,7 +27,7 @@ from tests.security.test_after_demo import _hits, personal_strings
 
 def _rcm(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", "--env-file", "/dev/null", "-v", *args],
+        [sys.executable, "-m", "rcm", "--env-file", "/dev/null", "-v", *args],
         env=env,
         capture_output=True,
         text=True,

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.i18n.catalog import translator
-from bot.simulate import REF, ScriptedUser, button_with
 from bot.transport import address_of
+from demo.simulate import REF, ScriptedUser, button_with
 from relay import people, roles
 from relay.crypto import KeyRing
 from relay.models import Role
@@ -47,7 +47,7 @@ def bot_env(api_root: str, data_dir: Path, **extra: str) -> dict[str, str]:
 
 @dataclass
 class BotProcess:
-    """`python -m bot.cli run` as a child process that can be killed and started again."""
+    """`python -m rcm run` as a child process that can be killed and started again."""
 
     api_root: str
     data_dir: Path
@@ -68,7 +68,7 @@ class BotProcess:
             self.proc = await asyncio.create_subprocess_exec(
                 sys.executable,
                 "-m",
-                "bot.cli",
+                "rcm",
                 "--env-file",
                 os.devnull,
                 "run",

@@ -9,7 +9,7 @@ import statistics
 import time
 
 from bot.i18n.catalog import translator
-from bot.simulate import AddresseeForm, ScriptedUser, button_with
+from demo.simulate import AddresseeForm, ScriptedUser, button_with
 from sandbox import SandboxClient
 from tests.e2e.conftest import BotStarter
 from tests.resilience.conftest import eventually
@@ -69,12 +69,16 @@ async def test_a_flooding_user_is_refused_politely_and_slows_nobody(
     before = [await status_latency(other) for _ in range(5)]
 
     # When one user sends 300 messages as fast as the sandbox takes them
+    started = asyncio.Event()
+
     async def flood() -> None:
         for i in range(300):
             await client.send_text(8701, f"/status {i}")
+            if i == 20:
+                started.set()
 
     flooding = asyncio.create_task(flood())
-    await asyncio.sleep(0.2)
+    await started.wait()  # the flood is under way
     during = []
     for _ in range(5):
         during.append(await status_latency(other))

@@ -19,15 +19,16 @@ from pathlib import Path
 
 import pytest
 
-from bot.simulate import ScriptedUser
 from bot.transport import inbox
+from demo.simulate import ScriptedUser
 from relay import outbox
 from sandbox import SandboxClient, SandboxServer
 from tests.conftest import Database
+from tests.e2e.conftest import BOT_ID
 from tests.pgcluster import Cluster
+from tests.quiet import quiet
 from tests.resilience.balancer import Balancer
 from tests.resilience.conftest import (
-    BOT_ID,
     LONG,
     REPO,
     BotProcess,
@@ -51,7 +52,7 @@ async def audit_verify(
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "bot.cli",
+        "rcm",
         "--env-file",
         "/dev/null",
         "audit",
@@ -142,7 +143,7 @@ async def kill_loop(
             )
         await pool.start()
         store = None
-        tasks: list[asyncio.Future[object]] = []
+        tasks: list[asyncio.Future[None] | asyncio.Future[list[None]]] = []
         try:
             # Given onboarded families in several languages and a reviewer on its own connection
             fams = [
@@ -317,7 +318,7 @@ async def test_update_fetched_but_not_handled_is_handled_after_a_kill(tmp_path: 
             await proc.start()
             answer = await family.wait_reply(mark)
             assert "You have not sent any message yet" in (answer.text or "")
-            await asyncio.sleep(0.5)
+            await quiet(sandbox, store)
             after = [e for e in await family.transcript() if e.from_bot and e.message_id > mark]
             assert len(after) == 1
             assert await inbox.pending(store) == []

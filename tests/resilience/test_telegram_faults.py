@@ -12,8 +12,9 @@ import asyncio
 from collections import Counter
 
 from relay import outbox
-from sandbox import SandboxClient
+from sandbox import SandboxClient, SandboxServer
 from tests.e2e.conftest import BotStarter
+from tests.quiet import quiet
 from tests.resilience.conftest import (
     ERROR_SENTENCE,
     PatientFamily,
@@ -28,7 +29,7 @@ LANGS = ["en", "fr", "ar", "uk", "fa", "es"]
 
 
 async def test_a_fifth_of_calls_failing_loses_nothing(
-    bot: BotStarter, client: SandboxClient
+    bot: BotStarter, client: SandboxClient, sandbox: SandboxServer
 ) -> None:
     running = await bot()
     store = running.services.store
@@ -67,7 +68,7 @@ async def test_a_fifth_of_calls_failing_loses_nothing(
         return True
 
     await eventually(all_told, 90, "every approval to be told")
-    await asyncio.sleep(1.0)  # let retries of dropped answers land, if any
+    await quiet(sandbox, store, presses=False)  # retries of dropped answers landed, if any
     counters = await client.counters()
     await client.set_faults(
         error_500=0.0, error_502=0.0, too_many_requests=0.0, delay=0.0, drop=0.0, drop_after=0.0

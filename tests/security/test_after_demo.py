@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from bot.demo_people import (
+from demo.people import (
     ADMIN_ID,
     DELEGATE_ID,
     FATHER,
@@ -47,7 +47,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
         [
             sys.executable,
             "-m",
-            "bot.cli",
+            "rcm",
             "--env-file",
             "/dev/null",
             "-v",
@@ -64,7 +64,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
     assert run.returncode == 0, run.stderr[-3000:]
     backup = root / "backup.sqlite3"
     done = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "--env-file", "/dev/null", "backup", str(backup)],
+        [sys.executable, "-m", "rcm", "--env-file", "/dev/null", "backup", str(backup)],
         env=env,
         capture_output=True,
         text=True,

@@ -11,8 +11,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from bot.i18n.catalog import translator
-from bot.simulate import AddresseeForm, ScriptedUser, Transcript
 from bot.transport import address_of
+from demo.simulate import AddresseeForm, ScriptedUser, Transcript
 from relay import claims, delivery, handover, messages, people, review, roles
 from relay.models import Role, Site
 from relay.reference import new_reference

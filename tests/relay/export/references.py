@@ -70,7 +70,9 @@ REFERENCES: dict[str, tuple[Callable[[], bytes], int]] = {
 def render(name: str) -> Image.Image:
     """Render the reference page `name` as the test compares it (grey, 1 px per pt)."""
     make, index = REFERENCES[name]
-    return pdfium.PdfDocument(make())[index].render(scale=1).to_pil().convert("L")
+    # pypdfium2 has no type hints: say what to_pil() gives.
+    page: Image.Image = pdfium.PdfDocument(make())[index].render(scale=1).to_pil()
+    return page.convert("L")
 
 
 def main() -> None:

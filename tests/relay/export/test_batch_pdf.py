@@ -42,7 +42,8 @@ def _text(pdf: bytes) -> str:
 
 
 def _page(pdf: bytes, index: int, scale: float = 1.0) -> Image.Image:
-    return pdfium.PdfDocument(pdf)[index].render(scale=scale).to_pil()
+    page: Image.Image = pdfium.PdfDocument(pdf)[index].render(scale=scale).to_pil()
+    return page
 
 
 def _ink(image: Image.Image) -> int:

@@ -43,7 +43,8 @@ def _x_of(pdf: bytes, index: int, word: str) -> float:
     found = textpage.search(word).get_next()
     assert found is not None, f"{word!r} not on page {index}"
     start, count = found
-    return min(textpage.get_charbox(i)[0] for i in range(start, start + count))
+    lefts: list[float] = [textpage.get_charbox(i)[0] for i in range(start, start + count)]
+    return min(lefts)
 
 
 def _qr_x(pdf: bytes, index: int) -> list[tuple[str, float]]:

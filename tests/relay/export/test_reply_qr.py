@@ -21,7 +21,7 @@ def _png(image: Image.Image) -> bytes:
 
 def _reply_part() -> Image.Image:
     pdf = render_batch(HEADER, (UK_ITEM,))
-    page = pdfium.PdfDocument(pdf)[FIRST_FORM_PAGE].render(scale=2).to_pil()
+    page: Image.Image = pdfium.PdfDocument(pdf)[FIRST_FORM_PAGE].render(scale=2).to_pil()
     width, height = page.size
     return page.crop((0, int(height * 0.3), width, height))  # below the short letter
 

@@ -114,7 +114,7 @@ def test_a_pack_re_signed_with_another_key_is_not_trusted(
 def _rcm(*args: str, data: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "RCM_DATA_DIR": str(data)}
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", "--env-file", "/dev/null", *args],
+        [sys.executable, "-m", "rcm", "--env-file", "/dev/null", *args],
         env=env,
         capture_output=True,
         text=True,

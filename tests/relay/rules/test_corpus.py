@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from pathlib import Path
+from typing import NotRequired, TypedDict
 
 import pytest
 
@@ -51,8 +52,18 @@ LANGUAGE_FLOOR = 0.9
 MEASURED = ("military", "political", "money", "contact")
 
 
-def _load() -> list[dict[str, object]]:
-    rows: list[dict[str, object]] = []
+class CorpusRow(TypedDict):
+    """One line of a corpus file."""
+
+    id: str
+    lang: str
+    text: str
+    expect: list[str]  # the categories the message must get (none: a clean message)
+    trick: NotRequired[str]  # evasion.jsonl: how the category is hidden
+
+
+def _load() -> list[CorpusRow]:
+    rows: list[CorpusRow] = []
     for path in sorted(CORPUS.glob("*.jsonl")):
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
@@ -66,9 +77,9 @@ def test_corpus_is_large_and_well_formed() -> None:
     assert {r["lang"] for r in rows} == set(LANGUAGES)
     valid = {c.value for c in Category}
     for r in rows:
-        assert set(r["expect"]) <= valid, r["id"]  # type: ignore[arg-type]
+        assert set(r["expect"]) <= valid, r["id"]
     # every category the corpus measures has positives, and clean messages exist
-    cats = Counter(c for r in rows for c in r["expect"])  # type: ignore[attr-defined]
+    cats = Counter(c for r in rows for c in r["expect"])
     assert all(cats[c] >= 10 for c in FLOORS), cats
     assert sum(1 for r in rows if not r["expect"]) >= 150
 
@@ -83,9 +94,9 @@ def test_precision_recall_per_category_per_language(engine: RuleEngine) -> None:
     fp: Counter[tuple[str, str]] = Counter()
     fn: Counter[tuple[str, str]] = Counter()
     for r in _load():
-        lang = str(r["lang"])
-        got = {f.category.value for f in engine.check(str(r["text"]), lang=lang)}
-        want = set(r["expect"])  # type: ignore[arg-type]
+        lang = r["lang"]
+        got = {f.category.value for f in engine.check(r["text"], lang=lang)}
+        want = set(r["expect"])
         for c in got & want:
             tp[c, lang] += 1
         for c in got - want:
@@ -115,9 +126,9 @@ def test_every_evasion_is_caught_in_every_language(engine: RuleEngine) -> None:
         trick = r.get("trick")
         if trick in (None, "innocent"):
             continue
-        lang = str(r["lang"])
-        got = {f.category.value for f in engine.check(str(r["text"]), lang=lang)}
-        hidden = set(r["expect"]) - {"obfuscation"}  # type: ignore[arg-type]
+        lang = r["lang"]
+        got = {f.category.value for f in engine.check(r["text"], lang=lang)}
+        hidden = set(r["expect"]) - {"obfuscation"}
         total[str(trick), lang] += 1
         if hidden <= got:
             caught[str(trick), lang] += 1
@@ -144,7 +155,7 @@ def test_no_more_clean_messages_blocked_or_redacted_than_before(engine: RuleEngi
         if r["expect"]:
             continue
         innocent += r.get("trick") == "innocent"
-        found = engine.check(str(r["text"]), lang=str(r["lang"]))
+        found = engine.check(r["text"], lang=r["lang"])
         if any(f.severity.value in ("block", "redact") for f in found):
             stopped.append(r["id"])
     assert innocent >= 40  # look-alikes, numbers, hyphenated words that must stay clean
@@ -158,9 +169,9 @@ def test_precision_recall_per_category(engine: RuleEngine) -> None:
     fn: Counter[str] = Counter()
     misses: list[str] = []
     for r in rows:
-        text = str(r["text"])
-        got = {f.category.value for f in engine.check(text, lang=str(r["lang"]))}
-        want = set(r["expect"])  # type: ignore[arg-type]
+        text = r["text"]
+        got = {f.category.value for f in engine.check(text, lang=r["lang"])}
+        want = set(r["expect"])
         for c in got & want:
             tp[c] += 1
         for c in got - want:
@@ -191,10 +202,10 @@ def test_each_language_meets_its_floor(engine: RuleEngine) -> None:
     by_lang: dict[str, list[bool]] = {}
     measured: dict[str, Counter[str]] = {}
     for r in _load():
-        lang = str(r["lang"])
-        got = {f.category.value for f in engine.check(str(r["text"]), lang=lang)}
-        by_lang.setdefault(lang, []).append(got == set(r["expect"]))  # type: ignore[arg-type]
-        measured.setdefault(lang, Counter()).update(r["expect"])  # type: ignore[arg-type]
+        lang = r["lang"]
+        got = {f.category.value for f in engine.check(r["text"], lang=lang)}
+        by_lang.setdefault(lang, []).append(got == set(r["expect"]))
+        measured.setdefault(lang, Counter()).update(r["expect"])
     for lang in LANGUAGES:
         agree = by_lang[lang]
         assert sum(agree) / len(agree) >= LANGUAGE_FLOOR, lang

@@ -13,8 +13,10 @@ from relay.rules.confusables import latin_twin, script
 from relay.rules.normalize import normalize
 
 
-def _rules(engine: RuleEngine, text: str, **kw: str) -> list[tuple[str, str]]:
-    return [(f.rule_id, f.matched) for f in engine.check(text, **kw)]
+def _rules(
+    engine: RuleEngine, text: str, *, lang: str | None = None, site_code: str | None = None
+) -> list[tuple[str, str]]:
+    return [(f.rule_id, f.matched) for f in engine.check(text, lang=lang, site_code=site_code)]
 
 
 @pytest.mark.parametrize(
