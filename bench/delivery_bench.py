@@ -42,6 +42,7 @@ from telegram.error import RetryAfter
 
 from bot.app import build_application, quiet_libraries
 from bot.dispatcher import OutboxDispatcher
+from bot.transport import address_of
 from relay import outbox, people
 from relay.crypto import KeyRing
 from relay.notices import StatusChanged
@@ -132,8 +133,8 @@ async def _queue(store: Store, ids: list[int], n: int, seed: int) -> list[str]:
     """Create consenting people for the chats and queue ``n`` notifications in one tx."""
     persons = []
     for uid in ids:
-        person = await people.ensure(store, uid, "en")
-        await people.record_consent(store, person.id, uid)
+        person = await people.ensure(store, address_of(uid), "en")
+        await people.record_consent(store, person.id, str(uid))
         persons.append(person.id)
     rnd = random.Random(seed)
     tags = []

@@ -25,6 +25,7 @@ from typing import Any
 
 from bot.app import start_bot
 from bot.ratelimit import PacingRetryingLimiter
+from bot.transport import address_of
 from demo.simulate import ScriptedUser
 from relay import outbox, people
 from relay.notices import StatusChanged
@@ -73,8 +74,8 @@ async def one_run(n: int, families: int, *, priority: bool, workdir: Path) -> di
                     await u.setup()
                 persons = []
                 for uid in range(1, CHATS + 1):
-                    person = await people.ensure(store, 9_000_000 + uid, "en")
-                    await people.record_consent(store, person.id, 9_000_000 + uid)
+                    person = await people.ensure(store, address_of(9_000_000 + uid), "en")
+                    await people.record_consent(store, person.id, str(9_000_000 + uid))
                     persons.append(person.id)
                 async with store.tx() as tx:
                     for i in range(n):

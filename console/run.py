@@ -35,7 +35,7 @@ async def serve(settings: Settings, host: str, port: int) -> None:
     store = await Store.open(settings.db_path, KeyRing.load_or_create(settings.resolved_key_file))
     runner: web.AppRunner | None = None
     try:
-        await roles.bootstrap_admins(store, settings.admin_ids)
+        await roles.bootstrap_admins(store, settings.admin_addresses)
         app = build_app(store=store, sites=load_sites(settings.sites_file), settings=settings)
         runner = web.AppRunner(app, access_log=None)  # the access log would carry login tokens
         await runner.setup()

@@ -345,9 +345,9 @@ async def forget(store: Store, person_id: str) -> int:
         printed = int(row["n"]) if row else 0
         for message in await tx.all("SELECT id FROM messages WHERE family_id = ?", (person_id,)):
             await tx.destroy_family_key(message["id"])
-        person = await tx.one("SELECT tg_index FROM people WHERE id = ?", (person_id,))
-        if person is not None:  # its updates still waiting in the inbox go with it
-            await inbox.erase_sender(tx, person["tg_index"])
+        person = await tx.one("SELECT channel_index FROM people WHERE id = ?", (person_id,))
+        if person is not None:  # its input still waiting in the inbox goes with it
+            await inbox.erase_sender(tx, person["channel_index"])
         await tx.destroy_family_key(person_id)
         await tx.execute("DELETE FROM people WHERE id = ?", (person_id,))
         await audit.append(

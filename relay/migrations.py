@@ -264,6 +264,16 @@ MIGRATIONS: list[str] = [
     );
     DROP TABLE drafts;
     """,
+    # channels (issue 11): relay/ knows a person by a channel address, not by a messenger.
+    # Names only; the values stay (the blind index keeps its label, see relay.channels):
+    # people.tg_index and chat_enc (the sealed reply address), the message id a channel
+    # gave an outbox row, and the waiting input's key (the transport's own id for it).
+    """
+    ALTER TABLE people RENAME COLUMN tg_index TO channel_index;
+    ALTER TABLE people RENAME COLUMN chat_enc TO address_enc;
+    ALTER TABLE outbox RENAME COLUMN tg_message_id TO channel_message_id;
+    ALTER TABLE inbox RENAME COLUMN update_id TO id;
+    """,
 ]
 
 VAULT_SCHEMA = """

@@ -1,6 +1,6 @@
 """Durable notifications: written in the same transaction as the change they announce.
 
-A row is ``pending`` until a dispatcher claims it (``sending``), then ``sent`` once Telegram
+A row is ``pending`` until a dispatcher claims it (``sending``), then ``sent`` once its channel
 accepted it. After a crash, rows still ``sending`` were in flight and are sent again: a
 duplicate is possible only for those. Payloads are sealed under the recipient's data key and
 name what happened (kind, state, reason codes), not words: the dispatcher renders them in
@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from relay import notices
+from relay.channels import ADDRESS_FIELD
 from relay.clock import iso
 from relay.notices import Notice
 from relay.store import Store, Tx
@@ -26,7 +27,7 @@ class OutboxState(StrEnum):
     PENDING = "pending"
     SENDING = "sending"
     SENT = "sent"
-    DEAD = "dead"  # the chat is unreachable (blocked the bot) or the request can never pass
+    DEAD = "dead"  # the address is unreachable (blocked the bot) or the request can never pass
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +36,7 @@ class OutboxItem:
     person_id: str
     notice: Notice
     attempts: int
-    chat_id: int | None
+    address: str | None  # opaque, as the front end gave it (people.record_consent)
     lang: str
 
 
@@ -82,7 +83,7 @@ async def claim_due(store: Store, limit: int = 50, *, take_over: bool = False) -
     items: list[OutboxItem] = []
     async with store.tx() as tx:
         rows = await tx.all(
-            "SELECT o.id, o.person_id, o.payload_enc, o.attempts, p.chat_enc, p.lang"
+            "SELECT o.id, o.person_id, o.payload_enc, o.attempts, p.address_enc, p.lang"
             " FROM outbox o JOIN people p ON p.id = o.person_id"
             " WHERE (o.state = 'pending' AND o.not_before <= ?)"
             " OR (o.state = 'sending' AND o.lease_until < ?) ORDER BY o.id LIMIT ?"
@@ -103,28 +104,30 @@ async def claim_due(store: Store, limit: int = 50, *, take_over: bool = False) -
                 log.warning("outbox %d: undecodable notice (%s); dropped", row["id"], exc)
                 await tx.execute("UPDATE outbox SET state = 'dead' WHERE id = ?", (row["id"],))
                 continue
-            chat: int | None = None
-            if row["chat_enc"] is not None:
+            address: str | None = None
+            if row["address_enc"] is not None:
                 raw = await tx.open_for(
-                    row["person_id"], "people", "chat", row["person_id"], row["chat_enc"]
+                    row["person_id"], "people", ADDRESS_FIELD, row["person_id"], row["address_enc"]
                 )
-                chat = int(raw)
+                address = raw.decode()
             await tx.execute(
                 "UPDATE outbox SET state = 'sending', lease_until = ? WHERE id = ?",
                 (lease, row["id"]),
             )
             items.append(
-                OutboxItem(row["id"], row["person_id"], notice, row["attempts"], chat, row["lang"])
+                OutboxItem(
+                    row["id"], row["person_id"], notice, row["attempts"], address, row["lang"]
+                )
             )
     return items
 
 
-async def mark_sent(store: Store, outbox_id: int, tg_message_id: int | None) -> None:
+async def mark_sent(store: Store, outbox_id: int, channel_message_id: int | None) -> None:
     async with store.tx() as tx:
         await tx.execute(
-            "UPDATE outbox SET state = 'sent', sent_at = ?, tg_message_id = ?,"
+            "UPDATE outbox SET state = 'sent', sent_at = ?, channel_message_id = ?,"
             " payload_enc = x'' WHERE id = ?",
-            (tx.now(), tg_message_id, outbox_id),
+            (tx.now(), channel_message_id, outbox_id),
         )
 
 
@@ -140,7 +143,7 @@ async def retry_later(store: Store, outbox_id: int, delay_s: float) -> None:
 
 
 async def give_up(store: Store, outbox_id: int, *, unreachable_person: str | None) -> None:
-    """Stop trying a row; mark its person unreachable when Telegram said so (403)."""
+    """Stop trying a row; mark its person unreachable when the channel said so."""
     async with store.tx() as tx:
         await tx.execute("UPDATE outbox SET state = 'dead' WHERE id = ?", (outbox_id,))
         if unreachable_person is not None:

@@ -11,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import time
 
-from relay import inbox, outbox
+from bot.transport import inbox
+from relay import outbox
 from relay.store import Store
 from sandbox import SandboxServer
 

@@ -42,6 +42,7 @@ from bot.handlers.common import (
 from bot.handlers.guard import Guarded, Staff, staff_button, staff_command
 from bot.i18n.catalog import Translator
 from bot.state import Fields, Slot
+from bot.transport import address_of
 from relay import delivery, handover, people, replies, roles
 from relay.delivery import Batch
 from relay.errors import InvalidInput, NotAllowed, NotFound, RelayError, UnprintableCharacters
@@ -293,7 +294,7 @@ async def on_photo(update: Update, context: Ctx) -> None:
     assert user is not None
     caption = message.caption or ""
     store = services(context).store
-    person = await people.find(store, user.id)
+    person = await people.find(store, address_of(user.id))
     if person is None or not {g.role for g in await roles.grants(store, person.id)} & DELEGATING:
         return  # not a delegate: the family's compose handles it
     pending = (await REPLY.load(store, person.id)).value

@@ -138,7 +138,9 @@ async def on_consent(update: Update, context: Ctx) -> None:
     person, _tr = await person_of(update, context)
     await query.answer()
     if not person.consented:
-        await people.record_consent(services(context).store, person.id, update.effective_chat.id)
+        await people.record_consent(
+            services(context).store, person.id, str(update.effective_chat.id)
+        )
     # Keep the notice readable in the chat; only its buttons go.
     with contextlib.suppress(TelegramError):
         await query.edit_message_reply_markup(reply_markup=None)

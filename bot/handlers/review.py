@@ -26,6 +26,7 @@ from bot.handlers.review_state import CARD, Asked, ReviewState
 from bot.i18n.catalog import Translator
 from bot.state import Held
 from bot.texts import input_error
+from bot.transport import address_of
 from relay import people, review, roles
 from relay.errors import InvalidInput, RelayError, StaleState
 from relay.review import ReviewItem
@@ -139,7 +140,7 @@ async def on_text(update: Update, context: Ctx) -> None:
     if user is None or message is None or not message.text:
         return
     store = services(context).store
-    person = await people.find(store, user.id)
+    person = await people.find(store, address_of(user.id))
     if person is None:
         return
     if (await CARD.load(store, person.id)).value.wait is None:

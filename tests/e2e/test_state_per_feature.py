@@ -8,6 +8,7 @@ invitation waiting for Accept.
 
 from __future__ import annotations
 
+from bot.transport import address_of
 from demo.simulate import AddresseeForm, ScriptedUser
 from relay import delivery, messages, people, roles
 from relay.models import Role
@@ -64,7 +65,7 @@ async def test_a_delegate_who_writes_as_a_family_keeps_their_pending_reply(
     delegate_id = await roles.grant(
         store,
         actor_id="config",
-        target_telegram_id=8302,
+        target=address_of(8302),
         role=Role.DELEGATE,
         site_code="ALP",
         bootstrap=True,
@@ -72,7 +73,7 @@ async def test_a_delegate_who_writes_as_a_family_keeps_their_pending_reply(
     reviewer_id = await roles.grant(
         store,
         actor_id="config",
-        target_telegram_id=8303,
+        target=address_of(8303),
         role=Role.REVIEWER,
         languages=("en",),
         bootstrap=True,
@@ -94,7 +95,7 @@ async def test_a_delegate_who_writes_as_a_family_keeps_their_pending_reply(
     # Then typing the reference completes the reply with the photo kept before
     mark = await delegate.say(f"/reply {ref}")
     await delegate.wait_text(f"Reply to {ref} received", mark, edited_ok=False)
-    person = await people.find(store, 8301)
+    person = await people.find(store, address_of(8301))
     assert person is not None
     reply = next(v for v in await messages.list_for(store, person.id) if v.kind == "reply")
     assert await messages.photo_of(store, reply.id) is not None
@@ -121,7 +122,7 @@ async def test_new_keeps_an_invitation_waiting_for_accept(
     mark = await son.press(offer, "link:accept")
     linked = await son.wait_text("You are linked", mark)
     assert linked.text == "You are linked. Choose them as addressee in /new."
-    person = await people.find(running.services.store, 8402)
+    person = await people.find(running.services.store, address_of(8402))
     assert person is not None
     known = await messages.addressees(running.services.store, person.id)
     assert [a.full_name for a in known] == ["Amal Khalil"]

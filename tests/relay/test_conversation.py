@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
+from bot.transport import address_of
 from relay import conversation, messages, people, retention
 from relay.clock import FakeClock
 from relay.errors import CryptoError, StaleState
@@ -104,7 +105,7 @@ async def test_retention_erases_the_state_of_an_emptied_family(
     store: Store, clock: FakeClock, sites: dict[str, Site]
 ) -> None:
     # Given a person with no message who only opened an invitation, long ago
-    person = await people.ensure(store, 712_345_678, "en")
+    person = await people.ensure(store, address_of(712_345_678), "en")
     await conversation.save(store, person.id, "invitation", b"code", version=0)
     # When retention runs after the longest retention of any site
     clock.advance(days=max(s.retention_days for s in sites.values()) + 1)

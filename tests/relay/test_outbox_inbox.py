@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable
 
-from relay import inbox, outbox, people
+from bot.transport import address_of, inbox
+from relay import outbox, people
 from relay.clock import FakeClock
 from relay.notices import ClaimAlert, Notice
 from relay.outbox import OutboxState
@@ -24,8 +25,8 @@ async def _enqueue(store: Store, person_id: str, notice: Notice) -> int:
 async def _row(store: Store, outbox_id: int) -> dict[str, object]:
     async with store.tx() as tx:
         row = await tx.one(
-            "SELECT state, attempts, not_before, sent_at, tg_message_id, length(payload_enc) AS n"
-            " FROM outbox WHERE id = ?",
+            "SELECT state, attempts, not_before, sent_at, channel_message_id,"
+            " length(payload_enc) AS n FROM outbox WHERE id = ?",
             (outbox_id,),
         )
     assert row is not None
@@ -38,13 +39,13 @@ async def test_enqueue_then_claim_returns_payload_and_chat(
     family = await make_family(telegram_id=987654321012)
     outbox_id = await _enqueue(store, family.person_id, N1)
     items = await outbox.claim_due(store)
-    assert [(i.id, i.person_id, i.notice, i.attempts, i.chat_id, i.lang) for i in items] == [
+    assert [(i.id, i.person_id, i.notice, i.attempts, i.address, i.lang) for i in items] == [
         (
             outbox_id,
             family.person_id,
             N1,
             0,
-            987654321012,
+            "987654321012",
             "en",
         )
     ]
@@ -54,10 +55,10 @@ async def test_enqueue_then_claim_returns_payload_and_chat(
 
 
 async def test_claim_without_consent_has_no_chat(store: Store) -> None:
-    person = await people.ensure(store, 555_000_111, "ar")
+    person = await people.ensure(store, address_of(555_000_111), "ar")
     await _enqueue(store, person.id, N1)
     (item,) = await outbox.claim_due(store)
-    assert (item.chat_id, item.lang) == (None, "ar")
+    assert (item.address, item.lang) == (None, "ar")
 
 
 async def test_recover_in_flight_puts_sending_back(
@@ -135,7 +136,7 @@ async def test_mark_sent_drops_the_payload(
         "attempts": 0,
         "not_before": "2026-03-01T09:00:00.000000+00:00",
         "sent_at": "2026-03-01T09:00:02.000000+00:00",
-        "tg_message_id": 4242,
+        "channel_message_id": 4242,
         "n": 0,
     }
     assert await outbox.recover_in_flight(store) == 0
@@ -172,7 +173,7 @@ async def test_give_up_marks_the_person_unreachable(store: Store, make_family: M
     assert (await people.get(store, family.person_id)).unreachable is True
     assert (await people.get(store, other.person_id)).unreachable is False
     # consenting again (the user unblocked the bot and wrote /start) makes them reachable
-    await people.record_consent(store, family.person_id, family.telegram_id)
+    await people.record_consent(store, family.person_id, str(family.telegram_id))
     assert (await people.get(store, family.person_id)).unreachable is False
 
 
@@ -224,7 +225,7 @@ async def test_mark_done_drops_the_payload(store: Store) -> None:
     assert await inbox.load(store, 1) is None
     assert [u for u, _ in await inbox.pending(store)] == [2]
     async with store.tx() as tx:
-        rows = await tx.all("SELECT update_id, state, payload_enc FROM inbox ORDER BY update_id")
+        rows = await tx.all("SELECT id AS update_id, state, payload_enc FROM inbox ORDER BY id")
     assert [(r["update_id"], r["state"], r["payload_enc"] is None) for r in rows] == [
         (1, "done", True),
         (2, "pending", False),
@@ -238,5 +239,5 @@ async def test_prune_keeps_the_latest_done(store: Store) -> None:
         await inbox.mark_done(store, u)
     assert await inbox.prune(store, keep=3) == 6  # done and below 10 - 3
     async with store.tx() as tx:
-        rows = await tx.all("SELECT update_id FROM inbox ORDER BY update_id")
+        rows = await tx.all("SELECT id AS update_id FROM inbox ORDER BY id")
     assert [r[0] for r in rows] == [7, 8, 9, 10]

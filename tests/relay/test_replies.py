@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from bot.transport import address_of
 from relay import audit, claims, messages, notices, outbox, people, replies, retention, roles
 from relay.clock import FakeClock
 from relay.delivery import export_batch
@@ -174,8 +175,8 @@ async def test_released_detainee_claims_held_message_with_four_eyes(
     )
     await _drain(store)
     # When the released person asks for their messages in the bot
-    released = await people.ensure(store, 555_000_111, "en")
-    await people.record_consent(store, released.id, 555_000_111)
+    released = await people.ensure(store, address_of(555_000_111), "en")
+    await people.record_consent(store, released.id, "555000111")
     claim_id = await claims.open_claim(
         store, person_id=released.id, full_name="karim  HADDAD", detainee_number="AB123"
     )
@@ -222,14 +223,14 @@ async def test_a_claim_shows_and_hands_over_only_what_a_site_limited_grant_cover
     brv_reviewer = await roles.grant(
         store,
         actor_id="config",
-        target_telegram_id=555_000_222,
+        target=address_of(555_000_222),
         role=Role.REVIEWER,
         site_code="BRV",
         languages=("en",),
         bootstrap=True,
     )
-    released = await people.ensure(store, 555_000_112, "en")
-    await people.record_consent(store, released.id, 555_000_112)
+    released = await people.ensure(store, address_of(555_000_112), "en")
+    await people.record_consent(store, released.id, "555000112")
     claim_id = await claims.open_claim(
         store, person_id=released.id, full_name="Karim Haddad", detainee_number="AB123"
     )
@@ -264,7 +265,7 @@ async def test_claim_by_birth_date_reads_it_in_any_calendar(
         store, actor_id=staff.delegate_alp, reference=held.reference, outcome="released"
     )
     # When they claim with their birth date written as they write it
-    released = await people.ensure(store, 555_000_333, "fa")
+    released = await people.ensure(store, address_of(555_000_333), "fa")
     claim_id = await claims.open_claim(
         store, person_id=released.id, full_name="Karim Haddad", birth_date=typed
     )
@@ -278,7 +279,7 @@ async def test_claim_by_birth_date_reads_it_in_any_calendar(
 async def test_claim_with_an_impossible_birth_date_is_refused(
     store: Store, make_family: MakeFamily
 ) -> None:
-    someone = await people.ensure(store, 555_000_444, "en")
+    someone = await people.ensure(store, address_of(555_000_444), "en")
     with pytest.raises(InvalidInput) as caught:
         await claims.open_claim(
             store, person_id=someone.id, full_name="Karim Haddad", birth_date="31.02.1990"
@@ -294,7 +295,7 @@ async def test_claim_with_a_wrong_name_delivers_nothing(
     await record_outcome(
         store, actor_id=staff.delegate_alp, reference=held.reference, outcome="released"
     )
-    someone = await people.ensure(store, 555_000_222, "en")
+    someone = await people.ensure(store, address_of(555_000_222), "en")
     claim_id = await claims.open_claim(
         store, person_id=someone.id, full_name="Somebody Else", detainee_number="Z9"
     )

@@ -10,6 +10,7 @@ import pytest
 
 from bot.handlers.review_render import card_text
 from bot.i18n.catalog import translator
+from bot.transport import address_of
 from relay import langdetect, messages, outbox, review, roles
 from relay.models import Role, Site
 from relay.notices import EscalationAlert
@@ -68,7 +69,7 @@ async def _reviewer(store: Store, lang: str) -> str:
     return await roles.grant(
         store,
         actor_id="test",
-        target_telegram_id=next(_ids),
+        target=address_of(next(_ids)),
         role=Role.REVIEWER,
         languages=(lang,),
         bootstrap=True,
@@ -120,7 +121,7 @@ async def test_an_escalation_is_told_to_the_seniors_who_read_the_written_languag
         seniors[lang] = await roles.grant(
             store,
             actor_id="test",
-            target_telegram_id=next(_ids),
+            target=address_of(next(_ids)),
             role=Role.SENIOR,
             languages=(lang,),
             bootstrap=True,
