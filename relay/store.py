@@ -74,7 +74,7 @@ class Backend(Protocol):
 # row moves its version on and re-seals all its SEALED_COLUMNS at it (see Tx.seal_for).
 PER_ROW_KEYS = frozenset({"messages"})
 KEY_CACHE_SIZE = 20_000
-Params = Sequence[Any] | dict[str, Any]
+Params = Sequence[object] | dict[str, object]
 
 
 def _statements(script: str) -> list[str]:

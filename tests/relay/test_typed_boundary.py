@@ -20,7 +20,9 @@ FRONT_ENDS = ("bot", "console")
 
 # Replaced by typed per-feature conversation state in another part of issue #11 (the
 # drafts blob); remove these lines when that lands.
-TOLERATED: set[str] = set()
+# The Telegram transport (bot/transport) keeps its inbox through relay's Tx; of Tx it never
+# calls open_json_for, whose decoded JSON each relay caller types where it reads it.
+TOLERATED = {"relay.store.Tx.open_json_for return: typing.Any"}
 
 
 def _is_relay(module: str) -> bool:
