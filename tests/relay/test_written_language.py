@@ -31,12 +31,39 @@ SAMPLES = {
     "ps": "موږ ټول ښه یو او ماشومانو پدې اونۍ کې ښوونځی پیل کړ، موږ تا ډیر یادوو.",
     "am": "ሁላችንም ደህና ነን። ልጆቹ በዚህ ሳምንት ትምህርት ቤት ጀመሩ፤ በጣም ናፍቀንሃል።",
     "ti": "ኩላትና ደሓን ኢና። ቆልዑ ኣብዚ ሰሙን ቤት ትምህርቲ ጀሚሮም፣ ብጣዕሚ ንናፍቐካ ኢና።",
+    "sw": "Mama, sisi sote tuko salama. Watoto wanaenda shule kila siku na bibi anaoka mkate.",
+    "so": "Hooyo, waan nabad qabnaa. Carruurtu waxay aadaan dugsiga, ayeeyona waxay dubtaa rooti.",
 }
+# More than one sample for the pairs a model confuses (Somali was read as Swahili).
+MORE = [
+    ("so", "Aabo, waxaan kuu xiisaynaa aad iyo aad. Walaalkaa wuxuu bilaabay shaqo cusub."),
+    ("so", "Waan ku xiisnay, Ilaahay ha ku ilaaliyo. Caafimaad ayaan qabnaa dhammaanteen."),
+    ("sw", "Baba, tunakukumbuka sana. Kaka yako ameanza kazi mpya mwezi huu."),
+    ("sw", "Tunakukosa sana, Mungu akulinde. Sote tuko na afya njema."),
+    ("ps", "زما ګرانه پلاره، موږ ټول روغ یو او ستا په انتظار یو، خدای دې وساته."),
+    ("am", "ውድ አባቴ፣ ሁላችንም በሰላም አለን። እናቴ ሰላምታ ትልክልሃለች።"),
+    ("ti", "ዝኸበርካ ኣቦና፣ ኩላትና ብሰላም ኣለና። ኣደይ ሰላምታ ትልኣኸልካ ኣላ።"),
+]
 
 
 @pytest.mark.parametrize(("lang", "text"), sorted(SAMPLES.items()))
 def test_each_language_is_detected_offline(lang: str, text: str) -> None:
     assert langdetect.detect(text) == lang
+
+
+@pytest.mark.parametrize(("lang", "text"), MORE)
+def test_languages_a_model_confuses_are_told_apart(lang: str, text: str) -> None:
+    assert langdetect.detect(text) == lang
+
+
+def test_every_language_the_bot_speaks_is_detected_and_the_model_knows_all_but_tigrinya() -> None:
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    assert set(langdetect.LANGUAGES) == roles.LANG_CODES
+    classes = LanguageIdentifier.from_model_file(MODEL_FILE).nb_classes
+    # Tigrinya is the one the model cannot tell: its own letters decide, never the model
+    assert set(langdetect.model_languages(classes)) == roles.LANG_CODES - {"ti"}
+    assert langdetect.model_languages(["en", "xx", "so"]) == ("en", "so")
 
 
 @pytest.mark.parametrize(
