@@ -65,14 +65,27 @@ def detect_if_ready(text: str) -> str | None:
     routed by the interface language, as they were before languages were detected.
     """
     if not _READY.is_set():
-        with _START:
-            if not _loading:
-                _loading.append(
-                    threading.Thread(target=_model, name="langdetect-load", daemon=True)
-                )
-                _loading[0].start()
+        start_loading()
         return None
     return detect(text)
+
+
+def start_loading() -> threading.Thread:
+    """Start loading the model in a background thread (once) and return that thread.
+
+    The bot calls it at start, so that only the texts of its first seconds wait for the
+    model (they are detected when it is ready: see ``relay.written_langs``).
+    """
+    with _START:
+        if not _loading:
+            _loading.append(threading.Thread(target=_model, name="langdetect-load", daemon=True))
+            _loading[0].start()
+        return _loading[0]
+
+
+def is_ready() -> bool:
+    """Tell whether the model is loaded (``detect_if_ready`` detects)."""
+    return _READY.is_set()
 
 
 @cache

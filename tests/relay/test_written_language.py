@@ -199,3 +199,56 @@ def test_a_fresh_process_answers_at_once_and_detects_once_the_model_is_loaded() 
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
     )
     assert out.stdout.split() == ["None", "uk"]
+
+
+@pytest.fixture
+def model_not_loaded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A process whose model is not loaded yet: the first seconds after a start."""
+    import threading
+
+    monkeypatch.setattr(langdetect, "_READY", threading.Event())
+    monkeypatch.setattr(langdetect, "_loading", [])
+    langdetect._model.cache_clear()  # the next load sets the fresh event (the model is cached)
+
+
+@pytest.fixture
+def no_load_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep submit from starting the load: the model stays not ready until the test says."""
+    import threading
+
+    monkeypatch.setattr(langdetect, "_loading", [threading.Thread(target=lambda: None)])
+
+
+async def test_texts_submitted_while_the_model_loads_are_routed_once_it_is_ready(
+    store: Store,
+    make_family: MakeFamily,
+    sites: dict[str, Site],
+    model_not_loaded: None,
+    no_load_thread: None,
+) -> None:
+    from relay import written_langs
+
+    family = await make_family(site_code="BRV")
+    russian_reader = await _reviewer(store, "ru")
+    # Before the model is ready every text waits for a reader of the interface language
+    held = await _submit(store, family, SAMPLES["so"], "ru", sites)
+    got = await review.claim_next(store, reviewer_id=russian_reader, lease_s=600)
+    assert got is not None
+    assert (got.message_id, got.written_lang) == (held, None)
+    early = await _submit(store, family, UKRAINIAN, "ru", sites)
+    numbers = await _submit(store, family, "38271 99201 47732", "ru", sites)
+    assert not langdetect.is_ready()
+    # The model becomes ready: the waiting ones are detected, the held one is left alone
+    langdetect._loading.clear()
+    assert await written_langs.warm_and_fill(store) == 1
+    assert langdetect.is_ready()
+    somali_reader = await _reviewer(store, "so")
+    assert await review.claim_next(store, reviewer_id=somali_reader, lease_s=600) is None
+    got = await review.claim_next(store, reviewer_id=await _reviewer(store, "uk"), lease_s=600)
+    assert got is not None
+    assert (got.message_id, got.written_lang) == (early, "uk")
+    got = await review.claim_next(store, reviewer_id=await _reviewer(store, "ru"), lease_s=600)
+    assert got is not None
+    assert (got.message_id, got.written_lang) == (numbers, None)
+    # A second pass finds nothing left to fill
+    assert await written_langs.fill_missing(store, batch=1) == 0
