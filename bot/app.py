@@ -75,7 +75,7 @@ async def open_services(
     """Open keys, store, sites and rules once."""
     keys = KeyRing.load_or_create(settings.resolved_key_file)
     sites: dict[str, Site] = load_sites(settings.sites_file)
-    engine = checker or RuleEngine.load(settings.rules_file)
+    engine = checker or RuleEngine.load(settings.rules_file, sites=sites)
     store = await Store.open(
         settings.db_path,
         keys,
