@@ -58,6 +58,7 @@ class Category(StrEnum):
     POLITICAL = "political"
     HATE = "hate"
     OBFUSCATION = "obfuscation"
+    UNPRINTABLE = "unprintable"  # no shipped font prints it (emoji, a script without a font)
 
 
 E = TypeVar("E", bound=StrEnum)
