@@ -43,7 +43,7 @@ from bot.i18n.menus import menus
 from bot.polling import DurablePoller, UpdateFeed
 from bot.ratelimit import PacingRetryingLimiter
 from bot.webhook import DurableWebhook, WebhookOptions
-from relay import recovery, roles, written_langs
+from relay import langdetect, recovery, roles, written_langs
 from relay.clock import Clock
 from relay.crypto import KeyRing
 from relay.errors import ConfigError
@@ -149,7 +149,8 @@ class RunningBot:
         """Stop receiving, finish what is being handled, then close everything."""
         await self.poller.stop()
         if self.langs is not None:
-            self.langs.cancel()
+            if not langdetect.is_ready():
+                self.langs.cancel()  # still waiting for the model; never cut a fill's commit
             await asyncio.gather(self.langs, return_exceptions=True)
         if self.ticker is not None:
             await self.ticker.stop()
