@@ -43,7 +43,7 @@ from bot.i18n.menus import menus
 from bot.polling import DurablePoller, UpdateFeed
 from bot.ratelimit import PacingRetryingLimiter
 from bot.webhook import DurableWebhook, WebhookOptions
-from relay import recovery, roles
+from relay import langdetect, recovery, roles, written_langs
 from relay.clock import Clock
 from relay.crypto import KeyRing
 from relay.errors import ConfigError
@@ -75,7 +75,7 @@ async def open_services(
     """Open keys, store, sites and rules once."""
     keys = KeyRing.load_or_create(settings.resolved_key_file)
     sites: dict[str, Site] = load_sites(settings.sites_file)
-    engine = checker or RuleEngine.load(settings.rules_file)
+    engine = checker or RuleEngine.load(settings.rules_file, sites=sites)
     store = await Store.open(
         settings.db_path,
         keys,
@@ -143,10 +143,15 @@ class RunningBot:
     poller: UpdateFeed
     dispatcher: OutboxDispatcher
     ticker: AlertTicker | None = None
+    langs: asyncio.Task[int] | None = None  # loads the language model, then fills in
 
     async def stop(self) -> None:
         """Stop receiving, finish what is being handled, then close everything."""
         await self.poller.stop()
+        if self.langs is not None:
+            if not langdetect.is_ready():
+                self.langs.cancel()  # still waiting for the model; never cut a fill's commit
+            await asyncio.gather(self.langs, return_exceptions=True)
         if self.ticker is not None:
             await self.ticker.stop()
         await self.dispatcher.stop()
@@ -191,6 +196,8 @@ async def start_bot(
         poller.start()
         # Return once updates can come in (the webhook is registered, the poller polls).
         await poller.wait_ready()
+        # Not awaited: the bot answers while the model loads (relay/written_langs.py).
+        running.langs = asyncio.create_task(written_langs.warm_and_fill(svc.store))
     except BaseException:
         # Close what was opened: a store left open keeps the process from exiting.
         await running.stop()

@@ -96,11 +96,11 @@ async def cmd_rules_check(args: argparse.Namespace, settings: Settings) -> int:
     from relay.rules import RuleEngine, findings_to_json
     from relay.sites import load_sites
 
-    engine = RuleEngine.load(settings.rules_file)
     limit = None
     site = args.site.upper() if args.site else None
+    sites = load_sites(settings.sites_file) if site else {}
+    engine = RuleEngine.load(settings.rules_file, sites=sites)  # phones read by site country
     if site:
-        sites = load_sites(settings.sites_file)
         if site not in sites:
             raise CliError(f"unknown site {site}; valid codes: {one_of(sites)}")
         limit = sites[site].word_limit

@@ -3,10 +3,11 @@
 A family may use the Russian interface and write in Ukrainian; the review queue should wait
 for a Ukrainian reader, not a Russian one. The model is langid.py's (``py3langid``, a naive
 Bayes model over byte n-grams shipped inside the package: nothing is fetched at run time),
-restricted to the languages we route. Where it is weak or silent, the script decides:
+restricted to the languages we route that it knows (``model_languages``: all but Tigrinya).
+Where it is weak or silent, the script decides:
 
 - Ethiopic: Amharic, or Tigrinya where the letters only Tigrinya uses appear (the model has
-  no Tigrinya);
+  no Tigrinya, so Tigrinya is never inferred from the model, only from those letters);
 - Arabic script: Pashto where its own letters appear;
 - Cyrillic: letters only Ukrainian (і ї є ґ) or only Russian (ы э ъ ё) has settle the pair
   the model confuses most on short texts.
@@ -18,12 +19,14 @@ the message then waits for a reader of the family's interface language, as befor
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from functools import cache
 from typing import Any
 
-# Languages a text may be detected as: the interface languages and those planned next.
-LANGUAGES = ("en", "fr", "es", "ar", "fa", "ru", "uk", "ps", "sw", "am", "ti")
-_MODEL_LANGUAGES = ("en", "fr", "es", "ar", "fa", "ru", "uk", "ps", "sw")
+# Languages a text may be detected as: every language the bot speaks. A language missing
+# here is never detected, and its texts are taken for the nearest one the model knows
+# (Somali was read as Swahili and waited for a Swahili reader).
+LANGUAGES = ("en", "fr", "es", "ar", "fa", "ru", "uk", "ps", "sw", "so", "am", "ti")
 MIN_LETTERS = 12
 MIN_CONFIDENCE = 0.5
 
@@ -62,14 +65,27 @@ def detect_if_ready(text: str) -> str | None:
     routed by the interface language, as they were before languages were detected.
     """
     if not _READY.is_set():
-        with _START:
-            if not _loading:
-                _loading.append(
-                    threading.Thread(target=_model, name="langdetect-load", daemon=True)
-                )
-                _loading[0].start()
+        start_loading()
         return None
     return detect(text)
+
+
+def start_loading() -> threading.Thread:
+    """Start loading the model in a background thread (once) and return that thread.
+
+    The bot calls it at start, so that only the texts of its first seconds wait for the
+    model (they are detected when it is ready: see ``relay.written_langs``).
+    """
+    with _START:
+        if not _loading:
+            _loading.append(threading.Thread(target=_model, name="langdetect-load", daemon=True))
+            _loading[0].start()
+        return _loading[0]
+
+
+def is_ready() -> bool:
+    """Tell whether the model is loaded (``detect_if_ready`` detects)."""
+    return _READY.is_set()
 
 
 @cache
@@ -77,8 +93,18 @@ def _load() -> Any:
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
     ident = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-    ident.set_languages(list(_MODEL_LANGUAGES))
+    ident.set_languages(list(model_languages(ident.nb_classes)))
     return ident
+
+
+def model_languages(known: Iterable[str]) -> tuple[str, ...]:
+    """Return the languages of ``LANGUAGES`` the model ``known`` (its classes) can tell.
+
+    The others are never guessed by the model: the model would answer the nearest language
+    it knows. Tigrinya is recognised only by its own letters (see ``detect``).
+    """
+    classes = set(known)
+    return tuple(lang for lang in LANGUAGES if lang in classes)
 
 
 def _is_ethiopic(ch: str) -> bool:

@@ -1,7 +1,8 @@
 """Detention sites: loaded from a TOML file (``[[site]]`` tables), searched in any script.
 
 A site may carry its name in the families' languages (``[site.names]`` with ``ar = "..."``)
-and an ISO country code (``country_code = "IQ"``) that picks regional month names.
+and an ISO country code (``country_code = "IQ"``) that picks regional month names and the
+country its messages' phone numbers are read by (the rules engine's second opinion).
 """
 
 from __future__ import annotations

@@ -50,6 +50,7 @@ CATEGORIES = {
     "political": N_("political matters are not allowed"),
     "hate": N_("words against a group of people are not allowed"),
     "obfuscation": N_("unusual characters; a reviewer will check them"),
+    "unprintable": N_("characters that cannot be printed on paper; a reviewer will check them"),
 }
 # What a finding asks of the reviewer.
 SEVERITIES = {"block": N_("blocks"), "redact": N_("remove"), "flag": N_("check")}

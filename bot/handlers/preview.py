@@ -53,6 +53,8 @@ def _findings(svc: Services, tr: Translator, text: str, site_code: str, lang: st
     _ = tr.gettext
     lines: list[str] = []
     for f in found:
+        if str(f.category) == "unprintable":
+            continue  # said by printability_lines, with what the paper will do
         sign = {"block": "⛔", "redact": "✂", "flag": "⚠"}.get(str(f.severity), "•")
         if str(f.category) == "length" and site is not None:
             lines.append(f"{sign} {too_long(tr, word_count(text), site.word_limit)}")

@@ -26,14 +26,14 @@ _ZWJ = "\u200d"
 _SELECTORS = frozenset({"\ufe0e", "\ufe0f", "\u20e3"})
 
 
-def _is_modifier(char: str) -> bool:
+def is_modifier(char: str) -> bool:
     code = ord(char)
     return char in _SELECTORS or 0x1F3FB <= code <= 0x1F3FF or 0xE0020 <= code <= 0xE007F
 
 
 def is_symbol(char: str) -> bool:
     """Tell whether a character carries no words (emoji, pictograph, sign, flag letter)."""
-    return unicodedata.category(char) in {"So", "Sk", "Sm", "Sc"} or _is_modifier(char)
+    return unicodedata.category(char) in {"So", "Sk", "Sm", "Sc"} or is_modifier(char)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,11 +79,11 @@ def without_symbols(text: str) -> str:
         if gone(char):
             dropped = True
             continue
-        if dropped and (_is_modifier(char) or char == _ZWJ):
+        if dropped and (is_modifier(char) or char == _ZWJ):
             continue  # belongs to the removed symbol
         if char == _ZWJ and index + 1 < len(text) and gone(text[index + 1]):
             continue  # joins the next, removed, symbol
-        if _is_modifier(char) and char not in _SELECTORS:
+        if is_modifier(char) and char not in _SELECTORS:
             continue  # a lone skin tone or tag has nothing left to modify
         dropped = False
         out.append(char)

@@ -9,7 +9,8 @@ terms = { military = { strong = ["drone strike"] } }
 
 [site.KAB]                      # one detention site (code as in the sites file)
 word_limit = 25                 # the lower of this and the caller's limit wins
-region = "AF"                   # the country of its phone numbers (ISO 3166), optional
+region = "AF"                   # its phone numbers' country (ISO 3166) if the sites file
+                                # gives the site no country_code (that one comes first)
 severity = { "contact.phone" = "block", "code.digits" = "redact" }
 terms = { political = { weak = ["governor"] } }
 
@@ -57,6 +58,7 @@ class Category(StrEnum):
     POLITICAL = "political"
     HATE = "hate"
     OBFUSCATION = "obfuscation"
+    UNPRINTABLE = "unprintable"  # no shipped font prints it (emoji, a script without a font)
 
 
 E = TypeVar("E", bound=StrEnum)
@@ -86,6 +88,7 @@ class Tightening:
     word_limit: int | None = None
     # ISO 3166 region of the site's phone numbers (phonenumbers' second opinion): bare digit
     # runs that are no valid number there are left to code.digits instead of contact.phone.
+    # A fallback: the sites file's country_code of the message's site comes first.
     region: str | None = None
 
 

@@ -92,7 +92,12 @@ def register(name: str) -> Callable[[Factory], Factory]:
 def build(name: str, params: Mapping[str, Any]) -> Detector:
     """Build the detector ``name`` from its parameters."""
     # Importing the modules fills the registry; done here to avoid an import cycle.
-    from relay.rules import detectors_contact, detectors_money, detectors_text  # noqa: F401
+    from relay.rules import (  # noqa: F401
+        detectors_contact,
+        detectors_money,
+        detectors_print,
+        detectors_text,
+    )
 
     try:
         factory = REGISTRY[name]

@@ -7,6 +7,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from phonenumbers import SUPPORTED_REGIONS
+
+from relay.models import Site
 from relay.rules.config import (
     SEVERITY_RANK,
     Category,
@@ -62,9 +65,19 @@ class RuleEngine:
     """Checks texts against the rules; immutable after ``load`` and safe to share."""
 
     def __init__(
-        self, config: RulesConfig, terms: Sequence[tuple[str, Term]] | None = None
+        self,
+        config: RulesConfig,
+        terms: Sequence[tuple[str, Term]] | None = None,
+        *,
+        countries: Mapping[str, str] | None = None,
     ) -> None:
         self.config = config
+        # The sites file's country of each site (site code: ISO 3166): the phone region of
+        # its messages, before the rules file's ``region`` (which is only a fallback).
+        # A country phonenumbers does not know would make every bare digit run "invalid".
+        self._countries = {
+            code: c for code, c in (countries or {}).items() if c in SUPPORTED_REGIONS
+        }
         self._rules: tuple[tuple[RuleSpec, Detector], ...] = tuple(
             (spec, build(spec.detector, spec.params)) for spec in config.rules
         )
@@ -84,16 +97,20 @@ class RuleEngine:
         return _Profile(sev, lexicon, t.word_limit, t.region)
 
     @classmethod
-    def load(cls, override_file: Path | None = None) -> RuleEngine:
+    def load(
+        cls, override_file: Path | None = None, *, sites: Mapping[str, Site] | None = None
+    ) -> RuleEngine:
         """Build the engine from the default rules plus the tightening file.
 
         Without ``override_file`` the ``RCM_RULES_FILE`` environment variable is honoured
         (read now, not at import), so that no caller can silently drop a site's tightening.
+        ``sites`` (the sites file) gives each site's country to read its phone numbers by.
         """
         if override_file is None:
             env = os.environ.get("RCM_RULES_FILE")
             override_file = Path(env) if env else None
-        return cls(load_config(override_file))
+        countries = {code: site.country_code for code, site in (sites or {}).items()}
+        return cls(load_config(override_file), countries=countries)
 
     def check(
         self,
@@ -116,7 +133,7 @@ class RuleEngine:
             lang=lang,
             word_limit=min(limits) if limits else None,
             chars_per_word=self.config.chars_per_word,
-            region=profile.region,
+            region=self._countries.get(site_code or "") or profile.region,
         )
         found: dict[str, list[tuple[int, int]]] = {}
         out: set[Finding] = set()

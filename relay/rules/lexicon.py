@@ -49,6 +49,9 @@ _SPACED_RE = re.compile(r"(?<![^\W_])(?:[^\W\d_][ .\-_*·/]{1,2}){2,}[^\W\d_](?!
 # Joined (split) words: the shortest term matched across a gap, and across a plain space.
 _JOIN_MIN = 4
 _JOIN_MIN_SPACE = 6
+# An Ethiopic character is a whole syllable (ቦምብ "bomb" is three): it weighs two letters, so
+# that the short words of Amharic and Tigrinya are looked for across gaps like others.
+_SYLLABIC = re.compile(r"[\u1200-\u139f\u2d80-\u2ddf]")
 # A gap inside a word other than one space: a dot, hyphen, underscore, middle dot, slash
 # or star (a hyphen before a line break is "- " in the matching view).
 _GAP_CHAR_RE = re.compile(r"[.\-_·*/]")
@@ -114,7 +117,8 @@ class Lexicon:
         # Terms long enough to be looked for across the gaps of split words.
         self._long: Any = ahocorasick.Automaton()
         for core, infos in table.items():
-            long = tuple(t for t in infos if t.category != ALLOW and t.length >= _JOIN_MIN)
+            weight = len(core) + len(_SYLLABIC.findall(core))
+            long = tuple(t for t in infos if t.category != ALLOW and weight >= _JOIN_MIN)
             if long:
                 self._long.add_word(core, long)
         if table:

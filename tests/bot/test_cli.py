@@ -9,8 +9,10 @@ import sys
 from pathlib import Path
 
 
-def rcm(*args: str, data: Path, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "RCM_DATA_DIR": str(data)}
+def rcm(
+    *args: str, data: Path, stdin: str = "", env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "RCM_DATA_DIR": str(data), **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "rcm", "--env-file", "/dev/null", *args],
         input=stdin,
@@ -37,6 +39,29 @@ def test_rules_check_prints_findings_as_json(tmp_path: Path) -> None:
     findings = json.loads(result.stdout)
     assert [f["rule_id"] for f in findings] == ["contact.phone"]
     assert findings[0]["matched"] == "۰۹۱۲ ۳۴۵ ۶۷۸۹"
+
+
+_IRAQ_SITE = """
+[[site]]
+code = "IRQ"
+name = "Iraq Site"
+country = "Iraq"
+country_code = "IQ"
+languages = ["ar"]
+"""
+
+
+def test_rules_check_reads_phone_numbers_by_the_sites_country(tmp_path: Path) -> None:
+    sites = tmp_path / "sites.toml"
+    sites.write_text(_IRAQ_SITE, encoding="utf-8")
+    env = {"RCM_SITES_FILE": str(sites)}
+    got = rcm(
+        "rules", "check", "--site", "IRQ", data=tmp_path, stdin="call 0770 123 4567", env=env
+    )
+    assert got.returncode == 0, got.stderr
+    assert [f.get("detail") for f in json.loads(got.stdout)] == ["IQ +9647701234567"]
+    room = rcm("rules", "check", "--site", "IRQ", data=tmp_path, stdin="Room 123456789", env=env)
+    assert [f["rule_id"] for f in json.loads(room.stdout)] == ["code.digits"]
 
 
 def test_backup_verify_rotate(tmp_path: Path) -> None:

@@ -33,12 +33,39 @@ SAMPLES = {
     "ps": "موږ ټول ښه یو او ماشومانو پدې اونۍ کې ښوونځی پیل کړ، موږ تا ډیر یادوو.",
     "am": "ሁላችንም ደህና ነን። ልጆቹ በዚህ ሳምንት ትምህርት ቤት ጀመሩ፤ በጣም ናፍቀንሃል።",
     "ti": "ኩላትና ደሓን ኢና። ቆልዑ ኣብዚ ሰሙን ቤት ትምህርቲ ጀሚሮም፣ ብጣዕሚ ንናፍቐካ ኢና።",
+    "sw": "Mama, sisi sote tuko salama. Watoto wanaenda shule kila siku na bibi anaoka mkate.",
+    "so": "Hooyo, waan nabad qabnaa. Carruurtu waxay aadaan dugsiga, ayeeyona waxay dubtaa rooti.",
 }
+# More than one sample for the pairs a model confuses (Somali was read as Swahili).
+MORE = [
+    ("so", "Aabo, waxaan kuu xiisaynaa aad iyo aad. Walaalkaa wuxuu bilaabay shaqo cusub."),
+    ("so", "Waan ku xiisnay, Ilaahay ha ku ilaaliyo. Caafimaad ayaan qabnaa dhammaanteen."),
+    ("sw", "Baba, tunakukumbuka sana. Kaka yako ameanza kazi mpya mwezi huu."),
+    ("sw", "Tunakukosa sana, Mungu akulinde. Sote tuko na afya njema."),
+    ("ps", "زما ګرانه پلاره، موږ ټول روغ یو او ستا په انتظار یو، خدای دې وساته."),
+    ("am", "ውድ አባቴ፣ ሁላችንም በሰላም አለን። እናቴ ሰላምታ ትልክልሃለች።"),
+    ("ti", "ዝኸበርካ ኣቦና፣ ኩላትና ብሰላም ኣለና። ኣደይ ሰላምታ ትልኣኸልካ ኣላ።"),
+]
 
 
 @pytest.mark.parametrize(("lang", "text"), sorted(SAMPLES.items()))
 def test_each_language_is_detected_offline(lang: str, text: str) -> None:
     assert langdetect.detect(text) == lang
+
+
+@pytest.mark.parametrize(("lang", "text"), MORE)
+def test_languages_a_model_confuses_are_told_apart(lang: str, text: str) -> None:
+    assert langdetect.detect(text) == lang
+
+
+def test_every_language_the_bot_speaks_is_detected_and_the_model_knows_all_but_tigrinya() -> None:
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    assert set(langdetect.LANGUAGES) == roles.LANG_CODES
+    classes = LanguageIdentifier.from_model_file(MODEL_FILE).nb_classes
+    # Tigrinya is the one the model cannot tell: its own letters decide, never the model
+    assert set(langdetect.model_languages(classes)) == roles.LANG_CODES - {"ti"}
+    assert langdetect.model_languages(["en", "xx", "so"]) == ("en", "so")
 
 
 @pytest.mark.parametrize(
@@ -208,3 +235,56 @@ def test_a_fresh_process_answers_at_once_and_detects_once_the_model_is_loaded() 
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
     )
     assert out.stdout.split() == ["None", "uk"]
+
+
+@pytest.fixture
+def model_not_loaded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A process whose model is not loaded yet: the first seconds after a start."""
+    import threading
+
+    monkeypatch.setattr(langdetect, "_READY", threading.Event())
+    monkeypatch.setattr(langdetect, "_loading", [])
+    langdetect._model.cache_clear()  # the next load sets the fresh event (the model is cached)
+
+
+@pytest.fixture
+def no_load_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep submit from starting the load: the model stays not ready until the test says."""
+    import threading
+
+    monkeypatch.setattr(langdetect, "_loading", [threading.Thread(target=lambda: None)])
+
+
+async def test_texts_submitted_while_the_model_loads_are_routed_once_it_is_ready(
+    store: Store,
+    make_family: MakeFamily,
+    sites: dict[str, Site],
+    model_not_loaded: None,
+    no_load_thread: None,
+) -> None:
+    from relay import written_langs
+
+    family = await make_family(site_code="BRV")
+    russian_reader = await _reviewer(store, "ru")
+    # Before the model is ready every text waits for a reader of the interface language
+    held = await _submit(store, family, SAMPLES["so"], "ru", sites)
+    got = await review.claim_next(store, reviewer_id=russian_reader, lease_s=600)
+    assert got is not None
+    assert (got.message_id, got.written_lang) == (held, None)
+    early = await _submit(store, family, UKRAINIAN, "ru", sites)
+    numbers = await _submit(store, family, "38271 99201 47732", "ru", sites)
+    assert not langdetect.is_ready()
+    # The model becomes ready: the waiting ones are detected, the held one is left alone
+    langdetect._loading.clear()
+    assert await written_langs.warm_and_fill(store) == 1
+    assert langdetect.is_ready()
+    somali_reader = await _reviewer(store, "so")
+    assert await review.claim_next(store, reviewer_id=somali_reader, lease_s=600) is None
+    got = await review.claim_next(store, reviewer_id=await _reviewer(store, "uk"), lease_s=600)
+    assert got is not None
+    assert (got.message_id, got.written_lang) == (early, "uk")
+    got = await review.claim_next(store, reviewer_id=await _reviewer(store, "ru"), lease_s=600)
+    assert got is not None
+    assert (got.message_id, got.written_lang) == (numbers, None)
+    # A second pass finds nothing left to fill
+    assert await written_langs.fill_missing(store, batch=1) == 0

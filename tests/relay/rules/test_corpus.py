@@ -27,19 +27,24 @@ FLOORS: dict[str, tuple[float, float]] = {  # category: (precision, recall)
     "political": (0.90, 0.95),
     "hate": (0.90, 0.95),
     "obfuscation": (0.90, 0.90),
+    "unprintable": (0.95, 0.95),  # what no shipped font prints (emoji, Armenian, Cherokee...)
 }
 MIN_MESSAGES = 600
-# The languages the evasion rows were written in (the first seven the bot spoke).
-EVASION_LANGUAGES = {"en", "fr", "es", "ar", "fa", "ru", "uk"}
+# The languages the evasion rows were written in: every language the bot speaks.
+EVASION_LANGUAGES = set(LANGUAGES)
+LATIN_OR_CYRILLIC = {"en", "fr", "es", "ru", "uk", "sw", "so"}
 # Evasions (evasion.jsonl, field "trick"): each trick must be caught, in every language where
 # it applies, at this recall: the message gets the category it hides (block or redact), not
 # only an obfuscation flag.
 EVASION_RECALL = 0.95
 TRICKS_BY_LANG = {
-    "leet": {"en", "fr", "es", "ru", "uk"},  # digits and symbols for letters
+    # Digits and symbols for letters, and letters of another script that look Latin or
+    # Cyrillic: tricks of alphabets with such twins. Arabic-script look-alikes are the
+    # presentation forms; Ethiopic syllables have no look-alikes a keyboard offers.
+    "leet": LATIN_OR_CYRILLIC,
     "split": EVASION_LANGUAGES,  # tab, hyphen + line break, dot, single space inside a word
-    "lookalike": {"en", "fr", "es", "ru", "uk"},  # letters of another script
-    "presentation": {"ar", "fa"},  # Arabic presentation forms
+    "lookalike": LATIN_OR_CYRILLIC,
+    "presentation": {"ar", "fa", "ps"},  # Arabic presentation forms
     "phone_wide": EVASION_LANGUAGES,  # "0770 - 123 - 4567", "0912 / 345 / 6789"
 }
 # Clean messages (no expected category) that got a block or redact finding before this

@@ -176,7 +176,8 @@ NEGATIVE = [
 
 @pytest.mark.parametrize("text", NEGATIVE)
 def test_innocent_text_passes(engine: RuleEngine, text: str) -> None:
-    assert _hits(engine, text) == []
+    # Emoji are flagged as unprintable (tests/relay/rules/test_unprintable.py), nothing else
+    assert [h for h in _hits(engine, text) if not h[0].startswith("unprintable.")] == []
 
 
 def test_weak_terms_flag_and_strong_terms_block(engine: RuleEngine) -> None:

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from relay.errors import ConfigError
+from relay.models import Site
 from relay.rules import Category, Finding, RuleEngine, Severity, findings_to_json
 
 
@@ -211,3 +212,44 @@ def test_check_never_raises_and_spans_are_exact(engine: RuleEngine, text: str) -
     for f in engine.check(text, word_limit=50):
         assert 0 <= f.start < f.end <= len(text)
         assert f.matched == text[f.start : f.end]
+
+
+def _site(code: str, country_code: str) -> Site:
+    return Site(
+        code=code, name=f"Site {code}", country="", languages=("ar",), country_code=country_code
+    )
+
+
+def test_phone_numbers_are_read_by_the_country_of_the_messages_site(tmp_path: Path) -> None:
+    # The rules file gives no region (the default setup): the sites file's country counts
+    engine = RuleEngine.load(
+        _write(tmp_path, ""), sites={"IRQ": _site("IRQ", "IQ"), "NOC": _site("NOC", "")}
+    )
+
+    def seen(text: str, site: str | None) -> list[tuple[str, str, str]]:
+        return [(f.rule_id, f.matched, f.detail) for f in engine.check(text, site_code=site)]
+
+    # A bare run that is no Iraqi number is lowered to a digit run to look at
+    assert seen("Room 123456789", "IRQ") == [("code.digits", "123456789", "")]
+    # A national-format number gets its country and E.164 form
+    assert seen("call 0770 123 4567", "IRQ") == [
+        ("contact.phone", "0770 123 4567", "IQ +9647701234567")
+    ]
+    # A site without a country, or no site, reads them as before: no opinion
+    assert seen("Room 123456789", "NOC") == [("contact.phone", "123456789", "")]
+    assert seen("call 0770 123 4567", None) == [("contact.phone", "0770 123 4567", "")]
+
+
+def test_the_rules_files_region_is_the_fallback_of_the_sites_country(tmp_path: Path) -> None:
+    rules = _write(
+        tmp_path,
+        '[site.IRQ]\nregion = "AF"\n[site.NOC]\nregion = "IQ"\n',
+    )
+    engine = RuleEngine.load(
+        rules, sites={"IRQ": _site("IRQ", "IQ"), "NOC": _site("NOC", ""), "XX": _site("XX", "ZZ")}
+    )
+    text = "call 0770 123 4567"
+    assert [f.detail for f in engine.check(text, site_code="IRQ")] == ["IQ +9647701234567"]
+    assert [f.detail for f in engine.check(text, site_code="NOC")] == ["IQ +9647701234567"]
+    # A country phonenumbers does not know is no opinion (not "every number is invalid")
+    assert [f.rule_id for f in engine.check("Room 123456789", site_code="XX")] == ["contact.phone"]

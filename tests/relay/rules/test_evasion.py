@@ -76,7 +76,10 @@ def test_disguised_words_block_with_exact_spans(engine: RuleEngine, text: str, s
 def test_other_scripts_mixed_into_a_word_are_flagged(engine: RuleEngine) -> None:
     # Armenian ո, Lisu ꓲ, Cherokee Ꭼ inside Latin words
     for word in ("ոew", "ꓲove", "Ꭼvening", "sոow"):
-        assert _rules(engine, f"see you {word} soon") == [("obfuscation.mixed_script", word)]
+        found = _rules(engine, f"see you {word} soon")
+        # (no shipped font prints these scripts either: the letter is also an unprintable flag)
+        odd = "".join(c for c in word if not c.isascii())
+        assert found == sorted([("obfuscation.mixed_script", word), ("unprintable.letters", odd)])
 
 
 @pytest.mark.parametrize(
