@@ -114,13 +114,16 @@ async def cmd_export(update: Update, context: Ctx, who: Staff) -> None:
 
 
 async def _send_signature(context: Ctx, chat_id: int, key_dir: Path, batch: Batch) -> None:
-    """Send the batch's signature file, for `rcm verify` wherever the PDF travels."""
+    """Send the batch's signature file, for `rcm verify` wherever the PDF travels.
+
+    Unprotected: it holds hashes and a public key, no personal data, and a delegate must be
+    able to save it beside the PDF to check the pack."""
     key = signing.load_or_create_key(key_dir)
     sig = signing.sign_blobs(
         key, [(batch.filename, batch.pdf)], batch=batch.id, site=batch.site_code
     )
     await context.bot.send_document(
-        chat_id, sig, filename=batch.filename + signing.SUFFIX, protect_content=True
+        chat_id, sig, filename=batch.filename + signing.SUFFIX, protect_content=False
     )
 
 
