@@ -53,6 +53,10 @@ def _status(tr: Translator, payload: dict[str, Any], when: dt.datetime) -> Outgo
     if state == "returned":
         text = _("Your message {ref} was returned to you.").format(ref=ref)
         text += "\n" + return_reason(tr, detail.get("reason", "other"))
+        if payload.get("chars"):  # held back at export: which letters to write otherwise
+            text += "\n" + _("Letters that cannot be printed: {chars}").format(
+                chars=payload["chars"]
+            )
         note = str(payload.get("note") or "")
         if note:
             text += "\n" + _("Reviewer's note: {note}").format(note=note)
@@ -167,8 +171,8 @@ def render(tr: Translator, payload: dict[str, Any], when: dt.datetime) -> Outgoi
         return Outgoing(
             _(
                 "Message {ref}, which you approved, was held back from print: it has "
-                "letters that no font can print ({chars}). It stays approved; return it to "
-                "the family to rewrite those words."
+                "letters that no font can print ({chars}). It was returned to the family, "
+                "who can write those words again and send it anew."
             ).format(ref=payload.get("reference"), chars=payload.get("chars"))
         )
     return Outgoing(_("You have a new notification."))

@@ -34,6 +34,7 @@ class Action:
     UNDELIVERABLE = "undeliverable"
     REQUEUE = "requeue"
     DELIVER_HELD = "deliver_held"
+    PRINT_HELD = "print_held"  # the export cannot print its letters: back to the family
 
 
 _CANCELLABLE = (S.SUBMITTED, S.IN_REVIEW, S.ESCALATED, S.APPROVED, S.RETURNED)
@@ -49,6 +50,7 @@ TRANSITIONS: dict[tuple[S, S], frozenset[str]] = {
     (S.ESCALATED, S.RETURNED): frozenset({Action.RETURN}),
     (S.RETURNED, S.SUBMITTED): frozenset({Action.RESUBMIT}),
     (S.APPROVED, S.PRINTED): frozenset({Action.PRINT}),
+    (S.APPROVED, S.RETURNED): frozenset({Action.PRINT_HELD}),
     (S.APPROVED, S.DELIVERED): frozenset({Action.DELIVER_DIGITAL}),
     (S.PRINTED, S.DELIVERED): frozenset({Action.HANDED_OVER}),
     (S.PRINTED, S.UNDELIVERABLE): frozenset({Action.UNDELIVERABLE}),

@@ -46,6 +46,7 @@ from relay.errors import InvalidInput, NotAllowed, NotFound, RelayError, Unprint
 from relay.export import signing
 from relay.export.reply_qr import read_reference
 from relay.export.worker import set_label_translator_factory
+from relay.print_held import NothingPrintable
 from relay.reference import PATTERN
 from relay.roles import DELEGATING
 
@@ -55,6 +56,9 @@ _CAPTION = re.compile(r"^\s*(reply|/reply)\b[:\s]*", re.IGNORECASE)
 async def _fail(update: Update, tr: Translator, exc: RelayError) -> None:
     if isinstance(exc, NotAllowed):
         raise exc  # the role guard audits it and answers the one refusal
+    if isinstance(exc, NothingPrintable):
+        await say(update, tr, view.nothing_printable_text(tr, exc.held))
+        return
     params: dict[str, Any] = {}
     if isinstance(exc, UnprintableCharacters):
         params = {"ref": exc.reference, "chars": " ".join(f"U+{ord(c):04X}" for c in exc.chars)}
@@ -93,6 +97,7 @@ async def cmd_export(update: Update, context: Ctx, who: Staff) -> None:
                 _=label_gettext(lang),
             )
     except RelayError as exc:
+        svc.wake_outbox()  # messages held back were returned to their families
         await _fail(update, tr, exc)
         return
     svc.wake_outbox()  # the families are told "printed"
