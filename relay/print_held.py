@@ -47,6 +47,11 @@ class NothingPrintable(UnprintableCharacters):
     def __init__(self, held: tuple[HeldBack, ...]) -> None:
         super().__init__(held[0].reference, held[0].chars)
         self.held = held
+        # What `rcm export` prints: every one of them, and what became of them.
+        self.args = (
+            "nothing in the batch can be printed (letters no font draws); returned to their "
+            "families to write again: " + ", ".join(f"{h.reference} ({h.codes})" for h in held),
+        )
 
     def __reduce__(self) -> tuple[type[NothingPrintable], tuple[tuple[HeldBack, ...]]]:  # type: ignore[override]
         return (type(self), (self.held,))

@@ -196,6 +196,8 @@ async def test_a_batch_with_nothing_printable_returns_every_message_and_stops(
     with pytest.raises(NothingPrintable) as caught:
         await export_batch(store, actor_id=staff.delegate_alp, site="ALP", sites=sites)
     assert isinstance(caught.value, UnprintableCharacters)
+    assert first.reference in str(caught.value)  # what `rcm export` prints
+    assert second.reference in str(caught.value)
     assert sorted((h.reference, h.codes) for h in caught.value.held) == sorted(
         [(first.reference, "U+10000"), (second.reference, "U+10001")]
     )
