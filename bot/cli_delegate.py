@@ -77,7 +77,7 @@ async def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
         for held in batch.held:
             print(
                 f"held back: {held.reference} ({held.codes}): characters no font can print; "
-                "it stays approved, the reviewer is told",
+                "returned to the family to write again, the reviewer is told",
                 file=sys.stderr,
             )
         pack = [out]

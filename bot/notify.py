@@ -56,6 +56,8 @@ def _returned(tr: Translator, notice: StatusChanged) -> Outgoing:
     _ = tr.gettext
     text = _("Your message {ref} was returned to you.").format(ref=notice.reference)
     text += "\n" + return_reason(tr, notice.detail.get("reason", "other"))
+    if notice.chars:  # held back at export: which letters to write otherwise
+        text += "\n" + _("Letters that cannot be printed: {chars}").format(chars=notice.chars)
     if notice.note:
         text += "\n" + _("Reviewer's note: {note}").format(note=notice.note)
     text += "\n" + _("You can edit it and send it again.")
@@ -184,7 +186,7 @@ def render(tr: Translator, notice: Notice, when: dt.datetime) -> Outgoing:
             return Outgoing(
                 _(
                     "Message {ref}, which you approved, was held back from print: it has "
-                    "letters that no font can print ({chars}). It stays approved; return it to "
-                    "the family to rewrite those words."
+                    "letters that no font can print ({chars}). It was returned to the family, "
+                    "who can write those words again and send it anew."
                 ).format(ref=ref, chars=chars)
             )

@@ -1,14 +1,19 @@
-"""Delegates' pages: export a site's batch, download PDF and manifest, hand-over checklist."""
+"""Delegates' pages: export a site's batch, download PDF, manifest and signature, hand-over
+checklist. Messages an export held back (letters no font prints; returned to their families)
+are listed with their reason on the page the export answers with."""
 
 from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 
 from aiohttp import web
 from relay import delivery, handover
-from relay.errors import InvalidInput, NotFound
+from relay.errors import InvalidInput, NotFound, UnprintableCharacters
+from relay.export import signing
 from relay.models import Role, Site
+from relay.print_held import HeldBack, NothingPrintable
 
 from console.i18n import N_, SUPPORTED, label_gettext
 from console.server import console_of, guarded, render, session_of, words_of
@@ -28,19 +33,33 @@ STATES = {
 }
 
 
+NOTHING_PRINTABLE = N_(
+    "No message of this batch can be printed: each has letters that no font can print. "
+    "Nothing was printed; they were returned to their families to be written again."
+)
+UNPRINTABLE = N_(
+    "This batch cannot be printed: {ref} has characters that no font can print. "
+    "Nothing was printed."
+)
+
+
 def print_language(site: Site) -> str:
     """Print a site's batch in its first language we have words for (English otherwise)."""
     return next((code for code in site.languages[:1] if code in SUPPORTED), "en")
 
 
-async def batches_page(request: web.Request, notice: str = "") -> web.Response:
+async def batches_page(
+    request: web.Request, notice: str = "", held: Sequence[HeldBack] = ()
+) -> web.Response:
     """List the sites to export and the latest batches."""
     con = console_of(request)
     me = session_of(request).person_id
     recent = await delivery.recent_batches(con.store, actor_id=me, limit=20)
     allowed = await delivery.delegate_sites(con.store, me)
     sites = [s for code, s in sorted(con.sites.items()) if allowed is None or code in allowed]
-    return await render(request, "batches.html", batches=recent, sites=sites, notice=notice)
+    return await render(
+        request, "batches.html", batches=recent, sites=sites, notice=notice, held_back=held
+    )
 
 
 async def export(request: web.Request) -> web.StreamResponse:
@@ -65,13 +84,25 @@ async def export(request: web.Request) -> web.StreamResponse:
         return await batches_page(
             request, _("No approved message waits to be printed for {site}.").format(site=code)
         )
+    except NothingPrintable as exc:
+        return await batches_page(request, _(NOTHING_PRINTABLE), exc.held)
+    except UnprintableCharacters as exc:  # the batch's own words (site name) cannot print
+        return await batches_page(request, _(UNPRINTABLE).format(ref=exc.reference), ())
+    if batch.held:  # answered here, not redirected: the list is not kept anywhere else
+        return await checklist_page(request, batch_id=batch.id, held=batch.held)
     raise web.HTTPSeeOther(f"/batches/{batch.id}")
 
 
-async def checklist_page(request: web.Request, notice: str = "") -> web.Response:
+async def checklist_page(
+    request: web.Request,
+    notice: str = "",
+    *,
+    batch_id: str | None = None,
+    held: Sequence[HeldBack] = (),
+) -> web.Response:
     """Show the hand-over checklist of a batch, with a form per message still open."""
     con = console_of(request)
-    batch_id = request.match_info["id"]
+    batch_id = batch_id or request.match_info["id"]
     try:
         lines = await handover.checklist(
             con.store, actor_id=session_of(request).person_id, batch_id=batch_id
@@ -86,6 +117,7 @@ async def checklist_page(request: web.Request, notice: str = "") -> web.Response
         outcomes=OUTCOMES,
         states=STATES,
         notice=notice,
+        held_back=held,
     )
 
 
@@ -130,6 +162,34 @@ async def pdf(request: web.Request) -> web.Response:
     )
 
 
+async def signature(request: web.Request) -> web.Response:
+    """Download the batch's signature (no personal data), to check the PDF with rcm verify.
+
+    Ed25519 is deterministic and the PDF renders again byte for byte, so this is the same
+    file each time, and the same as the bot's for that batch.
+    """
+    con = console_of(request)
+    try:
+        batch = await delivery.export_again(
+            con.store,
+            request.match_info["id"],
+            sites=con.sites,
+            actor_id=session_of(request).person_id,
+        )
+    except NotFound as exc:
+        raise web.HTTPNotFound() from exc
+    key = signing.load_or_create_key(con.settings.resolved_key_file.parent)
+    body = signing.sign_blobs(
+        key, [(batch.filename, batch.pdf)], batch=batch.id, site=batch.site_code
+    )
+    name = batch.filename + signing.SUFFIX
+    return web.Response(
+        body=body,
+        content_type="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
 async def manifest(request: web.Request) -> web.Response:
     """Download the manifest to tick off on paper (CSV; it holds personal data)."""
     con = console_of(request)
@@ -158,3 +218,4 @@ def routes(router: web.UrlDispatcher) -> None:
     router.add_post("/batches/{id}/outcome", guarded(delegate, "outcome")(record))
     router.add_get("/batches/{id}/batch.pdf", guarded(delegate, "export_again")(pdf))
     router.add_get("/batches/{id}/manifest.csv", guarded(delegate, "handover")(manifest))
+    router.add_get("/batches/{id}/batch.pdf.sig", guarded(delegate, "export_again")(signature))

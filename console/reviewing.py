@@ -10,10 +10,12 @@ from aiohttp import web
 from relay import reader_language as reader_languages
 from relay import review, staff_views
 from relay.errors import Conflict, InvalidInput, NotFound, RelayError
+from relay.export import printable
 from relay.findings import Finding
 from relay.models import ReturnReason, Role
 from relay.review_card import KEEP, PhotoReason
 from words import codes
+from words.printability import printability_lines
 
 from console.i18n import RTL, SUPPORTED, Words
 from console.server import console_of, guarded, render, session_of, words_of
@@ -131,6 +133,7 @@ async def review_page(request: web.Request, error: str = "", spans: str = "") ->
             text=error_text(words_of(request), "conflict"),
         )
     chosen = list(parse_spans(spans)) if spans else item.proposed
+    found = printable.check(item.text)  # the same lines as the bot's card
     return await render(
         request,
         "review.html",
@@ -147,6 +150,7 @@ async def review_page(request: web.Request, error: str = "", spans: str = "") ->
         keep=KEEP,
         languages=SUPPORTED,
         error=error_text(words_of(request), error) if error else "",
+        printability=printability_lines(words_of(request).gettext, found.symbols, found.letters),
     )
 
 

@@ -7,10 +7,11 @@ without a paper to show for it):
    is in no batch yet and builds the print items (names, text, photo decrypted in memory);
 2. the PDF is rendered from that snapshot in a worker process (never on the event loop).
    Emoji and other symbols no font draws are left out of the paper; a message with letters
-   no font draws is *held back*: it stays approved, the batch prints the others, and the
-   delegate (in the answer) and the reviewer who approved it (through the outbox) are told
-   why. Only a batch none of whose messages can be printed stops, with
-   ``UnprintableCharacters``, and nothing has been marked;
+   no font draws is *held back*: it is returned to its family to be written again, the
+   batch prints the others, and the delegate (in the answer) and the reviewer who approved
+   it (through the outbox) are told why. A batch none of whose messages can be printed
+   stops with ``NothingPrintable`` (its held messages returned all the same), and nothing
+   has been marked printed;
 3. one write transaction creates the batch, records its members and moves each message to
    PRINTED (the family is told through the outbox) and audits ``batch.export`` with the
    file's SHA-256. If a message changed meanwhile (cancelled, or taken by a concurrent
@@ -48,7 +49,7 @@ from relay.files import write_private
 from relay.lifecycle import Action, transition
 from relay.messages import message_text_in
 from relay.models import MessageState, Site
-from relay.print_held import HeldBack, record_held, split_printable
+from relay.print_held import HeldBack, NothingPrintable, record_held, split_printable
 from relay.store import Row, Store, Tx
 
 # The delegate checks were first written here; the front ends still find them here.
@@ -209,6 +210,9 @@ async def export_batch(
             site, sites[site].name, batch_id, created, page_size, sites[site].reply_page
         )
         ids, items, held = split_printable(snap.message_ids, snap.items)
+        if not items:  # nothing prints; the held ones still go back to their families
+            await record_held(store, actor_id, held)
+            raise NothingPrintable(tuple(why for _id, why in held))
         snap = _Snapshot(ids, items)
         pdf = await render_batch_async(header, snap.items, language=language, progress=progress)
         digest = hashlib.sha256(pdf).hexdigest()

@@ -35,6 +35,7 @@ class Action:
     UNDELIVERABLE = "undeliverable"
     REQUEUE = "requeue"
     DELIVER_HELD = "deliver_held"
+    PRINT_HELD = "print_held"  # the export cannot print its letters: back to the family
 
 
 _CANCELLABLE = (S.SUBMITTED, S.IN_REVIEW, S.ESCALATED, S.APPROVED, S.RETURNED)
@@ -50,6 +51,7 @@ TRANSITIONS: dict[tuple[S, S], frozenset[str]] = {
     (S.ESCALATED, S.RETURNED): frozenset({Action.RETURN}),
     (S.RETURNED, S.SUBMITTED): frozenset({Action.RESUBMIT}),
     (S.APPROVED, S.PRINTED): frozenset({Action.PRINT}),
+    (S.APPROVED, S.RETURNED): frozenset({Action.PRINT_HELD}),
     (S.APPROVED, S.DELIVERED): frozenset({Action.DELIVER_DIGITAL}),
     (S.PRINTED, S.DELIVERED): frozenset({Action.HANDED_OVER}),
     (S.PRINTED, S.UNDELIVERABLE): frozenset({Action.UNDELIVERABLE}),
@@ -78,6 +80,7 @@ async def transition(
     sets: Mapping[str, object] | None = None,
     notify: bool | None = None,
     note: str = "",
+    chars: str = "",
 ) -> S:
     """Move a message; return the state it left. Raises InvalidTransition or Conflict.
 
@@ -130,6 +133,7 @@ async def transition(
                 reference=reference.decode(),
                 detail=info,
                 note=note,
+                chars=chars,
             ),
         )
     return current

@@ -47,6 +47,7 @@ class ReturnReason(StrEnum):
     TOO_LONG = "too_long"
     ADDRESSEE_UNCLEAR = "addressee_unclear"
     CODE_LIKE = "code_like"
+    UNPRINTABLE = "unprintable"  # letters no shipped font draws (also the export's reason)
     OTHER = "other"
 
 

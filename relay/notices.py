@@ -30,6 +30,7 @@ class StatusChanged:
     reference: str
     detail: dict[str, str] = field(default_factory=dict)  # the timeline's reason codes
     note: str = ""  # the reviewer's note to the family, when returned
+    chars: str = ""  # returned at export: the letters no font prints (sealed notice only)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +106,8 @@ def encode(notice: Notice) -> Payload:
             }
             if notice.note:
                 payload["note"] = notice.note
+            if notice.chars:
+                payload["chars"] = notice.chars
             return payload
         case ReplyArrived():
             return {
@@ -192,6 +195,7 @@ def decode(payload: object) -> Notice:
             reference=f.text("reference", ""),
             detail=f.codes("detail"),
             note=f.text("note", "") if f.raw.get("note") is not None else "",
+            chars=f.text("chars", "") if f.raw.get("chars") is not None else "",
         )
     if kind == "reply":
         return ReplyArrived(

@@ -36,6 +36,10 @@ RETURN_REASONS = {
     "too_long": N_("The message is longer than this place of detention allows."),
     "addressee_unclear": N_("We could not be sure who the message is for."),
     "code_like": N_("Parts of the message look like a code and cannot be passed on."),
+    "unprintable": N_(
+        "Some letters of the message cannot be printed on the paper form, so it cannot "
+        "travel as it is."
+    ),
     "other": N_("The message cannot be passed on as it is."),
 }
 

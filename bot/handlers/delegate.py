@@ -49,6 +49,7 @@ from relay.errors import InvalidInput, NotAllowed, NotFound, RelayError, Unprint
 from relay.export import signing
 from relay.export.reply_qr import read_reference
 from relay.export.worker import set_label_translator_factory
+from relay.print_held import NothingPrintable
 from relay.reference import PATTERN
 from relay.roles import DELEGATING
 
@@ -58,6 +59,9 @@ _CAPTION = re.compile(r"^\s*(reply|/reply)\b[:\s]*", re.IGNORECASE)
 async def _fail(update: Update, tr: Translator, exc: RelayError) -> None:
     if isinstance(exc, NotAllowed):
         raise exc  # the role guard audits it and answers the one refusal
+    if isinstance(exc, NothingPrintable):
+        await say(update, tr, view.nothing_printable_text(tr, exc.held))
+        return
     params: dict[str, Any] = {}
     if isinstance(exc, UnprintableCharacters):
         params = {"ref": exc.reference, "chars": " ".join(f"U+{ord(c):04X}" for c in exc.chars)}
@@ -85,6 +89,7 @@ async def cmd_export(update: Update, context: Ctx, who: Staff) -> None:
     try:
         batch = await _export(context, pid, code)
     except RelayError as exc:
+        svc.wake_outbox()  # messages held back were returned to their families
         await _fail(update, tr, exc)
         return
     svc.wake_outbox()  # the families are told "printed"
@@ -128,13 +133,16 @@ async def _send_batch(update: Update, context: Ctx, tr: Translator, batch: Batch
 
 
 async def _send_signature(context: Ctx, chat_id: int, key_dir: Path, batch: Batch) -> None:
-    """Send the batch's signature file, for `rcm verify` wherever the PDF travels."""
+    """Send the batch's signature file, for `rcm verify` wherever the PDF travels.
+
+    Unprotected: it holds hashes and a public key, no personal data, and a delegate must be
+    able to save it beside the PDF to check the pack."""
     key = signing.load_or_create_key(key_dir)
     sig = signing.sign_blobs(
         key, [(batch.filename, batch.pdf)], batch=batch.id, site=batch.site_code
     )
     await context.bot.send_document(
-        chat_id, sig, filename=batch.filename + signing.SUFFIX, protect_content=True
+        chat_id, sig, filename=batch.filename + signing.SUFFIX, protect_content=False
     )
 
 

@@ -118,12 +118,27 @@ def held_text(tr: Translator, held: Sequence[HeldBack]) -> str:
     """Say which messages an export held back, and why (the rest was printed)."""
     lines = [
         tr.ngettext(
-            "{n} message was held back: it has letters no font can print. It stays "
-            "approved, and the reviewer who approved it is told.",
-            "{n} messages were held back: they have letters no font can print. They stay "
-            "approved, and the reviewers who approved them are told.",
+            "{n} message was held back: it has letters no font can print. It was "
+            "returned to its family to be written again, and the reviewer who approved it "
+            "is told.",
+            "{n} messages were held back: they have letters no font can print. They were "
+            "returned to their families to be written again, and the reviewers who "
+            "approved them are told.",
             len(held),
         ).format(n=len(held))
+    ]
+    lines += [f"• {h.reference} ({h.codes})" for h in held]
+    return "\n".join(lines)
+
+
+def nothing_printable_text(tr: Translator, held: Sequence[HeldBack]) -> str:
+    """Say that no message of an export could be printed, which, and what became of them."""
+    lines = [
+        tr.gettext(
+            "No message of this batch can be printed: each has letters that no font can "
+            "print. Nothing was printed; they were returned to their families to be "
+            "written again."
+        )
     ]
     lines += [f"• {h.reference} ({h.codes})" for h in held]
     return "\n".join(lines)

@@ -13,6 +13,7 @@ from relay import messages, people
 from relay.export import printable
 from relay.models import Site
 from relay.text_input import word_count
+from words.printability import printability_lines as words_printability
 
 
 def too_long(tr: Translator, count: int, limit: int) -> str:
@@ -28,21 +29,7 @@ def too_long(tr: Translator, count: int, limit: int) -> str:
 def printability_lines(tr: Translator, text: str) -> list[str]:
     """Say which characters of `text` cannot be printed (the family's preview, the card)."""
     found = printable.check(text)
-    lines: list[str] = []
-    if found.symbols:
-        lines.append(
-            tr.gettext(
-                "🖨 These signs cannot be printed and will be left out of the paper letter: {chars}"
-            ).format(chars=" ".join(found.symbols))
-        )
-    if found.letters:
-        lines.append(
-            tr.gettext(
-                "🖨 These letters cannot be printed: {chars}. Please write those words in "
-                "another script, or the letter will wait until it can be printed."
-            ).format(chars=" ".join(found.letters))
-        )
-    return lines
+    return words_printability(tr.gettext, found.symbols, found.letters)
 
 
 def _findings(svc: Services, tr: Translator, text: str, site_code: str, lang: str) -> list[str]:

@@ -49,7 +49,9 @@ def text_cell(
     factor = SIZE_FACTOR.get(fam, 1.0)
     shaped = set_shaping_for(pdf, text)
     pdf.set_font(fam, style, size * factor)
-    while size > floor and pdf.get_string_width(text) > w:
+    # The cell keeps `c_margin` free at each end: text measured against the bare width
+    # runs past the cell's edge into whatever is drawn beside it.
+    while size > floor and pdf.get_string_width(text) > w - 2 * pdf.c_margin:
         size = max(floor, size - 0.5)
         pdf.set_font(fam, style, size * factor)
     height = line_height(size)
@@ -136,13 +138,16 @@ def label_pair(
     first = label + suffix
     second = other + suffix if other and other != label else ""
     if not second:
-        used = min(w, _width(pdf, first, size, bold=bold) + 1)
+        used = min(w, _width(pdf, first, size, bold=bold) + 2 * pdf.c_margin)
         return text_cell(
             pdf, side.x(x, used), y, used, first, size, bold=bold, align=side.align()
         ), used
     small = size * 0.8
-    first_w = min(w * 0.62, _width(pdf, first, size, bold=bold) + 1)
-    second_w = min(w - first_w, _width(pdf, second, small, bold=False) + 1)
+    # What a cell keeps free at its two ends: the two labels stand that far apart (2 mm),
+    # since labels that touch read as one ("особи:رقم المحتجز:").
+    pad = 2 * pdf.c_margin
+    first_w = min(w * 0.62, _width(pdf, first, size, bold=bold) + pad)
+    second_w = min(w - first_w, _width(pdf, second, small, bold=False) + pad)
     height = text_cell(
         pdf, side.x(x, first_w), y, first_w, first, size, bold=bold, align=side.align()
     )

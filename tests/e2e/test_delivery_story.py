@@ -100,9 +100,11 @@ async def test_printed_handed_over_moved_and_answered(
     assert moved in text
     assert "John Smith" in text
     batch_id = document.file_name.removeprefix("batch-ALP-").removesuffix(".pdf")
-    # And its signature follows: saved beside the PDF, the pack verifies offline
+    # And its signature follows, unprotected (no personal data; the delegate saves it
+    # beside the PDF), and the pack verifies offline
     signature = await _document(delegate, document.message_id)
     assert signature.file_name == document.file_name + ".sig"
+    assert signature.protect_content is False
     assert signature.file_id is not None
     pack = running.services.settings.data_dir / "received"
     pack.mkdir()

@@ -19,8 +19,9 @@ from relay.delivery import NothingToExport, export_again, export_batch, relation
 from relay.errors import NotAllowed, NotFound, UnprintableCharacters
 from relay.handover import Outcome, import_outcomes, record_outcome
 from relay.models import Site
+from relay.print_held import NothingPrintable
 from relay.store import Store
-from tests.relay.conftest import Family
+from tests.relay.conftest import Family, NoFindings
 from tests.relay.delivery_helpers import Staff, approve_all, make_staff, state_of
 
 Send = Callable[..., Awaitable[messages.Submitted]]
@@ -112,14 +113,20 @@ async def test_only_a_delegate_of_the_site_or_an_admin_exports(
     assert [e.actor for e in refusals] == [staff.reviewer, staff.delegate_brv]
 
 
-async def test_unprintable_letters_hold_one_message_back_and_the_rest_prints(
-    store: Store, make_family: MakeFamily, send: Send, staff: Staff, sites: dict[str, Site]
+async def test_unprintable_letters_return_one_message_to_its_family_and_the_rest_prints(
+    store: Store,
+    make_family: MakeFamily,
+    send: Send,
+    staff: Staff,
+    sites: dict[str, Site],
+    checker: NoFindings,
 ) -> None:
     # Given approved messages: one plain, one ending with an emoji, one with a Linear B sign
     # (input accepts it, no bundled font has it)
     fine = await send(await make_family(), "All is well.")
     rose = await send(await make_family(), "We miss you \U0001f339")
-    odd = await send(await make_family(), "Look: \U00010000 is our sign.")
+    writer = await make_family()
+    odd = await send(writer, "Look: \U00010000 is our sign.")
     await approve_all(store, staff.reviewer)
     await _statuses(store)  # drain the approvals
     # When the delegate exports
@@ -128,22 +135,83 @@ async def test_unprintable_letters_hold_one_message_back_and_the_rest_prints(
     assert sorted(batch.references) == sorted([fine.reference, rose.reference])
     assert [(h.reference, h.codes) for h in batch.held] == [(odd.reference, "U+10000")]
     assert "We miss you" in _text(batch.pdf)
-    assert await state_of(store, odd.message_id) == ("approved", "ALP", None)
-    # And the reviewer who approved it is told once, with the reason, never the text
-    told = [p for p in await _statuses(store) if p.get("type") == "print_held"]
+    # And it goes back to its family, who are told why and which letters, to write again
+    assert await state_of(store, odd.message_id) == ("returned", "ALP", None)
+    statuses = await _statuses(store)
+    returned = [p for p in statuses if p.get("state") == "returned"]
+    assert returned == [
+        {
+            "type": "status",
+            "message_id": odd.message_id,
+            "kind": "message",
+            "state": "returned",
+            "detail": {"reason": "unprintable", "chars": "U+10000"},
+            "reference": odd.reference,
+            "chars": "\U00010000",
+        }
+    ]
+    # And the reviewer who approved it is told, with the codes, never the text
+    told = [p for p in statuses if p.get("type") == "print_held"]
     assert told == [{"type": "print_held", "reference": odd.reference, "chars": "U+10000"}]
     held = [
         e
         for e in await audit.entries(store, obj=odd.message_id)
         if e.action == "message.print_held"
     ]
-    assert [json.loads(e.detail) for e in held] == [{"chars": "U+10000"}]
-    # When it is exported again with nothing else waiting, the batch stops, naming it
-    with pytest.raises(UnprintableCharacters) as caught:
+    assert [(e.actor, json.loads(e.detail)) for e in held] == [
+        (
+            staff.delegate_alp,
+            {"from": "approved", "to": "returned", "reason": "unprintable", "chars": "U+10000"},
+        )
+    ]
+    # And a later export does not meet it again
+    with pytest.raises(NothingToExport):
         await export_batch(store, actor_id=staff.delegate_alp, site="ALP", sites=sites)
-    assert caught.value.reference == odd.reference
-    assert caught.value.chars == "\U00010000"
-    assert [p for p in await _statuses(store) if p.get("type") == "print_held"] == []
+    # When the family writes it again in letters that print, it goes back to review
+    again = await messages.resubmit(
+        store,
+        person_id=writer.person_id,
+        message_id=odd.message_id,
+        text="Look: our sign is the sun.",
+        checker=checker,
+        sites=sites,
+    )
+    assert again.reference == odd.reference
+    assert await state_of(store, odd.message_id) == ("submitted", "ALP", None)
+    await approve_all(store, staff.reviewer)
+    batch = await export_batch(store, actor_id=staff.delegate_alp, site="ALP", sites=sites)
+    assert batch.references == (odd.reference,)
+    assert batch.held == ()
+
+
+async def test_a_batch_with_nothing_printable_returns_every_message_and_stops(
+    store: Store, make_family: MakeFamily, send: Send, staff: Staff, sites: dict[str, Site]
+) -> None:
+    # Given only approved messages whose letters no font prints
+    first = await send(await make_family(), "Look: \U00010000 is our sign.")
+    second = await send(await make_family(), "And \U00010001 is theirs.")
+    await approve_all(store, staff.reviewer)
+    await _statuses(store)
+    # When the delegate exports, then nothing is printed and the export names them all
+    with pytest.raises(NothingPrintable) as caught:
+        await export_batch(store, actor_id=staff.delegate_alp, site="ALP", sites=sites)
+    assert isinstance(caught.value, UnprintableCharacters)
+    assert first.reference in str(caught.value)  # what `rcm export` prints
+    assert second.reference in str(caught.value)
+    assert sorted((h.reference, h.codes) for h in caught.value.held) == sorted(
+        [(first.reference, "U+10000"), (second.reference, "U+10001")]
+    )
+    # And both went back to their families, so no later export is stuck on them
+    for sent in (first, second):
+        assert await state_of(store, sent.message_id) == ("returned", "ALP", None)
+    states = sorted(p["reference"] for p in await _statuses(store) if p.get("state"))
+    assert states == sorted([first.reference, second.reference])
+    async with store.tx() as tx:
+        row = await tx.one("SELECT COUNT(*) AS n FROM batches", ())
+    assert row is not None
+    assert row["n"] == 0
+    with pytest.raises(NothingToExport):
+        await export_batch(store, actor_id=staff.delegate_alp, site="ALP", sites=sites)
 
 
 def test_relationship_is_printed_through_the_given_translator() -> None:

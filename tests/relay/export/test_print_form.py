@@ -265,3 +265,33 @@ def test_printability_splits_symbols_from_letters(
     found = printable.check(text)
     assert (found.symbols, found.letters) == (symbols, letters)
     assert printable.without_symbols(text) == cleaned
+
+
+def _boxes(pdf: bytes, index: int, word: str) -> tuple[float, float]:
+    """Return the left and right edges (pt) of `word` as drawn on the page."""
+    page = pdfium.PdfDocument(pdf)[index]
+    textpage = page.get_textpage()
+    found = textpage.search(word).get_next()
+    assert found is not None, f"{word!r} not on page {index}"
+    start, count = found
+    boxes = [textpage.get_charbox(i) for i in range(start, start + count)]
+    return min(b[0] for b in boxes), max(b[2] for b in boxes)
+
+
+@pytest.mark.parametrize(
+    ("own", "site"),
+    [
+        # The site's word as the page's text reads left to right: its leftmost word first.
+        pytest.param("Номер затриманої особи:", ":المحتجز", id="detainee-number"),
+        pytest.param("Ступінь спорідненості:", ":القرابة", id="relationship"),
+        pytest.param("Адресат", "إليه", id="addressee"),
+        pytest.param("Ім’я батька:", ":الأب", id="fathers-name"),
+    ],
+)
+def test_the_sites_label_stands_a_space_apart_from_the_readers(own: str, site: str) -> None:
+    pdf = alp_batch()
+    index = ALP_PAGES["uk"]
+    _left, own_right = _boxes(pdf, index, own)
+    site_left, _right = _boxes(pdf, index, site)
+    # Wider than a space at the labels' size (about 2.5 pt): they must not run together.
+    assert site_left - own_right >= 4.0, (own, site_left - own_right)
