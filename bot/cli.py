@@ -18,11 +18,13 @@ from bot.cli_args import (
     CliError,
     OneLineParser,
     add_verb,
+    check_bindable,
     check_writable,
     env_file,
     host_port,
     language,
     one_of,
+    open_store,
     port,
 )
 from relay.errors import NotFound, RelayError
@@ -35,16 +37,6 @@ Verb = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]
 AddVerbs = Callable[[Any], None]
 
 
-async def _open_store(settings: Settings) -> Any:
-    from relay.crypto import KeyRing
-    from relay.store import Store
-
-    keys = KeyRing.load_or_create(settings.resolved_key_file)
-    return await Store.open(
-        settings.db_path, keys, url=settings.database_url, vault_url=settings.vault_url
-    )
-
-
 async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     """Run the bot (long polling) until interrupted."""
     from bot.app import run_until_signalled
@@ -54,6 +46,7 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     webhook = None
     if args.webhook_url:
         host, listen_port = args.listen
+        check_bindable(host, listen_port, "--listen")
         webhook = WebhookOptions(url=args.webhook_url, host=host, port=listen_port)
         if settings.webhook_secret:
             webhook = replace(webhook, secret=settings.webhook_secret)
@@ -76,6 +69,7 @@ async def cmd_sandbox(args: argparse.Namespace, settings: Settings) -> int:
     """Run the local Bot API server alone."""
     from sandbox import serve_forever
 
+    check_bindable(args.host, args.port, "--host/--port")
     await serve_forever(args.host, args.port, rate_limits=args.rate_limits)
     return 0
 
@@ -115,7 +109,7 @@ async def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
     """Copy the database with SQLite's online backup."""
     target = Path(args.file)
     check_writable(target)
-    store = await _open_store(settings)
+    store = await open_store(settings)
     try:
         await store.backup(target)
     finally:
@@ -128,7 +122,7 @@ async def cmd_audit_verify(args: argparse.Namespace, settings: Settings) -> int:
     """Walk the audit chain."""
     from relay import audit
 
-    store = await _open_store(settings)
+    store = await open_store(settings)
     try:
         count = await audit.verify(store)
     finally:
@@ -145,7 +139,7 @@ async def cmd_keys_rotate(args: argparse.Namespace, settings: Settings) -> int:
     from relay.runlock import exclusive
 
     with exclusive(settings.data_dir, "rcm keys rotate"):
-        store = await _open_store(settings)
+        store = await open_store(settings)
         try:
             report = await rotate(store, actor="admin-cli")
         finally:

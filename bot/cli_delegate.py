@@ -13,19 +13,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bot.cli_args import CliError, add_verb, check_writable, one_of, readable_file
+from bot.cli_args import (
+    CliError,
+    add_verb,
+    check_writable,
+    one_of,
+    open_store,
+    readable_file,
+)
 from relay.errors import NotFound
 from relay.settings import Settings
-
-
-async def _open(settings: Settings) -> Any:
-    from relay.crypto import KeyRing
-    from relay.store import Store
-
-    keys = KeyRing.load_or_create(settings.resolved_key_file)
-    return await Store.open(
-        settings.db_path, keys, url=settings.database_url, vault_url=settings.vault_url
-    )
 
 
 def _progress(done: int, total: int) -> None:
@@ -56,7 +53,7 @@ async def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     lang = print_language(sites[code])
     if args.out:
         check_writable(Path(args.out), "--out")  # before the batch marks messages printed
-    store = await _open(settings)
+    store = await open_store(settings)
     try:
         if args.batch:
             batch = await _again(store, args.batch, code, sites=sites, _=label_gettext(lang))
@@ -128,7 +125,7 @@ async def cmd_handover_import(args: argparse.Namespace, settings: Settings) -> i
     except UnicodeDecodeError:
         raise CliError(f"{args.file}: not a UTF-8 text file (expected a manifest CSV)") from None
     _check_columns(args.file, lines)
-    store = await _open(settings)
+    store = await open_store(settings)
     try:
         results = await handover.import_outcomes(store, lines, sites=sites)
     finally:
@@ -178,7 +175,7 @@ async def cmd_purge(args: argparse.Namespace, settings: Settings) -> int:
     from relay import retention
     from relay.sites import load_sites
 
-    store = await _open(settings)
+    store = await open_store(settings)
     try:
         report = await retention.purge(
             store, sites=load_sites(settings.sites_file), dry_run=args.dry_run
