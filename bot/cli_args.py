@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from bot.i18n.catalog import SUPPORTED as LANGUAGES
+from bot.i18n.catalog import SUPPORTED as LANGUAGES  # the one list of languages
 from relay.settings import Settings
 
 if TYPE_CHECKING:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from typing import Any
 
@@ -61,7 +62,8 @@ def add_verbs(sub: Any) -> None:
         metavar="HOST:PORT",
         help="where to serve (default: 127.0.0.1:8088; TLS by a reverse proxy)",
     )
-    console.set_defaults(func=cmd_console, console_verb=None)
+    # The server's INFO lines are its log; `link` answers in one line.
+    console.set_defaults(func=cmd_console, console_verb=None, log_level=logging.INFO)
     verbs = console.add_subparsers(dest="console_verb")
     link = add_verb(
         verbs,
@@ -75,3 +77,4 @@ def add_verbs(sub: Any) -> None:
         metavar="TELEGRAM_USER_ID",
         help="the staff member's Telegram user id (as in RCM_ADMIN_IDS)",
     )
+    link.set_defaults(log_level=logging.WARNING)
