@@ -271,6 +271,13 @@ def test_a_port_in_use_is_one_line_and_the_verb_exits(
     )
 
 
+def test_a_refusal_on_a_fresh_data_folder_is_one_line(data_dir: Path) -> None:
+    # In a subprocess: in this process pytest's log capture hides what a terminal shows.
+    done = rcm("export", "--site", "ALP", "--batch", "NOPE", data=data_dir)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == "rcm: no batch 'NOPE'; ALP has none yet (ids look like B56626413)\n"
+
+
 def test_a_malformed_database_url_is_named_with_its_password_masked(data_dir: Path) -> None:
     done = rcm(
         "audit", "verify", data=data_dir, RCM_DATABASE_URL="postgresql://u:pw@host:notaport/db"
