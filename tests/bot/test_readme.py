@@ -75,6 +75,12 @@ def test_the_prose_never_shows_a_bare_rcm_command() -> None:
     assert re.findall(r"`rcm [^`]*`", " ".join(lines)) == []
 
 
+def test_the_code_blocks_never_show_a_bare_rcm_command() -> None:
+    blocks = re.findall(r"```sh\n(.*?)```", README, flags=re.S)
+    bare = [line for b in blocks for line in b.splitlines() if re.match(r"\s*rcm\b", line)]
+    assert bare == []
+
+
 @pytest.fixture
 def fresh(tmp_path: Path) -> Path:
     """A folder like a fresh clone after scripts/setup: .venv, no .env, no data."""
