@@ -253,7 +253,13 @@ def test_a_manifest_with_only_its_header_is_refused(
         pytest.param(["sandbox", "--port", "{port}"], id="sandbox"),
         pytest.param(["console", "--listen", "127.0.0.1:{port}"], id="console"),
         pytest.param(
-            ["run", "--webhook-url", "https://relay.example.org/tg", "--listen", "127.0.0.1:{port}"],
+            [
+                "run",
+                "--webhook-url",
+                "https://relay.example.org/tg",
+                "--listen",
+                "127.0.0.1:{port}",
+            ],
             id="run-webhook",
         ),
     ],

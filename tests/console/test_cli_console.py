@@ -28,7 +28,9 @@ def _env(data: Path, database: Database | None = None) -> dict[str, str]:
     return env
 
 
-def _rcm(*args: str, data: Path, database: Database | None = None) -> subprocess.CompletedProcess[str]:
+def _rcm(
+    *args: str, data: Path, database: Database | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "rcm", "--env-file", "/dev/null", *args],
         env=_env(data, database),
