@@ -27,6 +27,7 @@ async def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
     """Check a print pack: exit 0 if genuine and complete, 1 otherwise."""
     from relay.export import signing
 
+    path = _readable(args.file)
     trusted: str | None = None
     key_path = Path(args.key) if args.key else None
     if key_path is None:
@@ -34,7 +35,6 @@ async def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
         key_path = local if local.exists() else None
     if key_path is not None:
         trusted = key_path.read_text(encoding="ascii").strip()
-    path = _readable(args.file)
     signature = signing.find_signature(path)
     if not signature.exists():
         # Unsigned is not genuine, but say why in words rather than an errno.
