@@ -42,8 +42,10 @@ from telegram.error import RetryAfter
 
 from bot.app import build_application, quiet_libraries
 from bot.dispatcher import OutboxDispatcher
+from bot.transport import address_of
 from relay import outbox, people
 from relay.crypto import KeyRing
+from relay.notices import StatusChanged
 from relay.settings import Settings
 from relay.store import Store
 from sandbox import SandboxServer
@@ -131,23 +133,16 @@ async def _queue(store: Store, ids: list[int], n: int, seed: int) -> list[str]:
     """Create consenting people for the chats and queue ``n`` notifications in one tx."""
     persons = []
     for uid in ids:
-        person = await people.ensure(store, uid, "en")
-        await people.record_consent(store, person.id, uid)
+        person = await people.ensure(store, address_of(uid), "en")
+        await people.record_consent(store, person.id, str(uid))
         persons.append(person.id)
     rnd = random.Random(seed)
     tags = []
     async with store.tx() as tx:
         for i in range(n):
             tag = _tag(i)
-            payload = {
-                "type": "status",
-                "state": "approved",
-                "reference": tag,
-                "message_id": f"m_{i}",
-                "kind": "message",
-                "detail": {},
-            }
-            await outbox.enqueue(tx, rnd.choice(persons), payload)
+            notice = StatusChanged(f"m_{i}", "message", "approved", tag)
+            await outbox.enqueue(tx, rnd.choice(persons), notice)
             tags.append(tag)
     return tags
 

@@ -25,8 +25,10 @@ from typing import Any
 
 from bot.app import start_bot
 from bot.ratelimit import PacingRetryingLimiter
+from bot.transport import address_of
 from demo.simulate import ScriptedUser
 from relay import outbox, people
+from relay.notices import StatusChanged
 from relay.settings import Settings
 from sandbox import SandboxClient, SandboxServer
 from sandbox.state import SimUser
@@ -72,22 +74,15 @@ async def one_run(n: int, families: int, *, priority: bool, workdir: Path) -> di
                     await u.setup()
                 persons = []
                 for uid in range(1, CHATS + 1):
-                    person = await people.ensure(store, 9_000_000 + uid, "en")
-                    await people.record_consent(store, person.id, 9_000_000 + uid)
+                    person = await people.ensure(store, address_of(9_000_000 + uid), "en")
+                    await people.record_consent(store, person.id, str(9_000_000 + uid))
                     persons.append(person.id)
                 async with store.tx() as tx:
                     for i in range(n):
                         await outbox.enqueue(
                             tx,
                             persons[i % CHATS],
-                            {
-                                "type": "status",
-                                "state": "approved",
-                                "reference": f"B{i}",
-                                "message_id": f"m_{i}",
-                                "kind": "message",
-                                "detail": {},
-                            },
+                            StatusChanged(f"m_{i}", "message", "approved", f"B{i}"),
                         )
                 started = time.perf_counter()
                 sent_before = running.dispatcher.sent

@@ -145,7 +145,7 @@ async def _fill_store(store: Store, plan: list[dict[str, Any]]) -> None:
                 blob = await tx.seal_for(fam, "addressees", "data", add_id, data)
                 adds.append((add_id, fam, blob, SITES[int(fam[2:], 16) % len(SITES)], now))
             await tx.executemany(
-                "INSERT INTO people(id, tg_index, chat_enc, lang, consent_at, created_at)"
+                "INSERT INTO people(id, channel_index, address_enc, lang, consent_at, created_at)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
                 people,
             )
@@ -199,7 +199,7 @@ async def _fill_store(store: Store, plan: list[dict[str, Any]]) -> None:
     async with store.tx() as tx:
         await tx.create_family_key("p_reviewer")
         await tx.execute(
-            "INSERT INTO people(id, tg_index, lang, created_at) VALUES (?, ?, 'en', ?)",
+            "INSERT INTO people(id, channel_index, lang, created_at) VALUES (?, ?, 'en', ?)",
             ("p_reviewer", tx.keys.blind_index("tg-user", "reviewer"), now),
         )
         await tx.execute(

@@ -87,7 +87,7 @@ async def open_services(
     try:
         # Before any update is replayed: a send torn by a kill is written again, not failed.
         await recovery.drop_torn_messages(store)
-        await roles.bootstrap_admins(store, settings.admin_ids)
+        await roles.bootstrap_admins(store, settings.admin_addresses)
     except BaseException:
         await store.close()
         raise

@@ -29,13 +29,14 @@ async def cmd_console(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _link(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.transport import address_of
     from relay import staff_access
     from relay.errors import NotFound
 
     store = await open_store(settings)
     try:
         token = await staff_access.create_link_for(
-            store, telegram_user_id=args.telegram_user_id, actor="admin-cli"
+            store, address=address_of(args.telegram_user_id), actor="admin-cli"
         )
     except NotFound:
         print(f"rcm: {args.telegram_user_id} holds no staff role", file=sys.stderr)

@@ -99,22 +99,23 @@ class OutboxDispatcher:
                 await asyncio.wait_for(self._wake.wait(), timeout=self.idle_s)
 
     async def _deliver(self, item: OutboxItem) -> Message:
-        assert item.chat_id is not None
+        assert item.address is not None
+        chat_id = int(item.address)  # the private chat's id, as the bot gave it at consent
         tr = translator(item.lang)
-        out = render(tr, item.payload, self.store.clock.now())
+        out = render(tr, item.notice, self.store.clock.now())
         text = tr.directed(out.text)
         if out.photo_of is not None:
             photo = await messages.photo_of(self.store, out.photo_of)
             if photo is not None:
                 return await self.bot.send_photo(
-                    item.chat_id,
+                    chat_id,
                     photo,
                     caption=text[:1024],
                     protect_content=True,
                     rate_limit_args=NO_RETRY,
                 )
         return await self.bot.send_message(
-            item.chat_id,
+            chat_id,
             text[:4096],
             reply_markup=out.markup,
             protect_content=True,
@@ -132,11 +133,11 @@ class OutboxDispatcher:
         return slot - now
 
     async def _send(self, item: OutboxItem) -> None:
-        if item.chat_id is None:
+        if item.address is None:
             await outbox.give_up(self.store, item.id, unreachable_person=None)
             log.warning("outbox %d: recipient has no chat; dropped", item.id)
             return
-        wait = self._book(item.chat_id)
+        wait = self._book(int(item.address))
         if wait > MAX_CHAT_WAIT_S:
             await outbox.retry_later(self.store, item.id, wait)
             return

@@ -1,17 +1,27 @@
-"""Turn an outbox payload into what the recipient reads, in their language."""
+"""Turn an outbox notice into what the recipient reads, in their language."""
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import cb
 from bot.i18n.catalog import Translator
 from bot.texts import category_reason, photo_reason, return_reason, undeliverable_reason
+from relay.notices import (
+    BacklogAlert,
+    ClaimAlert,
+    DigitalMessage,
+    EscalationAlert,
+    Notice,
+    PrintHeld,
+    ReplyArrived,
+    StaffAlert,
+    StatusChanged,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,43 +52,62 @@ def _approved(tr: Translator, ref: str, detail: dict[str, str]) -> str:
     return text
 
 
-def _status(tr: Translator, payload: dict[str, Any], when: dt.datetime) -> Outgoing:
+def _returned(tr: Translator, notice: StatusChanged) -> Outgoing:
     _ = tr.gettext
-    ref = payload.get("reference") or ""
-    state = payload.get("state", "")
-    detail: dict[str, str] = payload.get("detail", {})
-    message_id = str(payload.get("message_id", ""))
-    if state == "approved":
-        return Outgoing(_approved(tr, ref, detail))
-    if state == "returned":
-        text = _("Your message {ref} was returned to you.").format(ref=ref)
-        text += "\n" + return_reason(tr, detail.get("reason", "other"))
-        note = str(payload.get("note") or "")
-        if note:
-            text += "\n" + _("Reviewer's note: {note}").format(note=note)
-        text += "\n" + _("You can edit it and send it again.")
-        markup = InlineKeyboardMarkup(
+    text = _("Your message {ref} was returned to you.").format(ref=notice.reference)
+    text += "\n" + return_reason(tr, notice.detail.get("reason", "other"))
+    if notice.note:
+        text += "\n" + _("Reviewer's note: {note}").format(note=notice.note)
+    text += "\n" + _("You can edit it and send it again.")
+    markup = InlineKeyboardMarkup(
+        [
             [
-                [
-                    InlineKeyboardButton(
-                        _("Edit and send again"), callback_data=cb("msg", "edit", message_id)
-                    )
-                ],
-                [
-                    InlineKeyboardButton(
-                        _("Cancel this message"), callback_data=cb("msg", "cancel", message_id)
-                    )
-                ],
-            ]
+                InlineKeyboardButton(
+                    _("Edit and send again"), callback_data=cb("msg", "edit", notice.message_id)
+                )
+            ],
+            [
+                InlineKeyboardButton(
+                    _("Cancel this message"),
+                    callback_data=cb("msg", "cancel", notice.message_id),
+                )
+            ],
+        ]
+    )
+    return Outgoing(text, markup)
+
+
+def _undeliverable(tr: Translator, ref: str, detail: dict[str, str]) -> str:
+    _ = tr.gettext
+    reason = detail.get("reason", "unknown")
+    text = _("Your message {ref} could not be handed over: {reason}.").format(
+        ref=ref, reason=undeliverable_reason(tr, reason)
+    )
+    if reason == "transferred" and detail.get("to"):
+        text += "\n" + _("It will be taken to the new place of detention.")
+    elif reason == "transferred":
+        text += "\n" + _("We will tell you when we know where your relative is now.")
+    elif reason == "released":
+        text += "\n" + _(
+            "If your relative uses this bot, they can ask for the messages written to them."
         )
-        return Outgoing(text, markup)
-    if state == "printed":
+    return text
+
+
+def _status(tr: Translator, notice: StatusChanged, when: dt.datetime) -> Outgoing:
+    _ = tr.gettext
+    ref, detail = notice.reference, notice.detail
+    if notice.state == "approved":
+        return Outgoing(_approved(tr, ref, detail))
+    if notice.state == "returned":
+        return _returned(tr, notice)
+    if notice.state == "printed":
         return Outgoing(
             _("Your message {ref} was printed. A delegate will take it on the next visit.").format(
                 ref=ref
             )
         )
-    if state == "delivered":
+    if notice.state == "delivered":
         if detail.get("channel") == "chat":
             return Outgoing(_("Your message {ref} was delivered in the chat.").format(ref=ref))
         # The delegate's record carries the day of the visit; the send time is a fallback.
@@ -88,87 +117,74 @@ def _status(tr: Translator, payload: dict[str, Any], when: dt.datetime) -> Outgo
         return Outgoing(
             _("Your message {ref} was handed over on {date}.").format(ref=ref, date=tr.date(day))
         )
-    if state == "undeliverable":
-        reason = detail.get("reason", "unknown")
-        text = _("Your message {ref} could not be handed over: {reason}.").format(
-            ref=ref, reason=undeliverable_reason(tr, reason)
-        )
-        if reason == "transferred" and detail.get("to"):
-            text += "\n" + _("It will be taken to the new place of detention.")
-        elif reason == "transferred":
-            text += "\n" + _("We will tell you when we know where your relative is now.")
-        elif reason == "released":
-            text += "\n" + _(
-                "If your relative uses this bot, they can ask for the messages written to them."
-            )
-        return Outgoing(text)
+    if notice.state == "undeliverable":
+        return Outgoing(_undeliverable(tr, ref, detail))
     return Outgoing(_("Your message {ref}: new status.").format(ref=ref))
 
 
-def alert_text(tr: Translator, payload: dict[str, Any]) -> str:
+def alert_text(tr: Translator, alert: StaffAlert) -> str:
     """Return a staff alert in the staff member's language (codes and counts only)."""
     _ = tr.gettext
-    alert = payload.get("alert")
-    if alert == "escalation":
-        return _(
-            "A message waits for a senior reviewer: {ref} ({site}, {lang}). Type /next to take it."
-        ).format(ref=payload.get("reference"), site=payload.get("site"), lang=payload.get("lang"))
-    if alert == "claim":
-        return _(
-            "A released person asks for the messages kept for them ({id}). "
-            "Check who they are: /confirm_claim {id}"
-        ).format(id=payload.get("claim"))
-    waiting, overdue = int(payload.get("waiting", 0)), int(payload.get("overdue", 0))
-    lines = [
-        tr.ngettext(
-            "{site}: {n} message waits for review.",
-            "{site}: {n} messages wait for review.",
-            waiting,
-        ).format(site=payload.get("site"), n=waiting)
-    ]
-    if overdue:
-        lines.append(
-            "⚠ "
-            + tr.ngettext(
-                "{n} is past its deadline.", "{n} are past their deadline.", overdue
-            ).format(n=overdue)
-        )
-    lines.append(_("Type /next to review. /alerts off mutes these alerts."))
-    return "\n".join(lines)
+    match alert:
+        case EscalationAlert(reference=ref, site=site, lang=lang):
+            return _(
+                "A message waits for a senior reviewer: {ref} ({site}, {lang}). "
+                "Type /next to take it."
+            ).format(ref=ref, site=site, lang=lang)
+        case ClaimAlert(claim=claim):
+            return _(
+                "A released person asks for the messages kept for them ({id}). "
+                "Check who they are: /confirm_claim {id}"
+            ).format(id=claim)
+        case BacklogAlert(site=site, waiting=waiting, overdue=overdue):
+            lines = [
+                tr.ngettext(
+                    "{site}: {n} message waits for review.",
+                    "{site}: {n} messages wait for review.",
+                    waiting,
+                ).format(site=site, n=waiting)
+            ]
+            if overdue:
+                lines.append(
+                    "⚠ "
+                    + tr.ngettext(
+                        "{n} is past its deadline.", "{n} are past their deadline.", overdue
+                    ).format(n=overdue)
+                )
+            lines.append(_("Type /next to review. /alerts off mutes these alerts."))
+            return "\n".join(lines)
 
 
-def render(tr: Translator, payload: dict[str, Any], when: dt.datetime) -> Outgoing:
-    """Return the text (and buttons) for one outbox payload."""
+def _reply(tr: Translator, notice: ReplyArrived) -> Outgoing:
     _ = tr.gettext
-    kind = payload.get("type")
-    if kind == "status":
-        return _status(tr, payload, when)
-    if kind == "reply":
-        text = _("A reply to your message {ref} has arrived.").format(ref=payload.get("reference"))
-        if payload.get("text"):
-            text += "\n\n" + _("Transcription:") + "\n" + str(payload["text"])
-        if payload.get("photo_removed"):
-            text += "\n\n" + _("The photo of the reply was held back: {reason}.").format(
-                reason=photo_reason(tr, str(payload["photo_removed"]))
+    text = _("A reply to your message {ref} has arrived.").format(ref=notice.reference)
+    if notice.text:
+        text += "\n\n" + _("Transcription:") + "\n" + notice.text
+    if notice.photo_removed:
+        text += "\n\n" + _("The photo of the reply was held back: {reason}.").format(
+            reason=photo_reason(tr, notice.photo_removed)
+        )
+    return Outgoing(text, photo_of=notice.message_id if notice.has_photo else None)
+
+
+def render(tr: Translator, notice: Notice, when: dt.datetime) -> Outgoing:
+    """Return the text (and buttons) for one notice."""
+    _ = tr.gettext
+    match notice:
+        case StatusChanged():
+            return _status(tr, notice, when)
+        case ReplyArrived():
+            return _reply(tr, notice)
+        case DigitalMessage(reference=ref, sender=sender, text=text):
+            head = _("Red Cross message {ref}. From: {name}").format(name=sender, ref=ref)
+            return Outgoing(head + "\n\n" + text)
+        case EscalationAlert() | ClaimAlert() | BacklogAlert():
+            return Outgoing(alert_text(tr, notice))
+        case PrintHeld(reference=ref, chars=chars):
+            return Outgoing(
+                _(
+                    "Message {ref}, which you approved, was held back from print: it has "
+                    "letters that no font can print ({chars}). It stays approved; return it to "
+                    "the family to rewrite those words."
+                ).format(ref=ref, chars=chars)
             )
-        photo = str(payload["message_id"]) if payload.get("has_photo") else None
-        return Outgoing(text, photo_of=photo)
-    if kind == "digital":
-        sender = str(payload.get("sender") or "")
-        head = _("Red Cross message {ref}. From: {name}").format(
-            name=sender, ref=payload.get("reference")
-        )
-        return Outgoing(head + "\n\n" + str(payload.get("text", "")))
-    if kind == "text":
-        return Outgoing(str(payload.get("text", "")))
-    if kind == "alert":
-        return Outgoing(alert_text(tr, payload))
-    if kind == "print_held":
-        return Outgoing(
-            _(
-                "Message {ref}, which you approved, was held back from print: it has "
-                "letters that no font can print ({chars}). It stays approved; return it to "
-                "the family to rewrite those words."
-            ).format(ref=payload.get("reference"), chars=payload.get("chars"))
-        )
-    return Outgoing(_("You have a new notification."))

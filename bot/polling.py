@@ -22,7 +22,7 @@ from telegram.error import NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application
 
 from bot.ratelimit import retry_after_s
-from relay import inbox
+from bot.transport import inbox
 from relay.store import Store
 
 log = logging.getLogger("bot.polling")

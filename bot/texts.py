@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from bot.i18n.catalog import SUPPORTED, Translator
 from relay.delivery import relationship_label
 from words import codes
@@ -42,9 +44,17 @@ def relationship_name(tr: Translator, code: str) -> str:
     return relationship_label(code, tr.gettext)
 
 
-def input_error(tr: Translator, code: str) -> str:
-    """Explain why typed input was refused."""
+def input_error(tr: Translator, code: str, params: Mapping[str, object] | None = None) -> str:
+    """Explain why typed input was refused (with its numbers, when the refusal has them)."""
     _ = tr.gettext
+    length, limit = (params or {}).get("length"), (params or {}).get("limit")
+    if code == "too_long" and isinstance(length, int) and isinstance(limit, int):
+        # Translators: {length} characters typed, {limit} the most this answer takes
+        return tr.ngettext(
+            "This text has {length} character; at most {limit} fit. Please shorten it.",
+            "This text has {length} characters; at most {limit} fit. Please shorten it.",
+            length,
+        ).format(length=length, limit=limit)
     errors = {
         "bad_characters": _(
             "This text contains invisible or control characters that we cannot accept. "

@@ -20,7 +20,7 @@ from aiohttp import web
 from telegram.ext import Application
 
 from bot.polling import UpdateFeed, sender_of
-from relay import inbox
+from bot.transport import inbox
 from relay.store import Store
 
 log = logging.getLogger("bot.webhook")

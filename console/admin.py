@@ -5,8 +5,10 @@ from __future__ import annotations
 from aiohttp import web
 from babel.numbers import format_decimal
 from relay import roles, staff_access, staff_views
+from relay.channels import Address
 from relay.errors import InvalidInput
 from relay.models import Role
+from relay.settings import TELEGRAM_CHANNEL
 from words import codes
 
 from console.charts import Bar, bars
@@ -82,11 +84,11 @@ async def staff_page(request: web.Request, notice: str = "") -> web.Response:
     )
 
 
-def _target(raw: str) -> int:
+def _target(raw: str) -> Address:
     raw = raw.strip()
     if not raw.isdigit():
         raise InvalidInput("usage")
-    return int(raw)
+    return Address(TELEGRAM_CHANNEL, str(int(raw)))
 
 
 async def change(request: web.Request) -> web.StreamResponse:
@@ -103,7 +105,7 @@ async def change(request: web.Request) -> web.StreamResponse:
             await roles.revoke(
                 con.store,
                 actor_id=me,
-                target_telegram_id=_target(str(form.get("telegram_id", ""))),
+                target=_target(str(form.get("telegram_id", ""))),
                 role=Role(role),
                 site_code=site,
             )
@@ -111,7 +113,7 @@ async def change(request: web.Request) -> web.StreamResponse:
             await roles.grant(
                 con.store,
                 actor_id=me,
-                target_telegram_id=_target(str(form.get("telegram_id", ""))),
+                target=_target(str(form.get("telegram_id", ""))),
                 role=Role(role),
                 site_code=site,
                 languages=roles.parse_languages(str(form.get("languages", ""))),

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from aiohttp import web
 from relay import reader_language as reader_languages
 from relay import review, staff_views
 from relay.errors import Conflict, InvalidInput, NotFound, RelayError
+from relay.findings import Finding
 from relay.models import ReturnReason, Role
 from relay.review_card import KEEP, PhotoReason
 from words import codes
@@ -34,18 +35,18 @@ class Segment:
 
 
 def segments(
-    text: str, findings: list[dict[str, Any]], spans: list[tuple[int, int]]
+    text: str, findings: Sequence[Finding], spans: list[tuple[int, int]]
 ) -> list[Segment]:
     """Cut the text where a finding or a redaction starts or ends (positions in characters)."""
     cuts = {0, len(text)}
     for f in findings:
-        cuts.update((int(f["start"]), int(f["end"])))
+        cuts.update((f.start, f.end))
     for a, b in spans:
         cuts.update((a, b))
     bounds = sorted(c for c in cuts if 0 <= c <= len(text))
     out = []
     for a, b in itertools.pairwise(bounds):
-        marks = [f["severity"] for f in findings if f["start"] <= a and b <= f["end"]]
+        marks = [f.severity for f in findings if f.start <= a and b <= f.end]
         severity = next((s for s in ("block", "redact", "flag") if s in marks), "")
         redacted = any(x <= a and b <= y for x, y in spans)
         out.append(Segment(a, text[a:b], severity, redacted))
@@ -72,7 +73,10 @@ def error_text(tr: Words, code: str) -> str:
         "note_required": _("Please add a note explaining the decision."),
         "already_escalated": _("This message is already with a senior reviewer."),
         "bad_span": _("That passage is not in the message."),
-        "conflict": _("You no longer hold this message (released, or the lease ran out)."),
+        "conflict": _(
+            "You no longer hold this message: it was put back in the queue, "
+            "or held too long without a decision."
+        ),
         "no_reason": _("Choose a reason for the sender."),
         "photo_unjudged": _("Keep or remove the photo before approving."),
         "nothing_left": _("Nothing would be left to send: return the message instead."),

@@ -29,7 +29,7 @@ async def serve(store: Store, settings: Settings, host: str, port: int) -> None:
     set_label_translator_factory(label_gettext)
     runner: web.AppRunner | None = None
     try:
-        await roles.bootstrap_admins(store, settings.admin_ids)
+        await roles.bootstrap_admins(store, settings.admin_addresses)
         app = build_app(store=store, sites=load_sites(settings.sites_file), settings=settings)
         runner = web.AppRunner(app, access_log=None)  # the access log would carry login tokens
         await runner.setup()

@@ -21,6 +21,7 @@ from typing import TextIO
 from bot.app import RunningBot, start_bot
 from bot.i18n.catalog import translator
 from bot.texts import category_reason, state_name
+from bot.transport import address_of
 from demo.people import (
     ADMIN_ID,
     DELEGATE_ID,
@@ -68,7 +69,7 @@ class Story:
         return ScriptedUser(self.client, user_id, name, lang, timeout=timeout)
 
     async def message_id(self, family: Family) -> str:
-        person = await people.find(self.running.services.store, family.user_id)
+        person = await people.find(self.running.services.store, address_of(family.user_id))
         assert person is not None
         return await messages.find_reference(
             self.running.services.store, person.id, self.refs[family.user_id]
@@ -237,7 +238,7 @@ async def _timelines(story: Story) -> list[dict[str, object]]:
     en = translator("en")
     result: list[dict[str, object]] = []
     for family in (MOTHER, FATHER, SISTER):
-        person = await people.find(story.running.services.store, family.user_id)
+        person = await people.find(story.running.services.store, address_of(family.user_id))
         assert person is not None
         for view in reversed(await messages.list_for(story.running.services.store, person.id)):
             steps = [state_name(en, e.state, view.kind) for e in view.timeline]

@@ -18,13 +18,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from relay import outbox, roles
 from relay.clock import parse_iso
 from relay.models import Role
+from relay.notices import BacklogAlert, ClaimAlert, EscalationAlert
 from relay.roles import Grant
-from relay.store import Store, Tx
+from relay.store import Row, Store, Tx
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,26 +54,16 @@ async def _staff(tx: Tx, wanted: Iterable[Role]) -> dict[str, list[Grant]]:
     return found
 
 
-async def escalation_in(tx: Tx, row: Any, reference: str, *, by: str) -> int:
+async def escalation_in(tx: Tx, row: Row, reference: str, *, by: str) -> int:
     """Tell the seniors who read an escalated message that it waits; return how many."""
     told = 0
+    # The seniors who can take it: routed, as the queue is, by the language it is written in.
+    lang = row["written_lang"] or row["lang"]
     for person, grants in (await _staff(tx, roles.SENIORS)).items():
         seniors = [g for g in grants if g.role == Role.SENIOR]
-        if person == by or not any(
-            roles.covers(g, row["site_code"], row["lang"]) for g in seniors
-        ):
+        if person == by or not any(roles.covers(g, row["site_code"], lang) for g in seniors):
             continue
-        await outbox.enqueue(
-            tx,
-            person,
-            {
-                "type": "alert",
-                "alert": "escalation",
-                "reference": reference,
-                "site": row["site_code"],
-                "lang": row["lang"],
-            },
-        )
+        await outbox.enqueue(tx, person, EscalationAlert(reference, row["site_code"], lang))
         told += 1
     return told
 
@@ -82,7 +72,7 @@ async def claim_in(tx: Tx, claim_id: str) -> int:
     """Tell the admins that a claim waits for identity checks; return how many."""
     admins = await _staff(tx, roles.ADMINISTERING)
     for person in admins:
-        await outbox.enqueue(tx, person, {"type": "alert", "alert": "claim", "claim": claim_id})
+        await outbox.enqueue(tx, person, ClaimAlert(claim_id))
     return len(admins)
 
 
@@ -142,19 +132,18 @@ async def backlog_alerts(store: Store) -> int:
                 continue
             for kind in kinds:
                 await _set_mark(tx, line.site_code, kind)
-            payload = {
-                "type": "alert",
-                "alert": "overdue" if "overdue" in kinds else "daily",
-                "site": line.site_code,
-                "waiting": line.waiting,
-                "overdue": line.overdue,
-            }
+            notice = BacklogAlert(
+                "overdue" if "overdue" in kinds else "daily",
+                line.site_code,
+                line.waiting,
+                line.overdue,
+            )
             for person, grants in reviewers.items():
                 if any(
                     g.role in roles.REVIEWING and g.site_code in ("", line.site_code)
                     for g in grants
                 ):
-                    await outbox.enqueue(tx, person, payload)
+                    await outbox.enqueue(tx, person, notice)
                     queued += 1
     return queued
 

@@ -6,12 +6,12 @@ Both go through the outbox to the recipient's chat, with redacted passages black
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from relay import links, outbox
 from relay.lifecycle import Action, transition
 from relay.models import MessageKind, MessageState
-from relay.store import Tx
+from relay.notices import DigitalMessage, Notice, ReplyArrived
+from relay.store import Row, Tx
 
 
 def redacted(text: str, spans: list[tuple[int, int]], mark: str = "█") -> str:
@@ -26,7 +26,7 @@ def redacted(text: str, spans: list[tuple[int, int]], mark: str = "█") -> str:
 
 async def deliver_in_chat(
     tx: Tx,
-    row: Any,
+    row: Row,
     text: str,
     spans: list[tuple[int, int]],
     *,
@@ -40,14 +40,13 @@ async def deliver_in_chat(
     reference = (await tx.open_for(family, "messages", "ref", message_id, row["ref_enc"])).decode()
     if row["kind"] == MessageKind.REPLY:
         recipient = family
-        payload: dict[str, Any] = {
-            "type": "reply",
-            "message_id": message_id,
-            "reference": reference,
-            "text": redacted(text, spans) if text else "",
-            "has_photo": row["photo_enc"] is not None and photo_removed is None,
-            "photo_removed": photo_removed or "",
-        }
+        notice: Notice = ReplyArrived(
+            message_id=message_id,
+            reference=reference,
+            text=redacted(text, spans) if text else "",
+            has_photo=row["photo_enc"] is not None and photo_removed is None,
+            photo_removed=photo_removed or "",
+        )
     else:
         addressee = await tx.one(
             "SELECT data_enc FROM addressees WHERE id = ?", (row["addressee_id"],)
@@ -77,14 +76,10 @@ async def deliver_in_chat(
             sender = json.loads(
                 await tx.open_for(family, "people", "profile", family, profile["profile_enc"])
             )["full_name"]
-        payload = {
-            "type": "digital",
-            "message_id": message_id,
-            "reference": reference,
-            "text": redacted(text, spans),
-            "sender": sender,
-        }
-    await outbox.enqueue(tx, recipient, payload)
+        notice = DigitalMessage(
+            message_id=message_id, reference=reference, text=redacted(text, spans), sender=sender
+        )
+    await outbox.enqueue(tx, recipient, notice)
     await transition(
         tx,
         message_id=message_id,

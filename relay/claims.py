@@ -26,8 +26,9 @@ from relay.chat_delivery import redacted
 from relay.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from relay.lifecycle import Action, transition
 from relay.messages import message_text_in
-from relay.models import MessageState
-from relay.store import Store, Tx
+from relay.models import MessageState, Role
+from relay.notices import DigitalMessage
+from relay.store import Row, Store, Tx
 from relay.text_input import clean_name
 
 CONFIRMATIONS_NEEDED = 2
@@ -135,14 +136,14 @@ async def open_claim(
     return claim_id
 
 
-async def _released_rows(tx: Tx) -> list[Any]:
+async def _released_rows(tx: Tx) -> list[Row]:
     """Return held messages: undeliverable because the addressee was released."""
     rows = await tx.all(
         "SELECT m.*, a.detainee_index AS ad_index, a.data_enc AS ad_data FROM messages m"
         " JOIN addressees a ON a.id = m.addressee_id"
         " WHERE m.state = 'undeliverable' AND m.kind = 'message'"
     )
-    held: list[Any] = []
+    held: list[Row] = []
     for row in rows:
         last = await tx.one(
             "SELECT detail FROM events WHERE message_id = ? ORDER BY seq DESC LIMIT 1",
@@ -153,14 +154,14 @@ async def _released_rows(tx: Tx) -> list[Any]:
     return held
 
 
-async def _addressee_data(tx: Tx, row: Any) -> dict[str, Any]:
+async def _addressee_data(tx: Tx, row: Row) -> dict[str, Any]:
     data: dict[str, Any] = await tx.open_json_for(
         row["family_id"], "addressees", "data", row["addressee_id"], row["ad_data"]
     )
     return data
 
 
-def _matches(claim: Any, data: dict[str, Any], row: Any, ad: dict[str, Any]) -> bool:
+def _matches(claim: Row, data: dict[str, Any], row: Row, ad: dict[str, Any]) -> bool:
     wanted = _norm_name(data["name"])
     names = {_norm_name(ad.get("full_name") or ""), _norm_name(ad.get("latin_name") or "")}
     if wanted not in names:
@@ -170,9 +171,9 @@ def _matches(claim: Any, data: dict[str, Any], row: Any, ad: dict[str, Any]) -> 
     return (ad.get("birth_date") or "") == data.get("birth_date")
 
 
-async def _candidates(tx: Tx, claim: Any, data: dict[str, Any]) -> list[tuple[Any, bool]]:
+async def _candidates(tx: Tx, claim: Row, data: dict[str, Any]) -> list[tuple[Row, bool]]:
     """Return held messages that share the name, the number or the date of birth."""
-    found: list[tuple[Any, bool]] = []
+    found: list[tuple[Row, bool]] = []
     wanted = _norm_name(data["name"])
     for row in await _released_rows(tx):
         ad = await _addressee_data(tx, row)
@@ -184,7 +185,7 @@ async def _candidates(tx: Tx, claim: Any, data: dict[str, Any]) -> list[tuple[An
     return found
 
 
-async def _staff_claim(tx: Tx, staff_id: str | None, claim_id: str, action: str) -> Any:
+async def _staff_claim(tx: Tx, staff_id: str | None, claim_id: str, action: str) -> Row:
     grants = await roles.grants_in(tx, staff_id) if staff_id else []
     if not any(g.role in roles.CONFIRMING for g in grants):
         raise roles.Refused(actor=staff_id, action=action, needs="reviewer,senior,admin")
@@ -192,6 +193,19 @@ async def _staff_claim(tx: Tx, staff_id: str | None, claim_id: str, action: str)
     if claim is None:
         raise NotFound("claim")
     return claim
+
+
+async def _sites_of(tx: Tx, staff_id: str | None) -> frozenset[str] | None:
+    """Return the sites whose held messages this staff member may see (None: every site).
+
+    A grant limited to a site limits the claims' candidates too: a reviewer of BRV sees, and
+    hands over, nothing held for ALP (names, numbers and dates of birth of other sites' people).
+    """
+    held = await roles.grants_in(tx, staff_id) if staff_id else []
+    grants = [g for g in held if g.role in roles.CONFIRMING]
+    if any(g.role == Role.ADMIN or not g.site_code for g in grants):
+        return None
+    return frozenset(g.site_code for g in grants)
 
 
 @roles.audits_refusals
@@ -206,7 +220,10 @@ async def claim_details(store: Store, *, staff_id: str | None, claim_id: str) ->
             data = await tx.open_json_for(
                 claim["person_id"], "claims", "data", claim_id, claim["data_enc"]
             )
+            sites = await _sites_of(tx, staff_id)
             for row, matches in await _candidates(tx, claim, data):
+                if sites is not None and row["site_code"] not in sites:
+                    continue
                 ad = await _addressee_data(tx, row)
                 family = row["family_id"]
                 ref = await tx.open_for(family, "messages", "ref", row["id"], row["ref_enc"])
@@ -257,6 +274,7 @@ async def confirm_claim(
         done = [x for x in claim["confirmations"].split(",") if x]
         if staff_id in done:
             raise Conflict("four eyes: the same staff member cannot confirm twice")
+        await _require_every_site(tx, staff_id, claim)
         done.append(staff_id)
         state = "confirmed" if len(done) >= CONFIRMATIONS_NEEDED else "open"
         await tx.execute(
@@ -274,6 +292,24 @@ async def confirm_claim(
         if state == "confirmed":
             delivered = await _deliver_held(tx, staff_id, claim)
         return ClaimResult(claim_id, state, len(done), delivered)
+
+
+async def _require_every_site(tx: Tx, staff_id: str, claim: Any) -> None:
+    """Refuse a confirmation that would hand over messages held at a site beyond the grant."""
+    sites = await _sites_of(tx, staff_id)
+    if sites is None or claim["data_enc"] is None:
+        return
+    data = await tx.open_json_for(
+        claim["person_id"], "claims", "data", claim["id"], claim["data_enc"]
+    )
+    beyond = sorted(
+        {row["site_code"] for row, matches in await _candidates(tx, claim, data) if matches}
+        - sites
+    )
+    if beyond:
+        raise roles.Refused(
+            actor=staff_id, action="confirm_claim", needs=f"staff of {','.join(beyond)}"
+        )
 
 
 def _joined(previous: str, staff_id: str, checks: str) -> str:
@@ -301,7 +337,7 @@ async def refuse_claim(
     return ClaimResult(claim_id, "refused", len(done), 0)
 
 
-async def _deliver_held(tx: Tx, staff_id: str, claim: Any) -> int:
+async def _deliver_held(tx: Tx, staff_id: str, claim: Row) -> int:
     data = await tx.open_json_for(
         claim["person_id"], "claims", "data", claim["id"], claim["data_enc"]
     )
@@ -316,13 +352,12 @@ async def _deliver_held(tx: Tx, staff_id: str, claim: Any) -> int:
         await outbox.enqueue(
             tx,
             claim["person_id"],
-            {
-                "type": "digital",
-                "message_id": row["id"],
-                "reference": reference,
-                "text": redacted(text, spans),
-                "sender": profile.full_name if profile else "",
-            },
+            DigitalMessage(
+                message_id=row["id"],
+                reference=reference,
+                text=redacted(text, spans),
+                sender=profile.full_name if profile else "",
+            ),
         )
         await transition(
             tx,

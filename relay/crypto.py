@@ -8,12 +8,12 @@
   family (the owner) and its version, which every write increments (kept in the vault, see
   ``relay.store``): a message moved to another family, or an older ciphertext of the same
   field (a body from before a redaction), does not open.
-- System data (an inbox update from someone not known yet) is sealed with a key derived from
-  the current master key; a known family's waiting updates are under its own key. Each
+- System data (waiting input from someone not known yet) is sealed with a key derived from
+  the current master key; a known family's waiting input is under its own key. Each
   family's data is sealed with the family's own random data key, wrapped by the master key
   and stored in the key vault (see ``relay.store``), not in the database: destroying the
   wrapped key erases the family, from backups too.
-- Blind indexes (HMAC-SHA256, truncated) let us look up by Telegram user id, detainee
+- Blind indexes (HMAC-SHA256, truncated) let us look up by channel address (a user id), detainee
   number or reference without storing them.
 """
 

@@ -25,16 +25,15 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-import os
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from relay import audit, people, roles
+from relay import approval, audit, people, roles
 from relay.calendars import printed_birth_date
 from relay.clock import parse_iso
+from relay.delegates import CLI_ACTOR, check_delegate, delegate_sites, require_delegate
 from relay.errors import (
     Conflict,
     InvalidInput,
@@ -45,15 +44,18 @@ from relay.errors import (
 from relay.export.items import PAGE_SIZES, BatchHeader, PrintItem
 from relay.export.labels import identity
 from relay.export.worker import render_batch_async
+from relay.files import write_private
 from relay.lifecycle import Action, transition
 from relay.messages import message_text_in
-from relay.models import MessageState, Role, Site
+from relay.models import MessageState, Site
 from relay.print_held import HeldBack, record_held, split_printable
-from relay.store import Store, Tx
+from relay.store import Row, Store, Tx
+
+# The delegate checks were first written here; the front ends still find them here.
+__all__ = ["CLI_ACTOR", "check_delegate", "delegate_sites", "require_delegate"]
 
 log = logging.getLogger("relay.delivery")
 
-CLI_ACTOR = "admin-cli"  # the command line runs as the operator of the machine
 EXPORT_ATTEMPTS = 3
 Translate = Callable[[str], str]
 Progress = Callable[[int, int], None]
@@ -121,51 +123,7 @@ def relationship_label(code: str, _: Translate = identity) -> str:
     return names.get(code, code)
 
 
-# -- roles --------------------------------------------------------------------------------
-async def require_delegate(tx: Tx, actor_id: str | None, site: str | None, *, action: str) -> None:
-    """Allow a delegate of ``site`` (any site when None) or an admin; raise ``Refused``.
-
-    The refusal is audited in a transaction of its own (``roles.record_refusal``), since
-    the caller's transaction is rolled back by it.
-    """
-    if actor_id == CLI_ACTOR:
-        return
-    if actor_id is not None:
-        for grant in await roles.grants_in(tx, actor_id):
-            if grant.role == Role.ADMIN:
-                return
-            if grant.role == Role.DELEGATE and (site is None or grant.site_code in ("", site)):
-                return
-    raise roles.Refused(actor=actor_id, action=action, needs=Role.DELEGATE.value)
-
-
-async def check_delegate(
-    store: Store, actor_id: str | None, site: str | None, *, action: str
-) -> None:
-    """``require_delegate`` in its own transaction; a refusal is committed to the audit log."""
-    try:
-        async with store.tx() as tx:
-            await require_delegate(tx, actor_id, site, action=action)
-    except roles.Refused as exc:
-        await roles.record_refusal(store, exc)
-        raise
-
-
-async def delegate_sites(store: Store, actor_id: str) -> tuple[str, ...] | None:
-    """Return the sites a person delegates for; None means every site (admin, CLI)."""
-    if actor_id == CLI_ACTOR:
-        return None
-    found: list[str] = []
-    for grant in await roles.grants(store, actor_id):
-        if grant.role == Role.ADMIN or (grant.role == Role.DELEGATE and not grant.site_code):
-            return None
-        if grant.role == Role.DELEGATE:
-            found.append(grant.site_code)
-    return tuple(found)
-
-
-# -- print items --------------------------------------------------------------------------
-async def _print_item(tx: Tx, row: Any, _: Translate) -> PrintItem:
+async def _print_item(tx: Tx, row: Row, _: Translate) -> PrintItem:
     family, message_id = row["family_id"], row["id"]
     reference = (await tx.open_for(family, "messages", "ref", message_id, row["ref_enc"])).decode()
     ad_row = await tx.one("SELECT data_enc FROM addressees WHERE id = ?", (row["addressee_id"],))
@@ -212,17 +170,9 @@ async def _snapshot(store: Store, actor_id: str, site: str, _: Translate) -> _Sn
             " ORDER BY submitted_at, id",
             (site,),
         )
+        rows = [row for row in rows if await approval.approved_as_stored(tx, row)]
         items = [await _print_item(tx, row, _) for row in rows]
     return _Snapshot(tuple(row["id"] for row in rows), tuple(items))
-
-
-def _write_private(path: Path, data: bytes) -> None:
-    """Write a file readable by its owner only (it holds personal data)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-    os.chmod(path, 0o600)  # an existing file keeps its old mode through O_CREAT
 
 
 @roles.audits_refusals
@@ -271,7 +221,7 @@ async def export_batch(
         path = None
         if out_dir is not None:
             path = out_dir / f"batch-{site}-{batch_id}.pdf"
-            _write_private(path, pdf)
+            write_private(path, pdf)
         log.info("export: batch %s of %s, %d message(s)", batch_id, site, len(snap.items))
         return Batch(
             batch_id,
@@ -379,7 +329,7 @@ async def export_again(
     path = None
     if out_dir is not None:
         path = out_dir / f"batch-{site}-{batch_id}.pdf"
-        _write_private(path, pdf)
+        write_private(path, pdf)
     return Batch(
         batch_id,
         site,

@@ -8,6 +8,7 @@ Hierarchy (every error a caller may answer to a user derives from ``RelayError``
   - ``NotAllowed``            the actor's role does not allow the action
   - ``InvalidTransition``     the message is not in a state that allows the action
   - ``Conflict``              somebody else got there first (claim taken, lease lost)
+    - ``StaleState``          a conversation state changed since it was read
   - ``InvalidInput``          user input refused (too long, bad characters, bad date ...)
   - ``CryptoError``           a ciphertext does not decrypt (tampered, moved, key destroyed)
   - ``KeyFileError``          the key file is missing, malformed or readable by others
@@ -55,6 +56,10 @@ class InvalidTransition(RelayError):
 
 class Conflict(RelayError):
     code = "conflict"
+
+
+class StaleState(Conflict):
+    """A person's conversation state changed since it was read (another update got there)."""
 
 
 class InvalidInput(RelayError):

@@ -17,7 +17,7 @@ from typing import Any
 
 from relay import roles
 from relay.clock import iso
-from relay.delivery import CLI_ACTOR, require_delegate
+from relay.delegates import CLI_ACTOR, require_delegate
 from relay.errors import InvalidInput, NotAllowed, NotFound, RelayError
 from relay.lifecycle import Action, transition
 from relay.models import MessageState, Site, Undeliverable

@@ -1,202 +1,51 @@
-"""Durable inbox of Telegram updates.
+"""Input waiting to be handled, from any channel: sealed by its sender's key, erased with them.
 
-python-telegram-bot confirms updates to Telegram before any handler has run, so an update
-must be on disk before the next getUpdates call confirms it: the raw update and the new
-offset are written in one transaction, processed, then marked done (and their payload
-dropped). At start, whatever is not done is replayed.
-
-A waiting update from someone the bot knows is sealed under that family's data key, so
-``/forget`` (which destroys the key) makes it unreadable, in backups taken while it waited
-too; an update from someone not known yet (a first /start) is sealed under the system key.
-The sender is kept as a blind index only (the one ``people`` uses), so that ``/forget`` also
-drops the family's updates from the inbox. Nothing here writes to the vault: an update costs
-one commit of the database, as before.
+A front end's transport (the Telegram one: ``bot/transport/inbox.py``) keeps what it received
+in the ``inbox`` table until handled, and owns everything else about it (ids, offsets,
+leases, replay). relay/ owns only what the domain promises about it: input from someone
+known is sealed under that person's data key, so that erasing the person (which destroys
+the key) makes it unreadable, in backups taken while it waited too; input from someone not
+known yet is sealed under the system key (re-sealed by ``relay.keyrotation``). The sender
+is kept as the blind index people are found by (``people.channel_index``), so that erasing
+a person drops their waiting input without relay/ knowing what it is.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import logging
-from collections.abc import Mapping
-
-from relay.clock import iso
 from relay.crypto import blob_key_id, field_ad, open_sealed, seal
 from relay.errors import CryptoError
-from relay.people import tg_index
-from relay.store import Store, Tx
+from relay.store import Tx
 
-log = logging.getLogger("relay.inbox")
+TABLE, FIELD = "inbox", "payload"
 
 
-async def _seal(tx: Tx, update_id: int, raw: bytes, sender: bytes | None) -> bytes:
-    ad = field_ad("inbox", "payload", str(update_id))
+async def seal_input(tx: Tx, row_id: str, raw: bytes, sender: bytes | None) -> bytes:
+    """Seal one waiting input under its sender's data key, else under the system key."""
     if sender is not None:
-        person = await tx.one("SELECT id FROM people WHERE tg_index = ?", (sender,))
+        person = await tx.one("SELECT id FROM people WHERE channel_index = ?", (sender,))
         if person is not None:
             try:
                 key = await tx.family_key(person["id"])
             except CryptoError:
                 pass  # no key (being erased): the system key, like a stranger's
             else:
-                return seal(key, f"f:{person['id']}", raw, ad)
-    return tx.seal_system("inbox", "payload", str(update_id), raw)
+                return seal(key, f"f:{person['id']}", raw, field_ad(TABLE, FIELD, row_id))
+    return tx.seal_system("inbox", "payload", row_id, raw)
 
 
-async def _open(tx: Tx, update_id: int, blob: bytes) -> bytes:
+async def open_input(tx: Tx, row_id: str, blob: bytes) -> bytes:
+    """Open what ``seal_input`` sealed; CryptoError once its sender was erased."""
     kid = blob_key_id(blob)
     if not kid.startswith("f:"):
-        return tx.open_system("inbox", "payload", str(update_id), blob)
+        return tx.open_system(TABLE, FIELD, row_id, blob)
     key = await tx.family_key(kid.removeprefix("f:"))
-    return open_sealed(key, blob, field_ad("inbox", "payload", str(update_id)))
-
-
-async def offset(store: Store) -> int:
-    """Return the next update id to ask Telegram for."""
-    async with store.tx() as tx:
-        row = await tx.one("SELECT value FROM meta WHERE key = 'tg_offset'")
-    return int(row["value"]) if row else 0
-
-
-async def store_updates(
-    store: Store, updates: list[tuple[int, bytes]], senders: Mapping[int, int] | None = None
-) -> list[int]:
-    """Persist raw updates and the next offset at once; return the ids that were new.
-
-    ``senders`` maps an update id to the user id it came from, when it has one.
-    """
-    if not updates:
-        return []
-    fresh: list[int] = []
-    async with store.tx() as tx:
-        for update_id, raw in updates:
-            exists = await tx.one("SELECT 1 FROM inbox WHERE update_id = ?", (update_id,))
-            if exists:
-                continue  # Telegram resent one we already hold (offset not confirmed yet)
-            who = (senders or {}).get(update_id)
-            sender = tg_index(tx, who) if who else None
-            blob = await _seal(tx, update_id, raw, sender)
-            await tx.execute(
-                "INSERT INTO inbox(update_id, payload_enc, received_at, sender_index,"
-                " lease_until) VALUES (?, ?, ?, ?, ?)",
-                (update_id, blob, tx.now(), sender, _lease(tx.clock.now(), store.lease_s)),
-            )
-            fresh.append(update_id)
-        next_offset = max(u for u, _ in updates) + 1
-        await tx.execute(
-            "INSERT INTO meta(key, value) VALUES ('tg_offset', ?)"
-            " ON CONFLICT(key) DO UPDATE SET value = excluded.value"
-            " WHERE CAST(meta.value AS INTEGER) < CAST(excluded.value AS INTEGER)",
-            (str(next_offset),),
-        )
-    return fresh
-
-
-async def pending(store: Store) -> list[tuple[int, bytes]]:
-    """Return the updates received but not yet handled, in order."""
-    async with store.tx() as tx:
-        rows = await tx.all(
-            "SELECT update_id, payload_enc FROM inbox WHERE state = 'pending' ORDER BY update_id"
-        )
-        out: list[tuple[int, bytes]] = []
-        for r in rows:
-            try:
-                out.append((r["update_id"], await _open(tx, r["update_id"], r["payload_enc"])))
-            except CryptoError:
-                # Its key is gone (its family erased meanwhile): it can never be handled.
-                log.warning("update %d cannot be opened; dropped", r["update_id"])
-                await _drop(tx, r["update_id"])
-        return out
-
-
-def _lease(now: dt.datetime, lease_s: float) -> str:
-    # How long a worker owns an update it received (Store.lease_s); if it dies, another
-    # worker handles the update once this has passed (PostgreSQL, several workers).
-    return iso(now + dt.timedelta(seconds=lease_s))
-
-
-async def claim_stale(store: Store, limit: int = 100) -> list[tuple[int, bytes]]:
-    """Take over pending updates whose lease ended (their worker died); renew the lease."""
-    async with store.tx() as tx:
-        rows = await tx.all(
-            "SELECT update_id, payload_enc, sender_index FROM inbox WHERE state = 'pending'"
-            " AND (lease_until IS NULL OR lease_until < ?) ORDER BY update_id LIMIT ?"
-            " FOR UPDATE SKIP LOCKED",
-            (tx.now(), limit),
-        )
-        lease = _lease(tx.clock.now(), store.lease_s)
-        out: list[tuple[int, bytes]] = []
-        for r in rows:
-            if await _superseded(tx, r["update_id"], r["sender_index"]):
-                # Its sender went on meanwhile, answered by another worker: handled now, this
-                # step would land on top of the later ones (a draft's text rolled back).
-                log.info(
-                    "update %d superseded by a later one of its sender; dropped", r["update_id"]
-                )
-                await _drop(tx, r["update_id"])
-                continue
-            await tx.execute(
-                "UPDATE inbox SET lease_until = ? WHERE update_id = ?", (lease, r["update_id"])
-            )
-            try:
-                out.append((r["update_id"], await _open(tx, r["update_id"], r["payload_enc"])))
-            except CryptoError:
-                log.warning("update %d cannot be opened; dropped", r["update_id"])
-                await _drop(tx, r["update_id"])
-        return out
-
-
-async def _superseded(tx: Tx, update_id: int, sender: bytes | None) -> bool:
-    """Whether a later update of the same sender was handled, or is being handled now."""
-    if sender is None:
-        return False
-    later = await tx.one(
-        "SELECT 1 FROM inbox WHERE sender_index = ? AND update_id > ?"
-        " AND (state = 'done' OR lease_until >= ?) LIMIT 1",
-        (sender, update_id, tx.now()),
-    )
-    return later is not None
-
-
-async def load(store: Store, update_id: int) -> bytes | None:
-    """Return the raw update if it is still pending."""
-    async with store.tx() as tx:
-        row = await tx.one(
-            "SELECT payload_enc FROM inbox WHERE update_id = ? AND state = 'pending'",
-            (update_id,),
-        )
-        if row is None:
-            return None
-        return await _open(tx, update_id, row["payload_enc"])
-
-
-async def mark_done(store: Store, update_id: int) -> None:
-    """Mark an update handled and drop its content."""
-    async with store.tx() as tx:
-        await _drop(tx, update_id)
-
-
-async def _drop(tx: Tx, update_id: int) -> None:
-    await tx.execute(
-        "UPDATE inbox SET state = 'done', payload_enc = NULL WHERE update_id = ?", (update_id,)
-    )
+    return open_sealed(key, blob, field_ad(TABLE, FIELD, row_id))
 
 
 async def erase_sender(tx: Tx, sender_index: bytes) -> int:
-    """Erase the waiting updates of one sender (a family being forgotten); return how many."""
-    rows = await tx.all(
-        "SELECT update_id FROM inbox WHERE sender_index = ? AND state = 'pending'",
+    """Erase the waiting input of one sender (a person being forgotten); return how many."""
+    return await tx.execute(
+        "UPDATE inbox SET state = 'done', payload_enc = NULL"
+        " WHERE sender_index = ? AND state = 'pending'",
         (sender_index,),
     )
-    for row in rows:
-        await _drop(tx, row["update_id"])
-    return len(rows)
-
-
-async def prune(store: Store, keep: int = 1000) -> int:
-    """Forget handled updates beyond the latest ``keep`` ids."""
-    async with store.tx() as tx:
-        return await tx.execute(
-            "DELETE FROM inbox WHERE state = 'done' AND update_id <"
-            " (SELECT COALESCE(MAX(update_id), 0) - ? FROM inbox)",
-            (keep,),
-        )

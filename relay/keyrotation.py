@@ -28,10 +28,10 @@ go on sealing under the old master key after it was retired.
 
 What does not rotate, on purpose:
 
-- The blind-index key. It never encrypts anything: it only turns Telegram user ids,
+- The blind-index key. It never encrypts anything: it only turns channel user ids,
   detainee numbers and references into lookup tokens. Changing it means recomputing every
   index from its plaintext, and we hold most of those plaintexts only sealed under family
-  keys (and Telegram user ids not at all: a person is found by the index alone), so a new
+  keys (and channel user ids not at all: a person is found by the index alone), so a new
   index key would orphan every person. Leaking it lets somebody who also has the database
   confirm a guessed id, not decrypt anything.
 - The audit key. The chain's MACs are made with it; a new key would mean re-chaining the
@@ -51,7 +51,7 @@ log = logging.getLogger("relay.keyrotation")
 
 # Every (table, column, key column) whose blobs are made by ``Tx.seal_system``; a new
 # system-sealed field must be listed here or it would not open after a rotation.
-SYSTEM_FIELDS: tuple[tuple[str, str, str], ...] = (("inbox", "payload", "update_id"),)
+SYSTEM_FIELDS: tuple[tuple[str, str, str], ...] = (("inbox", "payload", "id"),)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +90,7 @@ async def rotate(store: Store, *, actor: str = "admin-cli", retire: bool = True)
             )
             for row in rows:
                 if blob_key_id(row["blob"]).startswith("f:"):
-                    continue  # sealed under a family's key (a family's waiting update): re-wrapped
+                    continue  # sealed under a family's key (a family's waiting input): re-wrapped
                 row_id = str(row["row_id"])
                 plain = tx.open_system(table, column, row_id, row["blob"])
                 await tx.execute(

@@ -8,11 +8,12 @@ audited, and, where the family must be told, queued in the outbox in the same tr
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Mapping
 
 from relay import audit, outbox
 from relay.errors import Conflict, InvalidTransition, NotFound
 from relay.models import MessageState as S
+from relay.notices import StatusChanged
 from relay.store import Tx
 
 
@@ -73,16 +74,16 @@ async def transition(
     to: S,
     action: str,
     actor: str,
-    detail: dict[str, Any] | None = None,
-    sets: dict[str, Any] | None = None,
+    detail: Mapping[str, object] | None = None,
+    sets: Mapping[str, object] | None = None,
     notify: bool | None = None,
-    notice: dict[str, Any] | None = None,
+    note: str = "",
 ) -> S:
     """Move a message; return the state it left. Raises InvalidTransition or Conflict.
 
     ``detail`` (codes only: it is stored in clear on the timeline and in the audit log) and
-    ``notice`` (may be personal, e.g. a reviewer's note: it only goes into the sealed outbox
-    payload) describe the move to the family.
+    ``note`` (may be personal, a reviewer's note: it only goes into the sealed outbox
+    notice) describe the move to the family.
     """
     row = await tx.one(
         "SELECT state, family_id, kind, ref_enc FROM messages WHERE id = ?", (message_id,)
@@ -122,14 +123,13 @@ async def transition(
         await outbox.enqueue(
             tx,
             row["family_id"],
-            {
-                "type": "status",
-                "message_id": message_id,
-                "kind": row["kind"],
-                "state": to.value,
-                "detail": info,
-                "reference": reference.decode(),
-                **(notice or {}),
-            },
+            StatusChanged(
+                message_id=message_id,
+                kind=row["kind"],
+                state=to.value,
+                reference=reference.decode(),
+                detail=info,
+                note=note,
+            ),
         )
     return current

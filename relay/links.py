@@ -17,7 +17,7 @@ from relay.store import Row, Store, Tx
 
 INVITE_TTL = dt.timedelta(hours=48)
 # Messages between linked people are reviewed against this virtual "site".
-CHAT_SITE = Site(code="CHAT", name="Telegram chat", country="", languages=(), word_limit=300)
+CHAT_SITE = Site(code="CHAT", name="Chat", country="", languages=(), word_limit=300)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
-"""The family side of the domain: addressees, submitting, resubmitting, cancelling, status."""
+"""The family side of the domain: submitting, resubmitting, cancelling, status."""
 
 from __future__ import annotations
 
@@ -7,15 +7,14 @@ import json
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from relay import audit, inbox, langdetect, links
+from relay.addressees import NewAddressee, add_addressee, addressee_in, addressees
 from relay.clock import iso, parse_iso
 from relay.errors import InvalidInput, NotFound, RateLimited
-from relay.findings import Checker, as_dicts, count_blocking
+from relay.findings import Checker, Finding, count_blocking, to_stored, typed
 from relay.lifecycle import Action, transition
 from relay.models import (
-    Addressee,
     Channel,
     MessageKind,
     MessageState,
@@ -25,22 +24,13 @@ from relay.models import (
 )
 from relay.reference import new_reference, parse_reference
 from relay.roles import LANG_CODES
-from relay.store import Store, Tx
-from relay.text_input import clean_name, clean_text
+from relay.store import Row, Store, Tx
+from relay.text_input import clean_text
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 
-
-@dataclass(frozen=True, slots=True)
-class NewAddressee:
-    full_name: str
-    latin_name: str
-    father_name: str | None
-    birth_date: str | None
-    detainee_number: str | None
-    site_code: str
-    relationship: str
-    linked_person_id: str | None = None
+# The addressees were first written here; their callers still find them here.
+__all__ = ["NewAddressee", "add_addressee", "addressee_in", "addressees"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,66 +38,7 @@ class Submitted:
     message_id: str
     reference: str
     created: bool  # False when the same submission was seen before (double tap, replay)
-    findings: list[dict[str, Any]]
-
-
-def _detainee_index(tx: Tx, number: str) -> bytes:
-    return tx.keys.blind_index("detainee", "".join(number.split()).upper())
-
-
-async def add_addressee(store: Store, person_id: str, new: NewAddressee) -> str:
-    """Store an addressee of this family and return its id."""
-    data = {
-        "full_name": clean_name(new.full_name, field="addressee_name"),
-        "latin_name": clean_name(new.latin_name, field="addressee_latin"),
-        "father_name": clean_name(new.father_name, field="father_name")
-        if new.father_name
-        else None,
-        "birth_date": new.birth_date,
-        "detainee_number": new.detainee_number,
-        "relationship": clean_text(new.relationship, max_chars=60, field="relationship"),
-        "linked_person_id": new.linked_person_id,
-    }
-    addressee_id = "a_" + secrets.token_hex(8)
-    async with store.tx() as tx:
-        blob = await tx.seal_for(person_id, "addressees", "data", addressee_id, data)
-        index = _detainee_index(tx, new.detainee_number) if new.detainee_number else None
-        await tx.execute(
-            "INSERT INTO addressees(id, family_id, data_enc, detainee_index, site_code,"
-            " created_at) VALUES (?, ?, ?, ?, ?, ?)",
-            (addressee_id, person_id, blob, index, new.site_code, tx.now()),
-        )
-    return addressee_id
-
-
-async def _addressee(tx: Tx, person_id: str, row: Any) -> Addressee:
-    data = await tx.open_json_for(person_id, "addressees", "data", row["id"], row["data_enc"])
-    return Addressee(id=row["id"], site_code=row["site_code"], **data)
-
-
-async def addressees(store: Store, person_id: str) -> list[Addressee]:
-    """Return the family's addressees, oldest first."""
-    async with store.tx() as tx:
-        rows = await tx.all(
-            "SELECT * FROM addressees WHERE family_id = ? ORDER BY created_at", (person_id,)
-        )
-        found = [await _addressee(tx, person_id, row) for row in rows]
-        # A linked person stays an addressee only while the link is active.
-        return [
-            a
-            for a in found
-            if a.linked_person_id is None
-            or await links.is_linked_in(tx, person_id, a.linked_person_id)
-        ]
-
-
-async def addressee_in(tx: Tx, person_id: str, addressee_id: str) -> Addressee:
-    row = await tx.one(
-        "SELECT * FROM addressees WHERE id = ? AND family_id = ?", (addressee_id, person_id)
-    )
-    if row is None:
-        raise NotFound("addressee")
-    return await _addressee(tx, person_id, row)
+    findings: list[Finding]
 
 
 async def _count_today(tx: Tx, person_id: str, name: str, limit: int) -> None:
@@ -164,7 +95,7 @@ async def submit(
             raise NotFound("site")
         await _count_today(tx, person_id, "submit", per_day)
         found = checker.check(body, lang=lang, site_code=site.code, word_limit=site.word_limit)
-        findings = as_dicts(found)
+        findings = typed(found)
         message_id = "m_" + secrets.token_hex(8)
         reference = await _unused_reference(tx)
         channel = Channel.DIGITAL if addressee.linked_person_id else Channel.PAPER
@@ -231,14 +162,16 @@ async def _seal_message(
     message_id: str,
     reference: str,
     text: str,
-    findings: list[dict[str, Any]],
+    findings: list[Finding],
     photo: bytes | None,
 ) -> None:
     ref_blob = await tx.seal_for(owner, "messages", "ref", message_id, reference)
     body_blob = await tx.seal_for(
         owner, "messages", "body", message_id, {"text": text, "redactions": []}
     )
-    findings_blob = await tx.seal_for(owner, "messages", "findings", message_id, findings)
+    findings_blob = await tx.seal_for(
+        owner, "messages", "findings", message_id, to_stored(findings)
+    )
     photo_blob = (
         await tx.seal_for(owner, "messages", "photo", message_id, photo) if photo else None
     )
@@ -249,7 +182,7 @@ async def _seal_message(
     )
 
 
-async def owned_message(tx: Tx, person_id: str, message_id: str) -> Any:
+async def owned_message(tx: Tx, person_id: str, message_id: str) -> Row:
     """Return the row of a message of this family (NotFound for anybody else's)."""
     row = await tx.one(
         "SELECT * FROM messages WHERE id = ? AND family_id = ?", (message_id, person_id)
@@ -295,7 +228,7 @@ async def resubmit(
         found = checker.check(
             body, lang=row["lang"], site_code=site.code, word_limit=site.word_limit
         )
-        findings = as_dicts(found)
+        findings = typed(found)
         reference = (
             await tx.open_for(person_id, "messages", "ref", message_id, row["ref_enc"])
         ).decode()
@@ -339,7 +272,7 @@ async def cancel(store: Store, *, person_id: str, message_id: str) -> None:
         )
 
 
-async def message_text_in(tx: Tx, row: Any) -> tuple[str, list[tuple[int, int]]]:
+async def message_text_in(tx: Tx, row: Row) -> tuple[str, list[tuple[int, int]]]:
     """Return a message's text and its redaction spans."""
     data = await tx.open_json_for(row["family_id"], "messages", "body", row["id"], row["body_enc"])
     return str(data["text"]), [(int(a), int(b)) for a, b in data.get("redactions", [])]
@@ -412,9 +345,9 @@ async def forget(store: Store, person_id: str) -> int:
         printed = int(row["n"]) if row else 0
         for message in await tx.all("SELECT id FROM messages WHERE family_id = ?", (person_id,)):
             await tx.destroy_family_key(message["id"])
-        person = await tx.one("SELECT tg_index FROM people WHERE id = ?", (person_id,))
-        if person is not None:  # its updates still waiting in the inbox go with it
-            await inbox.erase_sender(tx, person["tg_index"])
+        person = await tx.one("SELECT channel_index FROM people WHERE id = ?", (person_id,))
+        if person is not None:  # its input still waiting in the inbox goes with it
+            await inbox.erase_sender(tx, person["channel_index"])
         await tx.destroy_family_key(person_id)
         await tx.execute("DELETE FROM people WHERE id = ?", (person_id,))
         await audit.append(

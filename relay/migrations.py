@@ -247,6 +247,33 @@ MIGRATIONS: list[str] = [
     CREATE INDEX messages_waiting_written
         ON messages(state, (COALESCE(written_lang, lang)), submitted_at, due_at);
     """,
+    # conversation state per feature (issue 11): one sealed, versioned row per person and
+    # feature (compose, review card, delegate reply, invitation) instead of one shared
+    # blob, so that finishing one feature never erases another's. The old blobs are dropped,
+    # not carried over: splitting them needs the family keys (not SQL), and what they held is
+    # unconfirmed work (a letter not yet sent, a card's unsaved ticks, a reply photo waiting
+    # for its reference, an invitation not yet accepted) that the person redoes in a step.
+    """
+    CREATE TABLE conversation_state (
+        person_id TEXT NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+        feature TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        data_enc BLOB NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (person_id, feature)
+    );
+    DROP TABLE drafts;
+    """,
+    # channels (issue 11): relay/ knows a person by a channel address, not by a messenger.
+    # Names only; the values stay (the blind index keeps its label, see relay.channels):
+    # people.tg_index and chat_enc (the sealed reply address), the message id a channel
+    # gave an outbox row, and the waiting input's key (the transport's own id for it).
+    """
+    ALTER TABLE people RENAME COLUMN tg_index TO channel_index;
+    ALTER TABLE people RENAME COLUMN chat_enc TO address_enc;
+    ALTER TABLE outbox RENAME COLUMN tg_message_id TO channel_message_id;
+    ALTER TABLE inbox RENAME COLUMN update_id TO id;
+    """,
 ]
 
 VAULT_SCHEMA = """

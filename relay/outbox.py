@@ -1,6 +1,6 @@
 """Durable notifications: written in the same transaction as the change they announce.
 
-A row is ``pending`` until a dispatcher claims it (``sending``), then ``sent`` once Telegram
+A row is ``pending`` until a dispatcher claims it (``sending``), then ``sent`` once its channel
 accepted it. After a crash, rows still ``sending`` were in flight and are sent again: a
 duplicate is possible only for those. Payloads are sealed under the recipient's data key and
 name what happened (kind, state, reason codes), not words: the dispatcher renders them in
@@ -10,32 +10,37 @@ the recipient's language at send time.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
 
+from relay import notices
+from relay.channels import ADDRESS_FIELD
 from relay.clock import iso
+from relay.notices import Notice
 from relay.store import Store, Tx
+
+log = logging.getLogger(__name__)
 
 
 class OutboxState(StrEnum):
     PENDING = "pending"
     SENDING = "sending"
     SENT = "sent"
-    DEAD = "dead"  # the chat is unreachable (blocked the bot) or the request can never pass
+    DEAD = "dead"  # the address is unreachable (blocked the bot) or the request can never pass
 
 
 @dataclass(frozen=True, slots=True)
 class OutboxItem:
     id: int
     person_id: str
-    payload: dict[str, Any]
+    notice: Notice
     attempts: int
-    chat_id: int | None
+    address: str | None  # opaque, as the front end gave it (people.record_consent)
     lang: str
 
 
-async def enqueue(tx: Tx, person_id: str, payload: dict[str, Any]) -> int:
+async def enqueue(tx: Tx, person_id: str, notice: Notice) -> int:
     """Queue a notification for ``person_id`` inside the caller's transaction."""
     now = tx.now()
     row = await tx.one(
@@ -45,6 +50,7 @@ async def enqueue(tx: Tx, person_id: str, payload: dict[str, Any]) -> int:
     )
     assert row is not None
     outbox_id = int(row["id"])
+    payload = notices.encode(notice)
     blob = await tx.seal_for(person_id, "outbox", "payload", str(outbox_id), payload)
     await tx.execute("UPDATE outbox SET payload_enc = ? WHERE id = ?", (blob, outbox_id))
     return outbox_id
@@ -71,11 +77,13 @@ async def claim_due(store: Store, limit: int = 50, *, take_over: bool = False) -
     """Mark up to ``limit`` due rows as being sent and return them, oldest first.
 
     ``take_over``: also rows another worker claimed and did not finish within its lease.
+    A row whose payload is no notice this version knows is marked dead, logged by id, and
+    not returned: retrying it could never succeed.
     """
     items: list[OutboxItem] = []
     async with store.tx() as tx:
         rows = await tx.all(
-            "SELECT o.id, o.person_id, o.payload_enc, o.attempts, p.chat_enc, p.lang"
+            "SELECT o.id, o.person_id, o.payload_enc, o.attempts, p.address_enc, p.lang"
             " FROM outbox o JOIN people p ON p.id = o.person_id"
             " WHERE (o.state = 'pending' AND o.not_before <= ?)"
             " OR (o.state = 'sending' AND o.lease_until < ?) ORDER BY o.id LIMIT ?"
@@ -90,30 +98,36 @@ async def claim_due(store: Store, limit: int = 50, *, take_over: bool = False) -
             payload = await tx.open_json_for(
                 row["person_id"], "outbox", "payload", str(row["id"]), row["payload_enc"]
             )
-            chat: int | None = None
-            if row["chat_enc"] is not None:
+            try:
+                notice = notices.decode(payload)
+            except notices.NoticeError as exc:
+                log.warning("outbox %d: undecodable notice (%s); dropped", row["id"], exc)
+                await tx.execute("UPDATE outbox SET state = 'dead' WHERE id = ?", (row["id"],))
+                continue
+            address: str | None = None
+            if row["address_enc"] is not None:
                 raw = await tx.open_for(
-                    row["person_id"], "people", "chat", row["person_id"], row["chat_enc"]
+                    row["person_id"], "people", ADDRESS_FIELD, row["person_id"], row["address_enc"]
                 )
-                chat = int(raw)
+                address = raw.decode()
             await tx.execute(
                 "UPDATE outbox SET state = 'sending', lease_until = ? WHERE id = ?",
                 (lease, row["id"]),
             )
             items.append(
                 OutboxItem(
-                    row["id"], row["person_id"], payload, row["attempts"], chat, row["lang"]
+                    row["id"], row["person_id"], notice, row["attempts"], address, row["lang"]
                 )
             )
     return items
 
 
-async def mark_sent(store: Store, outbox_id: int, tg_message_id: int | None) -> None:
+async def mark_sent(store: Store, outbox_id: int, channel_message_id: int | None) -> None:
     async with store.tx() as tx:
         await tx.execute(
-            "UPDATE outbox SET state = 'sent', sent_at = ?, tg_message_id = ?,"
+            "UPDATE outbox SET state = 'sent', sent_at = ?, channel_message_id = ?,"
             " payload_enc = x'' WHERE id = ?",
-            (tx.now(), tg_message_id, outbox_id),
+            (tx.now(), channel_message_id, outbox_id),
         )
 
 
@@ -129,7 +143,7 @@ async def retry_later(store: Store, outbox_id: int, delay_s: float) -> None:
 
 
 async def give_up(store: Store, outbox_id: int, *, unreachable_person: str | None) -> None:
-    """Stop trying a row; mark its person unreachable when Telegram said so (403)."""
+    """Stop trying a row; mark its person unreachable when the channel said so."""
     async with store.tx() as tx:
         await tx.execute("UPDATE outbox SET state = 'dead' WHERE id = ?", (outbox_id,))
         if unreachable_person is not None:

@@ -1,7 +1,8 @@
 """People known to the bot (families, released detainees, staff): identity, consent, profile.
 
-A person is found by the blind index of their Telegram user id. Everything personal (chat
-id, profile) is sealed under the person's own data key; erasing the person destroys it.
+A person is found by the blind index of their channel address (``relay.channels``).
+Everything personal (the address to reply to, profile) is sealed under the person's own data
+key; erasing the person destroys it.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import secrets
 from dataclasses import dataclass
 
 from relay import audit
+from relay.channels import ADDRESS_FIELD, Address, channel_index
 from relay.errors import NotFound
 from relay.models import Profile
 from relay.store import Store, Tx
@@ -24,10 +26,6 @@ class Person:
     unreachable: bool
 
 
-def tg_index(tx: Tx, telegram_user_id: int) -> bytes:
-    return tx.keys.blind_index("tg-user", str(telegram_user_id))
-
-
 def _person(row: object) -> Person:
     return Person(
         id=row["id"],  # type: ignore[index]
@@ -37,37 +35,37 @@ def _person(row: object) -> Person:
     )
 
 
-async def find_in(tx: Tx, telegram_user_id: int) -> Person | None:
+async def find_in(tx: Tx, address: Address) -> Person | None:
     row = await tx.one(
-        "SELECT * FROM people WHERE tg_index = ?", (tg_index(tx, telegram_user_id),)
+        "SELECT * FROM people WHERE channel_index = ?", (channel_index(tx.keys, address),)
     )
     return _person(row) if row else None
 
 
-async def ensure_in(tx: Tx, telegram_user_id: int, lang: str) -> Person:
-    """Return the person for a Telegram user, creating an empty one (language only)."""
-    found = await find_in(tx, telegram_user_id)
+async def ensure_in(tx: Tx, address: Address, lang: str) -> Person:
+    """Return the person at a channel address, creating an empty one (language only)."""
+    found = await find_in(tx, address)
     if found is not None:
         return found
     person_id = "p_" + secrets.token_hex(8)
     await tx.create_family_key(person_id)
     await tx.execute(
-        "INSERT INTO people(id, tg_index, lang, created_at) VALUES (?, ?, ?, ?)",
-        (person_id, tg_index(tx, telegram_user_id), lang, tx.now()),
+        "INSERT INTO people(id, channel_index, lang, created_at) VALUES (?, ?, ?, ?)",
+        (person_id, channel_index(tx.keys, address), lang, tx.now()),
     )
     return Person(person_id, lang, consented=False, unreachable=False)
 
 
-async def find(store: Store, telegram_user_id: int) -> Person | None:
-    """Return the person for a Telegram user id, if known."""
+async def find(store: Store, address: Address) -> Person | None:
+    """Return the person at a channel address, if known."""
     async with store.tx() as tx:
-        return await find_in(tx, telegram_user_id)
+        return await find_in(tx, address)
 
 
-async def ensure(store: Store, telegram_user_id: int, lang: str) -> Person:
-    """Return the person for a Telegram user id, creating it with a language only."""
+async def ensure(store: Store, address: Address, lang: str) -> Person:
+    """Return the person at a channel address, creating it with a language only."""
     async with store.tx() as tx:
-        return await ensure_in(tx, telegram_user_id, lang)
+        return await ensure_in(tx, address, lang)
 
 
 async def get(store: Store, person_id: str) -> Person:
@@ -84,21 +82,21 @@ async def set_language(store: Store, person_id: str, lang: str) -> None:
         await tx.execute("UPDATE people SET lang = ? WHERE id = ?", (lang, person_id))
 
 
-async def record_consent(store: Store, person_id: str, chat_id: int) -> None:
-    """Record consent and, from now on, the chat to write to."""
+async def record_consent(store: Store, person_id: str, reply_to: str) -> None:
+    """Record consent and, from now on, the opaque address the outbox writes to."""
     async with store.tx() as tx:
-        blob = await tx.seal_for(person_id, "people", "chat", person_id, str(chat_id))
+        blob = await tx.seal_for(person_id, "people", ADDRESS_FIELD, person_id, reply_to)
         await tx.execute(
-            "UPDATE people SET consent_at = ?, chat_enc = ?, unreachable = 0 WHERE id = ?",
+            "UPDATE people SET consent_at = ?, address_enc = ?, unreachable = 0 WHERE id = ?",
             (tx.now(), blob, person_id),
         )
         await audit.append(tx, actor=person_id, action="person.consent", obj=person_id)
 
 
-async def save_chat_in(tx: Tx, person_id: str, chat_id: int) -> None:
-    """Store the chat id of a person (staff are written to without a family consent)."""
-    blob = await tx.seal_for(person_id, "people", "chat", person_id, str(chat_id))
-    await tx.execute("UPDATE people SET chat_enc = ? WHERE id = ?", (blob, person_id))
+async def save_address_in(tx: Tx, person_id: str, reply_to: str) -> None:
+    """Store the reply address of a person (staff are written to without a family consent)."""
+    blob = await tx.seal_for(person_id, "people", ADDRESS_FIELD, person_id, reply_to)
+    await tx.execute("UPDATE people SET address_enc = ? WHERE id = ?", (blob, person_id))
 
 
 async def save_profile(store: Store, person_id: str, profile: Profile) -> None:
@@ -131,8 +129,10 @@ async def load_profile(store: Store, person_id: str) -> Profile | None:
         return await profile_in(tx, person_id)
 
 
-async def chat_id_in(tx: Tx, person_id: str) -> int | None:
-    row = await tx.one("SELECT chat_enc FROM people WHERE id = ?", (person_id,))
-    if row is None or row["chat_enc"] is None:
+async def address_in(tx: Tx, person_id: str) -> str | None:
+    """Return the person's opaque reply address, if they gave one."""
+    row = await tx.one("SELECT address_enc FROM people WHERE id = ?", (person_id,))
+    if row is None or row["address_enc"] is None:
         return None
-    return int(await tx.open_for(person_id, "people", "chat", person_id, row["chat_enc"]))
+    raw = await tx.open_for(person_id, "people", ADDRESS_FIELD, person_id, row["address_enc"])
+    return raw.decode()

@@ -15,6 +15,7 @@ from relay import audit, outbox
 from relay.errors import UnprintableCharacters
 from relay.export.items import PrintItem
 from relay.export.layout import prepare
+from relay.notices import PrintHeld
 from relay.store import Store
 
 log = logging.getLogger("relay.delivery")
@@ -80,9 +81,5 @@ async def record_held(store: Store, actor_id: str, held: Sequence[tuple[str, Hel
                 (message_id,),
             )
             if before is None and approver is not None and approver["actor"] != CLI_ACTOR:
-                await outbox.enqueue(
-                    tx,
-                    approver["actor"],
-                    {"type": "print_held", "reference": why.reference, "chars": why.codes},
-                )
+                await outbox.enqueue(tx, approver["actor"], PrintHeld(why.reference, why.codes))
             log.warning("export: message %s held back (%s)", message_id, why.codes)

@@ -17,29 +17,19 @@ promise of a limit holds for all of them.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from relay import audit
 from relay.clock import iso
-from relay.links import CHAT_SITE
 from relay.models import Site
+from relay.policy import DEFAULT_RETENTION_DAYS, retention_days, retention_plan
+
+__all__ = ["DEFAULT_RETENTION_DAYS", "PurgeReport", "purge", "retention_days"]
 from relay.store import Store
 
 FINISHED = ("delivered", "undeliverable", "cancelled", "returned")
 REPLY_OPEN = ("draft", "submitted", "in_review", "escalated", "approved")
-# For a site code that is no longer in the sites file (the site was closed or renamed).
-DEFAULT_RETENTION_DAYS = 180
-
-
-def retention_days(site_code: str, sites: Mapping[str, Site]) -> int:
-    """Return how long a finished message of ``site_code`` is kept."""
-    if site_code in sites:
-        return sites[site_code].retention_days
-    if site_code == CHAT_SITE.code:
-        return CHAT_SITE.retention_days
-    return DEFAULT_RETENTION_DAYS
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +44,6 @@ async def purge(
 ) -> PurgeReport:
     """Delete finished messages past their site's retention, then empty old families."""
     by_site: dict[str, int] = {}
-    now = store.clock.now()
     marks = ",".join("?" * len(FINISHED))
     open_marks = ",".join("?" * len(REPLY_OPEN))
     async with store.tx() as tx:
@@ -64,10 +53,9 @@ async def purge(
             f" AND state IN ({marks})",
             FINISHED,
         )
-        codes = sorted({*sites, *(str(r["site_code"]) for r in found)})
-        longest = max((retention_days(c, sites) for c in codes), default=DEFAULT_RETENTION_DAYS)
-        for code in codes:
-            cutoff = iso(now - dt.timedelta(days=retention_days(code, sites)))
+        plan = retention_plan((str(r["site_code"]) for r in found), sites, tx.clock.now())
+        for code, expiry in plan.cutoffs.items():
+            cutoff = iso(expiry)
             rows = await tx.all(
                 f"SELECT id FROM messages m WHERE kind = 'message' AND site_code = ?"  # noqa: S608 - placeholders only
                 f" AND state IN ({marks}) AND updated_at < ? AND NOT EXISTS"
@@ -86,7 +74,7 @@ async def purge(
                     for gone in [row, *replies]:
                         await tx.destroy_family_key(gone["id"])
                     await tx.execute("DELETE FROM messages WHERE id = ?", (row["id"],))
-        cutoff = iso(now - dt.timedelta(days=longest))
+        cutoff = iso(plan.families_cutoff)
         empty = await tx.all(
             "SELECT id FROM people p WHERE created_at < ?"
             " AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.family_id = p.id)"

@@ -13,15 +13,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
 
-from relay import alerts, audit, roles
+from relay import alerts, approval, audit, policy, roles
 from relay.chat_delivery import deliver_in_chat
-from relay.errors import InvalidInput, NotAllowed
+from relay.errors import InvalidInput
+from relay.findings import Finding, from_stored
 from relay.lifecycle import Action, transition
 from relay.messages import message_text_in
 from relay.models import MessageKind, MessageState, ReturnReason, Role
-from relay.review_card import photo_removed
+from relay.policy import FourEyes, NeedsSenior
+from relay.review_card import PhotoReason, photo_removed
 from relay.review_queue import (
     QueueLine,
     ReviewItem,
@@ -34,7 +35,7 @@ from relay.review_queue import (
     queue,
     touch,
 )
-from relay.store import Store, Tx
+from relay.store import Row, Store, Tx
 
 __all__ = [
     "Decision",
@@ -56,18 +57,6 @@ __all__ = [
 ]
 
 
-class NeedsSenior(NotAllowed):
-    """A blocking finding is left unredacted and the reviewer is not a senior."""
-
-    code = "needs_senior"
-
-
-class FourEyes(NotAllowed):
-    """The senior who escalated a message tries to override its blocking finding."""
-
-    code = "four_eyes"
-
-
 class Verdict(StrEnum):
     APPROVE = "approve"
     RETURN = "return"
@@ -81,31 +70,6 @@ class Decision:
     redactions: tuple[tuple[int, int], ...] = ()
     reason: ReturnReason | None = None
     note: str = ""
-
-
-def _check_spans(spans: tuple[tuple[int, int], ...], length: int) -> list[tuple[int, int]]:
-    cleaned = sorted({(a, b) for a, b in spans})
-    for start, end in cleaned:
-        if not 0 <= start < end <= length:
-            raise InvalidInput("bad_span")
-    merged: list[tuple[int, int]] = []
-    for start, end in cleaned:
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
-        else:
-            merged.append((start, end))
-    return merged
-
-
-def _uncovered_blocks(findings: list[dict[str, Any]], spans: list[tuple[int, int]]) -> int:
-    def covered(f: dict[str, Any]) -> bool:
-        return any(a <= f["start"] and f["end"] <= b for a, b in spans)
-
-    return sum(
-        1
-        for f in findings
-        if f["severity"] == "block" and f["category"] != "length" and not covered(f)
-    ) + sum(1 for f in findings if f["severity"] == "block" and f["category"] == "length")
 
 
 @roles.audits_refusals
@@ -139,7 +103,7 @@ async def decide(
                 action=Action.RETURN,
                 actor=reviewer_id,
                 detail={"reason": reason.value},
-                notice={"note": decision.note},
+                note=decision.note,
                 sets={"claimed_by": None, "lease_until": None, "decision_enc": blob},
             )
             return MessageState.RETURNED
@@ -163,7 +127,7 @@ async def _release(tx: Tx, reviewer_id: str, message_id: str, state: MessageStat
     return MessageState.SUBMITTED
 
 
-async def _escalate(tx: Tx, reviewer_id: str, row: Any, note: str) -> MessageState:
+async def _escalate(tx: Tx, reviewer_id: str, row: Row, note: str) -> MessageState:
     if row["state"] == MessageState.ESCALATED:
         raise InvalidInput("already_escalated")
     blob = await tx.seal_for(
@@ -191,71 +155,47 @@ async def _escalate(tx: Tx, reviewer_id: str, row: Any, note: str) -> MessageSta
     return MessageState.ESCALATED
 
 
-async def _approve(tx: Tx, reviewer_id: str, row: Any, decision: Decision) -> MessageState:
+async def _approve(tx: Tx, reviewer_id: str, row: Row, decision: Decision) -> MessageState:
     """Approve; or, for a first senior leaving a blocking finding in, record the proposal."""
-    message_id, family = row["id"], row["family_id"]
-    text, _ = await message_text_in(tx, row)
-    findings = await tx.open_json_for(
-        family, "messages", "findings", message_id, row["findings_enc"]
+    text, findings, previous = await _judged_in(tx, row)
+    spans = policy.merge_spans(decision.redactions, len(text))
+    removed_photo = _photo_check(row, text)
+    override = policy.uncovered_blocks(findings, spans) > 0
+    step = policy.four_eyes(
+        reviewer_id=reviewer_id,
+        override=override,
+        is_senior=override and await _is_senior(tx, reviewer_id),
+        note=decision.note,
+        previous=previous,
     )
-    spans = _check_spans(decision.redactions, len(text))
-    removed_photo = photo_removed(row["photo_verdict"])
-    if row["photo_enc"] is not None and row["photo_verdict"] is None:
-        raise InvalidInput("photo_unjudged")
-    if row["kind"] == MessageKind.REPLY and not text.strip() and removed_photo is not None:
-        raise InvalidInput("nothing_left")  # no transcription and no photo: return it
-    previous: dict[str, Any] = {}
-    if row["decision_enc"] is not None:
-        previous = await tx.open_json_for(
-            family, "messages", "decision", message_id, row["decision_enc"]
-        )
-    override = bool(_uncovered_blocks(findings, spans))
-    if override:
-        grants = {g.role for g in await roles.grants_in(tx, reviewer_id)}
-        if Role.SENIOR not in grants:
-            raise NeedsSenior("a blocking finding needs a senior reviewer")
-        if not decision.note.strip():
-            raise InvalidInput("note_required")
-        if reviewer_id in (previous.get("escalated_by"), previous.get("override_by")):
-            raise FourEyes("four eyes: the senior of the first judgement cannot decide")
-        if not previous.get("override_by"):
-            return await _propose_override(tx, reviewer_id, row, previous, decision.note)
-    removed = [text[a:b] for a, b in spans]
-    body = await tx.seal_for(
-        family, "messages", "body", message_id, {"text": text, "redactions": spans}
-    )
-    sealed = (
-        await tx.seal_for(family, "messages", "sealed", message_id, removed) if spans else None
-    )
-    categories = sorted(
+    if step == policy.Step.PROPOSE:
+        return await _propose_override(tx, reviewer_id, row, previous, decision.note)
+    sets = await _seal_approval(
+        tx,
+        row,
+        text,
+        spans,
         {
-            f["category"]
-            for f in findings
-            if any(a <= f["start"] and f["end"] <= b for a, b in spans)
-        }
+            **previous,
+            **approval.record(
+                row,
+                reviewer_id=reviewer_id,
+                photo_kept=row["photo_enc"] is not None and removed_photo is None,
+            ),
+            "note": decision.note,
+            "override": override,
+        },
     )
-    blob = await tx.seal_for(
-        family,
-        "messages",
-        "decision",
-        message_id,
-        {**previous, "approved_by": reviewer_id, "note": decision.note, "override": override},
-    )
-    detail: dict[str, Any] = {"redactions": len(spans), "categories": ",".join(categories)}
-    if removed_photo is not None:
-        detail["photo_removed"] = removed_photo.value
-    sets: dict[str, Any] = {
-        "claimed_by": None,
-        "lease_until": None,
-        "body_enc": body,
-        "sealed_enc": sealed,
-        "decision_enc": blob,
+    detail = {
+        "redactions": str(len(spans)),
+        "categories": ",".join(policy.removed_categories(findings, spans)),
     }
     if removed_photo is not None:
+        detail["photo_removed"] = removed_photo.value
         sets["photo_enc"] = None  # never printed, never sent: the photo is destroyed
     await transition(
         tx,
-        message_id=message_id,
+        message_id=row["id"],
         to=MessageState.APPROVED,
         action=Action.APPROVE,
         actor=reviewer_id,
@@ -268,7 +208,7 @@ async def _approve(tx: Tx, reviewer_id: str, row: Any, decision: Decision) -> Me
             tx,
             actor=reviewer_id,
             action="message.override",
-            obj=message_id,
+            obj=row["id"],
             detail={"first": previous["override_by"], "second": reviewer_id},
         )
     if row["channel"] == "digital" or row["kind"] == MessageKind.REPLY:
@@ -278,8 +218,59 @@ async def _approve(tx: Tx, reviewer_id: str, row: Any, decision: Decision) -> Me
     return MessageState.APPROVED
 
 
+async def _is_senior(tx: Tx, reviewer_id: str) -> bool:
+    return Role.SENIOR in {g.role for g in await roles.grants_in(tx, reviewer_id)}
+
+
+async def _judged_in(tx: Tx, row: Row) -> tuple[str, list[Finding], dict[str, object]]:
+    """Open what a decision is made on: the text, its findings, earlier judgements."""
+    message_id, family = row["id"], row["family_id"]
+    text, _ = await message_text_in(tx, row)
+    findings = from_stored(
+        await tx.open_json_for(family, "messages", "findings", message_id, row["findings_enc"])
+    )
+    previous: dict[str, object] = {}
+    if row["decision_enc"] is not None:
+        previous = await tx.open_json_for(
+            family, "messages", "decision", message_id, row["decision_enc"]
+        )
+    return text, findings, previous
+
+
+def _photo_check(row: Row, text: str) -> PhotoReason | None:
+    """Return why the photo is withheld (None: kept or none); refuse an unjudged photo."""
+    removed_photo = photo_removed(row["photo_verdict"])
+    if row["photo_enc"] is not None and row["photo_verdict"] is None:
+        raise InvalidInput("photo_unjudged")
+    if row["kind"] == MessageKind.REPLY and not text.strip() and removed_photo is not None:
+        raise InvalidInput("nothing_left")  # no transcription and no photo: return it
+    return removed_photo
+
+
+async def _seal_approval(
+    tx: Tx, row: Row, text: str, spans: list[tuple[int, int]], decision: dict[str, object]
+) -> dict[str, object]:
+    """Seal the redacted body, the removed passages and the decision; return the columns."""
+    message_id, family = row["id"], row["family_id"]
+    body = await tx.seal_for(
+        family, "messages", "body", message_id, {"text": text, "redactions": spans}
+    )
+    removed = [text[a:b] for a, b in spans]
+    sealed = (
+        await tx.seal_for(family, "messages", "sealed", message_id, removed) if spans else None
+    )
+    blob = await tx.seal_for(family, "messages", "decision", message_id, decision)
+    return {
+        "claimed_by": None,
+        "lease_until": None,
+        "body_enc": body,
+        "sealed_enc": sealed,
+        "decision_enc": blob,
+    }
+
+
 async def _propose_override(
-    tx: Tx, senior_id: str, row: Any, previous: dict[str, Any], note: str
+    tx: Tx, senior_id: str, row: Row, previous: dict[str, object], note: str
 ) -> MessageState:
     """Record a first senior's judgement to leave a blocking finding in; alert the others."""
     message_id = row["id"]

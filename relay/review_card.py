@@ -11,13 +11,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
 
 from relay import people
 from relay.clock import parse_iso
 from relay.messages import message_text_in
 from relay.models import MessageState
-from relay.store import Tx
+from relay.store import Row, Tx
 
 EARLIER = 5
 EXCERPT = 60
@@ -69,11 +68,11 @@ def excerpt(text: str, spans: list[tuple[int, int]], limit: int = EXCERPT) -> st
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
-async def details_in(tx: Tx, row: Any) -> CardDetails:
+async def details_in(tx: Tx, row: Row) -> CardDetails:
     """Return the card's details of a message row (inside the caller's transaction)."""
     family = row["family_id"]
     profile = await people.profile_in(tx, family)
-    addressee: dict[str, Any] = {}
+    addressee: dict[str, object] = {}
     if row["addressee_id"] is not None:
         ad = await tx.one("SELECT data_enc FROM addressees WHERE id = ?", (row["addressee_id"],))
         if ad is not None:

@@ -11,17 +11,17 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
 
-from relay import audit, roles
+from relay import audit, policy, roles
 from relay.clock import iso, parse_iso
 from relay.errors import Conflict, InvalidInput, NotFound
+from relay.findings import Finding, from_stored
 from relay.lifecycle import Action, transition
 from relay.messages import message_text_in
 from relay.models import MessageKind, MessageState, Role
 from relay.review_card import KEEP, CardDetails, PhotoReason, details_in
 from relay.roles import Grant
-from relay.store import Store, Tx
+from relay.store import Row, Store, Tx
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +35,7 @@ class ReviewItem:
     site_code: str
     lang: str
     text: str
-    findings: list[dict[str, Any]]
+    findings: list[Finding]
     lease_until: dt.datetime
     overdue: bool
     escalation_note: str = ""
@@ -53,11 +53,7 @@ class ReviewItem:
     @property
     def proposed(self) -> list[tuple[int, int]]:
         """Spans the rules propose to redact."""
-        return [(f["start"], f["end"]) for f in self.findings if f["severity"] == "redact"]
-
-    @property
-    def blocking(self) -> list[dict[str, Any]]:
-        return [f for f in self.findings if f["severity"] == "block"]
+        return [(f.start, f.end) for f in self.findings if f.severity == "redact"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,13 +133,12 @@ async def queue(store: Store, *, staff_id: str | None) -> list[QueueLine]:
         rows = await tx.all(
             "SELECT site_code, lang, COUNT(*) AS n, MIN(submitted_at) AS oldest,"
             " SUM(CASE WHEN due_at < ? THEN 1 ELSE 0 END) AS overdue FROM messages"
-            " WHERE state IN ('submitted', 'escalated') GROUP BY site_code, lang"
-            " ORDER BY overdue DESC, oldest",
+            " WHERE state IN ('submitted', 'escalated') GROUP BY site_code, lang",
             (tx.now(),),
         )
         readers = await tx.all("SELECT * FROM roles WHERE role IN ('reviewer','senior')")
     grants = [roles.grant_of(r) for r in readers]
-    return [
+    return policy.queue_order(
         QueueLine(
             r["site_code"],
             r["lang"],
@@ -154,7 +149,7 @@ async def queue(store: Store, *, staff_id: str | None) -> list[QueueLine]:
         )
         for r in rows
         if sites is None or r["site_code"] in sites
-    ]
+    )
 
 
 @roles.audits_refusals
@@ -238,7 +233,7 @@ async def item_in(tx: Tx, message_id: str) -> ReviewItem:
         site_code=row["site_code"],
         lang=row["lang"],
         text=text,
-        findings=list(findings),
+        findings=from_stored(findings),
         lease_until=parse_iso(row["lease_until"]),
         overdue=row["due_at"] is not None and row["due_at"] < tx.now(),
         escalation_note=note,
@@ -260,7 +255,7 @@ async def current_item(store: Store, *, reviewer_id: str | None, message_id: str
         return await item_in(tx, message_id)
 
 
-async def held_in(tx: Tx, reviewer_id: str | None, message_id: str) -> Any:
+async def held_in(tx: Tx, reviewer_id: str | None, message_id: str) -> Row:
     """Return a message the reviewer holds and whose site and language they still cover."""
     row = await tx.one("SELECT * FROM messages WHERE id = ?", (message_id,))
     if row is None or row["claimed_by"] != reviewer_id:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Concatenate, ParamSpec, TypeVar
 
 from relay import audit, people
+from relay.channels import Address
 from relay.errors import InvalidInput, NotAllowed
 from relay.models import Role
 from relay.store import Row, Store, Tx
@@ -189,14 +190,14 @@ async def grant(
     store: Store,
     *,
     actor_id: str,
-    target_telegram_id: int,
+    target: Address,
     role: Role,
     site_code: str = "",
     languages: tuple[str, ...] = (),
     bootstrap: bool = False,
     known_sites: Collection[str] | None = None,
 ) -> str:
-    """Give a Telegram user a role (admins only); return the person id.
+    """Give the person at a channel address a role (admins only); return the person id.
 
     With ``known_sites``, a site that is not one of them is refused (``unknown_site``).
     """
@@ -205,7 +206,7 @@ async def grant(
     async with store.tx() as tx:
         if not bootstrap:
             await require_in(tx, actor_id, Role.ADMIN, action="grant")
-        person = await people.ensure_in(tx, target_telegram_id, "en")
+        person = await people.ensure_in(tx, target, "en")
         await tx.execute(
             "INSERT INTO roles(person_id, role, site_code, languages, granted_by, granted_at)"
             " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(person_id, role, site_code)"
@@ -224,12 +225,12 @@ async def grant(
 
 @audits_refusals
 async def revoke(
-    store: Store, *, actor_id: str, target_telegram_id: int, role: Role, site_code: str = ""
+    store: Store, *, actor_id: str, target: Address, role: Role, site_code: str = ""
 ) -> bool:
     """Take a role away (admins only); return whether it was held."""
     async with store.tx() as tx:
         await require_in(tx, actor_id, Role.ADMIN, action="revoke")
-        person = await people.find_in(tx, target_telegram_id)
+        person = await people.find_in(tx, target)
         if person is None:
             return False
         removed = await tx.execute(
@@ -246,11 +247,11 @@ async def revoke(
         return removed > 0
 
 
-async def bootstrap_admins(store: Store, admin_ids: tuple[int, ...]) -> None:
-    """Make sure the users named by RCM_ADMIN_IDS are admins."""
-    for telegram_id in admin_ids:
+async def bootstrap_admins(store: Store, admins: Collection[Address]) -> None:
+    """Make sure the people at these addresses (RCM_ADMIN_IDS) are admins."""
+    for address in admins:
         async with store.tx() as tx:
-            person = await people.find_in(tx, telegram_id)
+            person = await people.find_in(tx, address)
             if person is not None and any(
                 g.role == Role.ADMIN for g in await grants_in(tx, person.id)
             ):
@@ -258,7 +259,7 @@ async def bootstrap_admins(store: Store, admin_ids: tuple[int, ...]) -> None:
         await grant(
             store,
             actor_id="config",
-            target_telegram_id=telegram_id,
+            target=address,
             role=Role.ADMIN,
             bootstrap=True,
         )
@@ -273,18 +274,18 @@ async def all_grants(store: Store, *, actor_id: str | None) -> list[Grant]:
     return [grant_of(r) for r in rows]
 
 
-async def note_staff_chat(store: Store, person_id: str, chat_id: int) -> bool:
-    """Remember a staff member's chat (once) so that the outbox can reach them.
+async def note_staff_address(store: Store, person_id: str, reply_to: str) -> bool:
+    """Remember a staff member's reply address (once) so that the outbox can reach them.
 
-    Return True the first time (the bot then gives the chat its staff command menu).
+    Return True the first time (the bot then gives the staff member their command menu).
     """
     async with store.tx() as tx:
         row = await tx.one(
-            "SELECT chat_enc FROM people WHERE id = ?"
+            "SELECT address_enc FROM people WHERE id = ?"
             " AND EXISTS (SELECT 1 FROM roles WHERE person_id = people.id)",
             (person_id,),
         )
-        if row is not None and row["chat_enc"] is None:
-            await people.save_chat_in(tx, person_id, chat_id)
+        if row is not None and row["address_enc"] is None:
+            await people.save_address_in(tx, person_id, reply_to)
             return True
         return False

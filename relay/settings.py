@@ -14,9 +14,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from relay.channels import Address
 from relay.errors import ConfigError
 
 DEFAULT_API_URL = "https://api.telegram.org"
+# The Telegram front end's channel (relay.channels.Address), named here because both front
+# ends read admin ids from this configuration. It is also the label of the blind index of
+# everyone known before channels existed ("tg-user"): it must never change.
+TELEGRAM_CHANNEL = "tg"
 _TOKEN = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{1,100}$")
 
 
@@ -38,6 +43,12 @@ class Settings:
     # Where staff open the web console (login links point there; https makes cookies Secure).
     console_url: str = "http://127.0.0.1:8088"
     worker_lease_s: int = 15
+
+    @property
+    def admin_addresses(self) -> tuple[Address, ...]:
+        """The channel addresses of RCM_ADMIN_IDS (Telegram user ids)."""
+        return tuple(Address(TELEGRAM_CHANNEL, str(i)) for i in self.admin_ids)
+
     # None: the SQLite file in the data dir. Kept out of repr: the URL may hold a password.
     database_url: str | None = field(default=None, repr=False)
     vault_url: str | None = field(default=None, repr=False)

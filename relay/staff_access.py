@@ -15,6 +15,7 @@ import secrets
 from dataclasses import dataclass
 
 from relay import audit, people, roles
+from relay.channels import Address
 from relay.clock import iso
 from relay.errors import NotAllowed, NotFound
 from relay.models import Role
@@ -70,10 +71,10 @@ async def create_link(store: Store, *, person_id: str | None) -> str:
     raise refused
 
 
-async def create_link_for(store: Store, *, telegram_user_id: int, actor: str) -> str:
-    """Return a login token for a Telegram user who holds a staff role (``rcm console link``)."""
+async def create_link_for(store: Store, *, address: Address, actor: str) -> str:
+    """Return a login token for the person at an address who holds a staff role (rcm console)."""
     async with store.tx() as tx:
-        person = await people.find_in(tx, telegram_user_id)
+        person = await people.find_in(tx, address)
         if person is None or not await roles.grants_in(tx, person.id):
             raise NotFound("staff member")
         return await _new_link(tx, person.id, actor)

@@ -24,6 +24,8 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
+import aiosqlite
+
 from relay.clock import Clock, iso
 from relay.crypto import (
     KeyRing,
@@ -325,7 +327,7 @@ class Store:
         return self.db.kind
 
     @property
-    def conn(self) -> Any:
+    def conn(self) -> aiosqlite.Connection:
         """The SQLite connection (benchmarks and tests that look under the store)."""
         if not isinstance(self.db, SqliteBackend):
             raise ConfigError("this store is not SQLite")

@@ -11,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import time
 
-from relay import inbox, outbox
+from bot.transport import inbox
+from relay import outbox
 from relay.store import Store
 from sandbox import SandboxServer
 
@@ -53,4 +54,16 @@ async def quiet(
         calm = calm + 1 if busy is None else 0
         if busy is not None and time.monotonic() > deadline:
             raise AssertionError(f"still busy after {within} s: {busy}")
+        await asyncio.sleep(0.05)
+
+
+async def drained(store: Store, *, within: float = 60.0) -> None:
+    """Return once the outbox has sent everything queued (notices to families and staff)."""
+    deadline = time.monotonic() + within
+    while True:
+        counts = await outbox.counts(store)
+        if not counts.get("pending", 0) and not counts.get("sending", 0):
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the outbox did not drain within {within} s: {counts}")
         await asyncio.sleep(0.05)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-PACKAGES = ("relay", "bot", "console", "sandbox", "demo", "rcm")
+PACKAGES = ("relay", "bot", "console", "sandbox", "words", "demo", "rcm")
 MAX_MODULE_LINES = 400
 MAX_HANDLER_LINES = 30
 
@@ -23,13 +23,6 @@ MAX_HANDLER_LINES = 30
 # The integrator empties this set once those branches are merged; nothing may be added to it.
 ALLOWED_FOR_NOW = frozenset(
     {
-        "bot/handlers/compose.py",
-        "bot/handlers/review.py",
-        "bot/handlers/delegate.py",
-        "bot/handlers/links.py",
-        "bot/handlers/family.py",
-        "relay/messages.py",
-        "relay/delivery.py",
         "relay/store.py",
     }
 )

@@ -18,6 +18,7 @@ from bot.handlers.common import answer_error, edit_or_say, keyboard, say, servic
 from bot.handlers.guard import Staff, staff_button, staff_command
 from bot.i18n.catalog import Translator
 from bot.texts import state_name
+from bot.transport import address_of
 from relay import roles
 from relay.errors import InvalidInput, RelayError
 from relay.figures import Figures, collect_figures
@@ -84,7 +85,7 @@ async def cmd_grant(update: Update, context: Ctx, who: Staff) -> None:
         person = await roles.grant(
             svc.store,
             actor_id=pid,
-            target_telegram_id=tid,
+            target=address_of(tid),
             role=role,
             site_code=site,
             languages=langs,
@@ -180,7 +181,7 @@ async def on_button(update: Update, context: Ctx, who: Staff) -> None:
         held = await roles.revoke(
             svc.store,
             actor_id=pid,
-            target_telegram_id=int(parts[0]),
+            target=address_of(int(parts[0])),
             role=Role(parts[1]),
             site_code=parts[2],
         )

@@ -14,6 +14,7 @@ from bot.callbacks import Callback, cb, parse
 from bot.context import Ctx, Services
 from bot.i18n.catalog import Translator, negotiate, translator
 from bot.texts import input_error
+from bot.transport import address_of
 from relay import people
 from relay.errors import InvalidInput, RelayError
 from relay.people import Person
@@ -52,10 +53,10 @@ async def person_of(update: Update, context: Ctx) -> tuple[Person, Translator]:
     user = update.effective_user
     assert user is not None
     svc = services(context)
-    found = await people.find(svc.store, user.id)
+    found = await people.find(svc.store, address_of(user.id))
     if found is None:
         lang = negotiate(user.language_code) or "en"
-        found = await people.ensure(svc.store, user.id, lang)
+        found = await people.ensure(svc.store, address_of(user.id), lang)
     return found, translator(found.lang)
 
 
@@ -109,7 +110,7 @@ async def answer_error(update: Update, tr: Translator, error: RelayError) -> Non
     """Turn a domain error into a short localized sentence."""
     _ = tr.gettext
     if isinstance(error, InvalidInput):
-        text = input_error(tr, error.code)
+        text = input_error(tr, error.code, error.params)
     elif error.code == "not_found":
         text = _("We could not find that. Please check and try again.")
     elif error.code == "not_allowed":

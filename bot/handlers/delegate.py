@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +41,9 @@ from bot.handlers.common import (
 )
 from bot.handlers.guard import Guarded, Staff, staff_button, staff_command
 from bot.i18n.catalog import Translator
-from relay import delivery, drafts, handover, people, replies, roles
+from bot.state import Fields, Slot
+from bot.transport import address_of
+from relay import delivery, handover, people, replies, roles
 from relay.delivery import Batch
 from relay.errors import InvalidInput, NotAllowed, NotFound, RelayError, UnprintableCharacters
 from relay.export import signing
@@ -69,8 +72,6 @@ async def cmd_export(update: Update, context: Ctx, who: Staff) -> None:
     """Print the approved messages of a site and send the batch PDF as a document."""
     pid, tr = who.person_id, who.tr
     svc = services(context)
-    chat = update.effective_chat
-    assert chat is not None
     mine = await delivery.delegate_sites(svc.store, pid)
     code = (context.args[0].upper() if context.args else "") or (
         mine[0] if mine and len(mine) == 1 else ""
@@ -78,29 +79,41 @@ async def cmd_export(update: Update, context: Ctx, who: Staff) -> None:
     if code not in svc.sites:
         await say(update, tr, tr.gettext("Which site? For example: /export ALP"))
         return
-    lang = print_language(svc.sites[code])
     # The site is checked before anything is said about it (a refusal goes to the guard).
     await delivery.check_delegate(svc.store, pid, code, action="export")
     await say(update, tr, tr.gettext("Preparing the batch for {site}…").format(site=code))
     try:
-        async with svc.export_lock:  # one export at a time: batches never overlap
-            batch = await delivery.export_batch(
-                svc.store,
-                actor_id=pid,
-                site=code,
-                sites=svc.sites,
-                language=lang,
-                _=label_gettext(lang),
-            )
+        batch = await _export(context, pid, code)
     except RelayError as exc:
         await _fail(update, tr, exc)
         return
     svc.wake_outbox()  # the families are told "printed"
+    await _send_batch(update, context, tr, batch)
+
+
+async def _export(context: Ctx, pid: str, code: str) -> Batch:
+    svc = services(context)
+    lang = print_language(svc.sites[code])
+    async with svc.export_lock:  # one export at a time: batches never overlap
+        return await delivery.export_batch(
+            svc.store,
+            actor_id=pid,
+            site=code,
+            sites=svc.sites,
+            language=lang,
+            _=label_gettext(lang),
+        )
+
+
+async def _send_batch(update: Update, context: Ctx, tr: Translator, batch: Batch) -> None:
+    """Send the batch's PDF, its signature, and what was held back."""
+    chat = update.effective_chat
+    assert chat is not None
     caption = tr.ngettext(
         "Batch {id} for {site}: {n} message. Record outcomes with /handover {id}.",
         "Batch {id} for {site}: {n} messages. Record outcomes with /handover {id}.",
         batch.message_count,
-    ).format(id=batch.id, site=code, n=batch.message_count)
+    ).format(id=batch.id, site=batch.site_code, n=batch.message_count)
     await context.bot.send_document(
         chat.id,
         batch.pdf,
@@ -108,7 +121,8 @@ async def cmd_export(update: Update, context: Ctx, who: Staff) -> None:
         caption=tr.directed(caption),
         protect_content=True,
     )
-    await _send_signature(context, chat.id, svc.settings.resolved_key_file.parent, batch)
+    key_dir = services(context).settings.resolved_key_file.parent
+    await _send_signature(context, chat.id, key_dir, batch)
     if batch.held:
         await say(update, tr, view.held_text(tr, batch.held))
 
@@ -167,27 +181,32 @@ async def on_button(update: Update, context: Ctx, who: Staff) -> None:
             reference = await _line(context, person.id, message_id)
             text, rows = view.site_picker(tr, message_id, reference, "", svc.sites)
             await edit_or_say(update, tr, text, keyboard(rows))
-            return
-        if data.verb == "to":
-            outcome, moved_to = "transferred", (site if site != "-" else None)
+        elif data.verb == "to":
+            await _record(update, context, tr, message_id, "transferred", site)
         elif data.verb in view.OUTCOME_VERBS:
-            outcome, moved_to = view.OUTCOME_VERBS[data.verb], None
-        else:
-            return
-        await handover.record_outcome(
-            svc.store,
-            actor_id=person.id,
-            message_id=message_id,
-            outcome=outcome,
-            transferred_to=moved_to,
-            sites=svc.sites,
-        )
-        svc.wake_outbox()
-        batch_id = await handover.batch_of(svc.store, message_id)
-        if batch_id is not None:
-            await _show_checklist(update, context, tr, batch_id)
+            await _record(update, context, tr, message_id, view.OUTCOME_VERBS[data.verb], "-")
     except RelayError as exc:
         await _fail(update, tr, exc)
+
+
+async def _record(
+    update: Update, context: Ctx, tr: Translator, message_id: str, outcome: str, site: str
+) -> None:
+    """Record a hand-over outcome (a transfer to ``site``, "-": unknown), then the list."""
+    person, _tr = await person_of(update, context)
+    svc = services(context)
+    await handover.record_outcome(
+        svc.store,
+        actor_id=person.id,
+        message_id=message_id,
+        outcome=outcome,
+        transferred_to=site if outcome == "transferred" and site != "-" else None,
+        sites=svc.sites,
+    )
+    svc.wake_outbox()
+    batch_id = await handover.batch_of(svc.store, message_id)
+    if batch_id is not None:
+        await _show_checklist(update, context, tr, batch_id)
 
 
 async def _line(context: Ctx, person_id: str, message_id: str) -> str:
@@ -202,21 +221,43 @@ async def _line(context: Ctx, person_id: str, message_id: str) -> str:
 
 
 # -- replies -------------------------------------------------------------------------------
-async def _pending_reply(context: Ctx, person_id: str) -> dict[str, Any]:
-    """Return the reply in progress (kept in the sealed draft, so a restart loses nothing)."""
-    draft = await drafts.load(services(context).store, person_id)
-    pending = draft.get("reply")
-    return pending if isinstance(pending, dict) else {}
+@dataclass(frozen=True)
+class PendingReply:
+    """A reply in progress, in its own sealed row (a restart loses nothing).
+
+    none -> waiting (``/reply`` without a reference: the next photo is a reply) -> kept (a
+    photo whose code did not read, until its reference is typed) -> none (received).
+    """
+
+    waiting: bool = False
+    file_id: str | None = None
+    text: str = ""
 
 
-async def _keep_reply(context: Ctx, person_id: str, pending: dict[str, Any] | None) -> None:
+def _encode(value: PendingReply) -> dict[str, object]:
+    return {"waiting": value.waiting, "file_id": value.file_id, "text": value.text}
+
+
+def _decode(fields: Fields) -> PendingReply:
+    return PendingReply(
+        waiting=fields.flag("waiting"),
+        file_id=fields.maybe_text("file_id"),
+        text=fields.text("text"),
+    )
+
+
+REPLY = Slot("reply", PendingReply, _encode, _decode)
+
+
+async def _keep_reply(context: Ctx, person_id: str, pending: PendingReply | None) -> None:
     store = services(context).store
-    draft = await drafts.load(store, person_id)
+    held = await REPLY.load(store, person_id)
     if pending is None:
-        draft.pop("reply", None)
-    else:
-        draft["reply"] = pending
-    await drafts.save(store, person_id, draft)
+        if held.version:
+            await REPLY.clear(store, person_id, held)
+        return
+    held.value = pending
+    await REPLY.save(store, person_id, held)
 
 
 async def cmd_reply(update: Update, context: Ctx, who: Staff) -> None:
@@ -224,15 +265,15 @@ async def cmd_reply(update: Update, context: Ctx, who: Staff) -> None:
     person, tr = await person_of(update, context)
     args = list(context.args or [])
     if args and PATTERN.fullmatch(args[0].upper()):
-        kept = await _pending_reply(context, person.id)
-        text = " ".join(args[1:]) or kept.get("text", "")
+        kept = (await REPLY.load(services(context).store, person.id)).value
+        text = " ".join(args[1:]) or kept.text
         photo = None
-        if kept.get("file_id"):
-            file = await context.bot.get_file(kept["file_id"])
+        if kept.file_id:
+            file = await context.bot.get_file(kept.file_id)
             photo = bytes(await file.download_as_bytearray())
         await _receive(update, context, args[0], photo, text)
         return
-    await _keep_reply(context, person.id, {"waiting": True})
+    await _keep_reply(context, person.id, PendingReply(waiting=True))
     await say(
         update,
         tr,
@@ -253,11 +294,11 @@ async def on_photo(update: Update, context: Ctx) -> None:
     assert user is not None
     caption = message.caption or ""
     store = services(context).store
-    person = await people.find(store, user.id)
+    person = await people.find(store, address_of(user.id))
     if person is None or not {g.role for g in await roles.grants(store, person.id)} & DELEGATING:
         return  # not a delegate: the family's compose handles it
-    pending = await _pending_reply(context, person.id)
-    if not pending.get("waiting") and not _CAPTION.match(caption):
+    pending = (await REPLY.load(store, person.id)).value
+    if not pending.waiting and not _CAPTION.match(caption):
         return  # not a reply: group 0 handles it
     await _take_reply_photo(update, context)
     raise ApplicationHandlerStop  # handled: the family's compose must not see this photo
@@ -275,7 +316,7 @@ async def _on_reply_photo(update: Update, context: Ctx, who: Staff) -> None:
     reference = await asyncio.to_thread(read_reference, photo)
     if reference is None:
         # Keep Telegram's file id (not the picture) until the reference is typed.
-        await _keep_reply(context, person.id, {"file_id": file_id, "text": text})
+        await _keep_reply(context, person.id, PendingReply(file_id=file_id, text=text))
         await say(
             update,
             tr,

@@ -10,7 +10,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.callbacks import cb
 from bot.context import Ctx
-from bot.handlers import compose
+from bot.handlers import compose, links
 from bot.handlers.common import (
     answer_error,
     edit_or_say,
@@ -22,7 +22,7 @@ from bot.handlers.common import (
 )
 from bot.i18n.catalog import N_, NATIVE_NAMES, SUPPORTED, Translator, translator
 from bot.texts import state_name
-from relay import drafts, messages, people
+from relay import messages, people
 from relay.errors import RelayError
 from relay.models import MessageState, MessageView
 
@@ -82,9 +82,7 @@ async def start(update: Update, context: Ctx) -> None:
     person, tr = await person_of(update, context)
     payload = (context.args or [""])[0] if context.args else ""
     if payload.startswith("inv_"):
-        draft = await drafts.load(services(context).store, person.id)
-        draft["pending_invite"] = payload[4:]
-        await drafts.save(services(context).store, person.id, draft)
+        await links.remember_invitation(services(context).store, person.id, payload[4:])
     user = update.effective_user
     if user is not None and user.language_code is None and not person.consented:
         # We do not know their language yet: ask in every language we speak.
@@ -140,7 +138,9 @@ async def on_consent(update: Update, context: Ctx) -> None:
     person, _tr = await person_of(update, context)
     await query.answer()
     if not person.consented:
-        await people.record_consent(services(context).store, person.id, update.effective_chat.id)
+        await people.record_consent(
+            services(context).store, person.id, str(update.effective_chat.id)
+        )
     # Keep the notice readable in the chat; only its buttons go.
     with contextlib.suppress(TelegramError):
         await query.edit_message_reply_markup(reply_markup=None)

@@ -32,6 +32,7 @@ from bot.context import Ctx
 from bot.handlers.common import say, services
 from bot.i18n.catalog import Translator, negotiate, translator
 from bot.i18n.menus import set_staff_menu
+from bot.transport import address_of
 from relay import people, roles
 from relay.errors import NotAllowed
 from relay.models import Role
@@ -88,7 +89,7 @@ class Guarded:
         if user is None:
             return
         store = services(context).store
-        person = await people.find(store, user.id)  # a stranger gets no person row
+        person = await people.find(store, address_of(user.id))  # a stranger gets no person row
         tr = translator(person.lang if person else negotiate(user.language_code))
         action = self.action
         if update.callback_query is not None:
@@ -117,7 +118,7 @@ async def _note_chat(
     """Remember a staff chat (for alerts) and give it the staff menu, the first time."""
     chat = update.effective_chat
     store = services(context).store
-    if chat is not None and await roles.note_staff_chat(store, person_id, chat.id):
+    if chat is not None and await roles.note_staff_address(store, person_id, str(chat.id)):
         with contextlib.suppress(TelegramError):  # a menu is a convenience, never a blocker
             await set_staff_menu(context.bot, chat.id, tr, {g.role for g in held})
 

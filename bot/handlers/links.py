@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
@@ -16,8 +18,39 @@ from bot.handlers.common import (
     say,
     services,
 )
-from relay import drafts, links, people
+from bot.state import Fields, Slot
+from relay import links, people
 from relay.errors import InvalidInput, RelayError
+from relay.store import Store
+
+
+@dataclass(frozen=True)
+class Invitation:
+    """An invitation in progress: opened (before consenting), then offered with Accept.
+
+    none -> opened (``/start inv_...``) -> offered (the Accept question) -> none (accepted).
+    """
+
+    opened: str | None = None
+    offered: str | None = None
+
+
+def _encode(value: Invitation) -> dict[str, object]:
+    return {"opened": value.opened, "offered": value.offered}
+
+
+def _decode(fields: Fields) -> Invitation:
+    return Invitation(opened=fields.maybe_text("opened"), offered=fields.maybe_text("offered"))
+
+
+INVITATION = Slot("invitation", Invitation, _encode, _decode)
+
+
+async def remember_invitation(store: Store, person_id: str, code: str) -> None:
+    """Keep an invitation opened by a link, to offer it once the person has consented."""
+    held = await INVITATION.load(store, person_id)
+    held.value = Invitation(opened=code)
+    await INVITATION.save(store, person_id, held)
 
 
 async def link(update: Update, context: Ctx) -> None:
@@ -52,19 +85,19 @@ async def offer_pending(update: Update, context: Ctx) -> bool:
     """Ask to accept an invitation the person opened before consenting; True if one was shown."""
     person, tr = await person_of(update, context)
     store = services(context).store
-    draft = await drafts.load(store, person.id)
-    code = draft.pop("pending_invite", None)
+    held = await INVITATION.load(store, person.id)
+    code = held.value.opened
     if not code:
         return False
-    await drafts.save(store, person.id, draft)
     try:
         name = await links.inviter_name(store, code)
     except InvalidInput as exc:
+        await INVITATION.clear(store, person.id, held)
         await answer_error(update, tr, exc)
         return True
     _ = tr.gettext
-    draft["invite_code"] = code
-    await drafts.save(store, person.id, draft)
+    held.value = Invitation(offered=code)
+    await INVITATION.save(store, person.id, held)
     rows = [[(_("Accept"), cb("link", "accept"))], [(_("No"), cb("nav", "noop"))]]
     await say(
         update,
@@ -85,10 +118,9 @@ async def on_link_button(update: Update, context: Ctx) -> None:
         return
     try:
         if data.verb == "accept":
-            draft = await drafts.load(store, person.id)
-            code = draft.pop("invite_code", "")
-            await links.accept(store, person.id, code)
-            await drafts.save(store, person.id, draft)
+            held = await INVITATION.load(store, person.id)
+            await links.accept(store, person.id, held.value.offered or "")
+            await INVITATION.clear(store, person.id, held)
             await edit_or_say(update, tr, _("You are linked. Choose them as addressee in /new."))
         elif data.verb == "end":
             rows = [

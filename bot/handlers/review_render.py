@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
 
 from bot.callbacks import cb
 from bot.handlers.common import Buttons
 from bot.handlers.preview import printability_lines
 from bot.i18n.catalog import Translator
 from bot.texts import category_reason, photo_reason, relationship_name, return_reason, state_name
+from relay.findings import Finding
 from relay.models import MessageKind, MessageState, ReturnReason
 from relay.review import QueueLine, ReviewItem
 from relay.review_card import KEEP, CardDetails, PhotoReason
@@ -43,13 +43,13 @@ def chosen_spans(
     return tuple(sorted(set(spans)))
 
 
-def marked_text(text: str, findings: Sequence[dict[str, Any]]) -> str:
+def marked_text(text: str, findings: Sequence[Finding]) -> str:
     """Wrap every finding in ⟦ ⟧ followed by its number(s); overlapping findings share one."""
     regions: list[tuple[int, int, list[int]]] = []
-    ordered = sorted(enumerate(findings, start=1), key=lambda p: (p[1]["start"], p[1]["end"]))
+    ordered = sorted(enumerate(findings, start=1), key=lambda p: (p[1].start, p[1].end))
     for number, f in ordered:
-        start, end = int(f["start"]), int(f["end"])
-        if f.get("category") == "length" or end <= start:
+        start, end = f.start, f.end
+        if f.category == "length" or end <= start:
             continue  # the whole text: said in the legend, not marked
         if regions and start < regions[-1][1]:
             a, b, numbers = regions[-1]
@@ -123,13 +123,13 @@ def card_text(
     proposal = 0
     for number, f in enumerate(item.findings, start=1):
         mark = ""
-        if f["severity"] == "redact":
+        if f.severity == "redact":
             proposal += 1
             mark = " ☑" if proposal in kept else " ☐"
         lines.append(
-            f"{number}. {f['category']} · {codes.name(_, codes.SEVERITIES, f['severity'])}"
-            f"{mark} — {category_reason(tr, f['category'])}"
-            + (f" ({f['detail']})" if f.get("detail") else "")  # a phone's country, E.164
+            f"{number}. {codes.name(_, codes.SEVERITIES, f.severity)}"
+            f"{mark} — {category_reason(tr, f.category)}"
+            + (f" ({f.detail})" if f.detail else "")  # a phone's country, E.164
         )
     for a, b in extra:
         lines.append("✂ " + _("you remove: «{passage}»").format(passage=item.text[a:b]))
@@ -309,7 +309,10 @@ def staff_error(tr: Translator, code: str) -> str | None:
             "This passage occurs more than once. Type a longer passage, or positions like 10-25."
         ),
         "bad_span": _("These positions are outside the text."),
-        "conflict": _("You no longer hold this message (released, or the lease ran out)."),
+        "conflict": _(
+            "You no longer hold this message: it was put back in the queue, "
+            "or held too long without a decision."
+        ),
         "photo_unjudged": _(
             "Judge the photo first: keep it, or remove it with a reason the family reads."
         ),

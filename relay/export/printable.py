@@ -47,11 +47,6 @@ class Printability:
     def ok(self) -> bool:
         return not self.symbols and not self.letters
 
-    @property
-    def blocks_printing(self) -> bool:
-        """Whether the message cannot go on paper as written (a script no font covers)."""
-        return bool(self.letters)
-
     def codes(self) -> str:
         """Return the characters as code points (U+1F339 style) (for logs and audit: no text)."""
         return " ".join(f"U+{ord(c):04X}" for c in self.symbols + self.letters)

@@ -138,11 +138,6 @@ _LATIN_CODE = _SCRIPTS[ord("a")]
 _TOUCH_RE = re.compile(r"[a-z][^\x00-\x7f]|[^\x00-\x7f][a-z]")
 
 
-def mixes_scripts(text: str) -> bool:
-    """Whether ``text`` holds letters of two scripts at all (cheap: in C, by character)."""
-    return not text.isascii() and len(set("".join(set(text)).translate(_SCRIPTS))) > 1
-
-
 def script_mix(text: str) -> tuple[bool, bool]:
     """Whether the matching-view ``text`` mixes scripts, and whether a word of it may.
 

@@ -3,28 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from bot.handlers.review_render import card_buttons, card_text, chosen_spans, marked_text
 from bot.i18n.catalog import translator
+from relay.findings import Finding
 from relay.models import MessageKind, MessageState
 from relay.review import ReviewItem
 
 MID = "m_0123456789abcdef"
 
 
-def finding(start: int, end: int, severity: str = "redact", category: str = "contact") -> Any:
-    return {
-        "rule_id": "x",
-        "category": category,
-        "severity": severity,
-        "start": start,
-        "end": end,
-        "reason": category,
-    }
+def finding(start: int, end: int, severity: str = "redact", category: str = "contact") -> Finding:
+    return Finding("x", category, severity, start, end, reason=category)
 
 
-def item(text: str, findings: list[dict[str, Any]]) -> ReviewItem:
+def item(text: str, findings: list[Finding]) -> ReviewItem:
     return ReviewItem(
         message_id=MID,
         reference="RCM-7K3F-9Q2V",

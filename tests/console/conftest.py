@@ -21,6 +21,7 @@ import pytest
 from aiohttp import web
 from PIL import Image
 
+from bot.transport import address_of
 from console.i18n import label_gettext
 from console.server import build_app
 from relay import messages, people, roles, staff_access
@@ -98,7 +99,7 @@ async def _seed(store: Store, desk: Desk) -> None:
         return await roles.grant(
             store,
             actor_id="config",
-            target_telegram_id=tg,
+            target=address_of(tg),
             role=role,
             site_code=site,
             languages=langs,
@@ -109,12 +110,14 @@ async def _seed(store: Store, desk: Desk) -> None:
     desk.ids["reviewer"] = await staff(REVIEWER_TG, Role.REVIEWER, langs=("en", "ar"))
     desk.ids["delegate"] = await staff(DELEGATE_TG, Role.DELEGATE, "ALP")
     for lang_tg, lang in ((ADMIN_TG, "en"), (REVIEWER_TG, "en"), (DELEGATE_TG, "en")):
-        await people.set_language(store, (await people.ensure(store, lang_tg, lang)).id, lang)
+        await people.set_language(
+            store, (await people.ensure(store, address_of(lang_tg), lang)).id, lang
+        )
     texts = [(PHONE_TEXT, "en", _png()), (ARABIC_TEXT, "ar", None)]
     texts += [(f"Message number {i}: the harvest was good.", "en", None) for i in range(3)]
     for n, (text, lang, photo) in enumerate(texts):
-        person = await people.ensure(store, 920_000 + n, lang)
-        await people.record_consent(store, person.id, 920_000 + n)
+        person = await people.ensure(store, address_of(920_000 + n), lang)
+        await people.record_consent(store, person.id, str(920_000 + n))
         await people.save_profile(
             store,
             person.id,

@@ -14,6 +14,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from bot.transport import address_of
 from relay import roles
 from relay.crypto import KeyRing
 from relay.models import Role
@@ -52,7 +53,7 @@ async def _grant(data: Path, telegram_id: int, database: Database) -> None:
         await roles.grant(
             store,
             actor_id="config",
-            target_telegram_id=telegram_id,
+            target=address_of(telegram_id),
             role=Role.REVIEWER,
             bootstrap=True,
         )

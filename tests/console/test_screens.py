@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from bot.transport import address_of
 from relay import people, review
 from relay.models import ReturnReason
 from tests.console.conftest import ADMIN_TG, DELEGATE_TG, REVIEWER_TG, SCREENS, Desk
@@ -23,7 +24,7 @@ from tests.console.test_browser import _sign_in
 def _speak(desk: Desk, lang: str) -> None:
     async def run() -> None:
         for tg in (ADMIN_TG, REVIEWER_TG, DELEGATE_TG):
-            person = await people.find(desk.store, tg)
+            person = await people.find(desk.store, address_of(tg))
             assert person is not None
             await people.set_language(desk.store, person.id, lang)
 

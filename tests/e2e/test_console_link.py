@@ -7,6 +7,7 @@ import re
 import pytest
 
 from bot.i18n.catalog import translator
+from bot.transport import address_of
 from relay import roles, staff_access
 from relay.errors import NotAllowed
 from relay.models import Role
@@ -23,7 +24,7 @@ async def test_staff_get_a_link_that_works_once_and_strangers_are_refused(
     await roles.grant(
         store,
         actor_id="test",
-        target_telegram_id=7100,
+        target=address_of(7100),
         role=Role.DELEGATE,
         site_code="ALP",
         bootstrap=True,

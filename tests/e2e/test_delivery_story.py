@@ -9,6 +9,7 @@ from collections.abc import Callable
 import segno
 from pypdf import PdfReader
 
+from bot.transport import address_of
 from demo.simulate import AddresseeForm, ScriptedUser, Transcript, button_with
 from relay import messages, people, roles
 from relay.export import signing
@@ -28,7 +29,7 @@ async def _staff(store: Store) -> str:
     await roles.grant(
         store,
         actor_id="config",
-        target_telegram_id=DELEGATE_ID,
+        target=address_of(DELEGATE_ID),
         role=Role.DELEGATE,
         site_code="ALP",
         bootstrap=True,
@@ -36,7 +37,7 @@ async def _staff(store: Store) -> str:
     return await roles.grant(
         store,
         actor_id="config",
-        target_telegram_id=REVIEWER_ID,
+        target=address_of(REVIEWER_ID),
         role=Role.REVIEWER,
         languages=("en",),
         bootstrap=True,
@@ -76,7 +77,7 @@ async def test_printed_handed_over_moved_and_answered(
     await family.onboard("Mary Smith")
     form = AddresseeForm(full_name="John Smith", detainee_number="A-77", site_code="ALP")
     kept = await family.write(form, "Dear son, we are all well. Your sister started school.")
-    person = await people.find(store, FAMILY_ID)
+    person = await people.find(store, address_of(FAMILY_ID))
     assert person is not None
     (addressee,) = await messages.addressees(store, person.id)
     moved = await family.write(addressee.id, "Dear son, the harvest was good this year.")
@@ -184,7 +185,7 @@ async def test_families_are_answered_while_a_batch_renders(
     await delegate.setup()
     await family.onboard("Mary Smith")
     await family.write(AddresseeForm(full_name="John Smith", site_code="ALP"), "We are well.")
-    person = await people.find(store, FAMILY_ID)
+    person = await people.find(store, address_of(FAMILY_ID))
     assert person is not None
     (addressee,) = await messages.addressees(store, person.id)
     svc = running.services

@@ -125,3 +125,28 @@ def png() -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (64, 48), (200, 120, 40)).save(out, format="PNG")
     return out.getvalue()
+
+
+async def test_a_too_long_answer_is_told_its_length_and_the_limit(
+    bot: BotStarter, client: SandboxClient
+) -> None:
+    await bot()
+    family = ScriptedUser(client, 7105, "Fam", "uk")
+    await family.onboard("Олена Коваль", "Olena Koval")
+    await family.begin_new_addressee()
+    # When a name far longer than a name can be is typed
+    mark = await family.say("Андрій " * 30)
+
+    def refusal(entries: Transcript) -> TranscriptEntry | None:
+        return next((e for e in entries if e.from_bot and e.message_id > mark), None)
+
+    refused = await family.wait_until(refusal)
+    # Then the answer gives the numbers, in the family's language and plural
+    limits = translator("uk").ngettext(
+        "This text has {length} character; at most {limit} fit. Please shorten it.",
+        "This text has {length} characters; at most {limit} fit. Please shorten it.",
+        209,
+    )
+    assert "символів" in limits
+    assert "209" in (refused.text or "")
+    assert "символів" in (refused.text or "")

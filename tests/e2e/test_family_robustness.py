@@ -6,9 +6,11 @@ import asyncio
 import json
 import re
 
+from bot.handlers.compose_state import COMPOSE, Step
 from bot.i18n.catalog import translator
+from bot.transport import address_of, inbox
 from demo.simulate import REF, AddresseeForm, ScriptedUser, button_with
-from relay import drafts, inbox, outbox, people
+from relay import outbox, people
 from relay.models import Role
 from relay.review import Decision, Verdict, claim_next, decide
 from relay.roles import grant
@@ -148,7 +150,7 @@ async def test_restart_between_submission_and_notification(
     reviewer = await grant(
         store,
         actor_id="t",
-        target_telegram_id=7001,
+        target=address_of(7001),
         role=Role.REVIEWER,
         languages=("uk", "en"),
         bootstrap=True,
@@ -276,7 +278,7 @@ async def test_linked_people_write_in_the_chat(bot: BotStarter, client: SandboxC
     reviewer = await grant(
         store,
         actor_id="t",
-        target_telegram_id=7002,
+        target=address_of(7002),
         role=Role.REVIEWER,
         languages=("ar",),
         bootstrap=True,
@@ -301,11 +303,12 @@ async def test_a_replayed_step_is_asked_again_not_applied_twice(
     await family.begin_new_addressee()
     await family.answer("Juan Ruiz")
     store = running.services.store
-    person = await people.find(store, 6501)
+    person = await people.find(store, address_of(6501))
     assert person is not None
-    draft = await drafts.load(store, person.id)
-    assert draft["step"] == "ad_father"
-    applied = draft["applied"]
+    draft = (await COMPOSE.load(store, person.id)).value
+    assert draft.step == Step.AD_FATHER
+    applied = draft.applied
+    assert applied is not None
     await running.stop()
     # ...and the process died before that update was marked done: it is replayed at start
     update = {
@@ -320,7 +323,7 @@ async def test_a_replayed_step_is_asked_again_not_applied_twice(
     }
     reopened = await Store.open(store.path, store.keys, url=store.url, vault_url=store.vault_url)
     async with reopened.tx() as tx:
-        await tx.execute("DELETE FROM inbox WHERE update_id = ?", (applied,))
+        await tx.execute("DELETE FROM inbox WHERE id = ?", (applied,))
     await inbox.store_updates(reopened, [(applied, json.dumps(update).encode())])
     await reopened.close()
     before = await family.mark()
@@ -329,6 +332,6 @@ async def test_a_replayed_step_is_asked_again_not_applied_twice(
     prompt = await family.wait_reply(before)
     father = translator("en").gettext("Their father's name (helps to find the right person):")
     assert prompt.text == father
-    draft = await drafts.load(running.services.store, person.id)
-    assert draft["step"] == "ad_father"
-    assert "father_name" not in draft["ad"]
+    draft = (await COMPOSE.load(running.services.store, person.id)).value
+    assert draft.step == Step.AD_FATHER
+    assert draft.ad.father_name is None

@@ -6,6 +6,7 @@ import io
 
 from PIL import Image
 
+from bot.transport import address_of
 from demo.simulate import AddresseeForm, ScriptedUser
 from relay import delivery, messages, people, roles
 from relay.models import Role
@@ -31,7 +32,7 @@ async def test_typed_reference_after_a_restart_completes_the_reply(
     delegate_id = await roles.grant(
         store,
         actor_id="config",
-        target_telegram_id=DELEGATE,
+        target=address_of(DELEGATE),
         role=Role.DELEGATE,
         site_code="ALP",
         bootstrap=True,
@@ -39,7 +40,7 @@ async def test_typed_reference_after_a_restart_completes_the_reply(
     reviewer = await roles.grant(
         store,
         actor_id="config",
-        target_telegram_id=REVIEWER,
+        target=address_of(REVIEWER),
         role=Role.REVIEWER,
         languages=("en",),
         bootstrap=True,
@@ -62,7 +63,7 @@ async def test_typed_reference_after_a_restart_completes_the_reply(
     mark = await delegate.say(f"/reply {ref}")
     await delegate.wait_text(f"Reply to {ref} received", mark, edited_ok=False)
     # Then the reply exists, with the photo and the transcription kept from before the restart
-    person = await people.find(running.services.store, FAMILY)
+    person = await people.find(running.services.store, address_of(FAMILY))
     assert person is not None
     views = await messages.list_for(running.services.store, person.id)
     reply = next(v for v in views if v.kind == "reply")

@@ -10,6 +10,7 @@ import segno
 
 from bot.i18n.catalog import translator
 from bot.texts import photo_reason
+from bot.transport import address_of
 from demo.simulate import AddresseeForm, ScriptedUser, Transcript
 from relay import delivery, handover, messages, outbox, people, replies, review
 from relay.review import Decision, Verdict
@@ -55,7 +56,7 @@ async def test_photo_is_shown_judged_removed_and_the_text_still_travels(
     reviewer = await staff_user(client, 8102)
     store = running.services.store
     # (the earlier message is approved first, so this one is the next)
-    reviewer_id = (await people.find(store, 8102)).id  # type: ignore[union-attr]
+    reviewer_id = (await people.find(store, address_of(8102))).id  # type: ignore[union-attr]
     first = await approve_all_one(store, reviewer_id)
     assert first == earlier
     # When the reviewer takes it
@@ -130,8 +131,8 @@ async def test_reply_photo_held_back_only_the_transcription_reaches_the_family(
     await grant(admin, 8202, "reviewer", "en")
     await grant(admin, 8203, "delegate", "ALP")
     reviewer = await staff_user(client, 8202)
-    reviewer_id = (await people.find(store, 8202)).id  # type: ignore[union-attr]
-    delegate_id = (await people.find(store, 8203)).id  # type: ignore[union-attr]
+    reviewer_id = (await people.find(store, address_of(8202))).id  # type: ignore[union-attr]
+    delegate_id = (await people.find(store, address_of(8203))).id  # type: ignore[union-attr]
     await approve_all(store, reviewer_id)
     await delivery.export_batch(store, actor_id=delegate_id, site="ALP", sites=svc.sites)
     await replies.receive_reply(
@@ -259,7 +260,7 @@ async def test_an_escalation_reaches_the_seniors_who_read_it_unasked(
     )
     assert alert.protect_content is True
     # And nobody else was queued anything (the rows are written with the escalation)
-    muted, persian = [await people.find(store, i) for i in (8504, 8505)]
+    muted, persian = [await people.find(store, address_of(i)) for i in (8504, 8505)]
     async with store.tx() as tx:
         rows = await tx.all("SELECT person_id FROM outbox")
     recipients = {r["person_id"] for r in rows}
@@ -302,8 +303,8 @@ async def test_a_claim_is_checked_by_two_staff_who_see_its_candidates(
     await grant(admin, 8702, "reviewer", "en")
     await grant(admin, 8703, "delegate", "ALP")
     await grant(admin, 8704, "senior", "en")
-    reviewer_id = (await people.find(store, 8702)).id  # type: ignore[union-attr]
-    delegate_id = (await people.find(store, 8703)).id  # type: ignore[union-attr]
+    reviewer_id = (await people.find(store, address_of(8702))).id  # type: ignore[union-attr]
+    delegate_id = (await people.find(store, address_of(8703))).id  # type: ignore[union-attr]
     await approve_all(store, reviewer_id)
     await delivery.export_batch(store, actor_id=delegate_id, site="ALP", sites=svc.sites)
     await handover.record_outcome(store, actor_id=delegate_id, reference=ref, outcome="released")

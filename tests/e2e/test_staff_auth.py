@@ -12,6 +12,7 @@ import time
 import pytest
 
 from bot.i18n.catalog import translator
+from bot.transport import address_of
 from demo.simulate import AddresseeForm, ScriptedUser
 from relay import audit, people, review, roles
 from relay.models import Role
@@ -88,12 +89,12 @@ async def test_non_staff_are_refused_alike_and_nothing_changes(
     await roles.grant(
         store,
         actor_id="test",
-        target_telegram_id=6100,
+        target=address_of(6100),
         role=Role.REVIEWER,
         languages=("ar",),
         bootstrap=True,
     )
-    reviewer = await people.find(store, 6100)
+    reviewer = await people.find(store, address_of(6100))
     assert reviewer is not None
     held = await review.claim_next(store, reviewer_id=reviewer.id, lease_s=900)
     assert held is not None
@@ -105,7 +106,7 @@ async def test_non_staff_are_refused_alike_and_nothing_changes(
         await roles.grant(
             store,
             actor_id="test",
-            target_telegram_id=6300,
+            target=address_of(6300),
             role=Role.DELEGATE,
             site_code="ALP",
             bootstrap=True,
@@ -133,6 +134,6 @@ async def test_non_staff_are_refused_alike_and_nothing_changes(
     extra = [e for e in await user.transcript() if e.from_bot and e.message_id > anchor]
     assert extra == []
     if who == "stranger":
-        assert await people.find(store, user_id) is None
+        assert await people.find(store, address_of(user_id)) is None
     entries = await audit.entries(store, limit=attempts)
     assert {e.action for e in entries} == {"refused"}

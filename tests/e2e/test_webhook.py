@@ -9,9 +9,9 @@ from pathlib import Path
 import aiohttp
 
 from bot.app import start_bot
+from bot.transport import inbox
 from bot.webhook import SECRET_HEADER, WebhookOptions
 from demo.simulate import ScriptedUser
-from relay import inbox
 from sandbox import SandboxClient, SandboxServer
 from tests.e2e.conftest import e2e_settings
 from tests.quiet import quiet

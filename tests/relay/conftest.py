@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
+from bot.transport import address_of
 from relay import messages, people
 from relay.clock import FakeClock
 from relay.crypto import KeyRing
@@ -111,8 +112,8 @@ def make_family(
         birth_date: str | None = None,
     ) -> Family:
         tid = next(_telegram_ids) if telegram_id is None else telegram_id
-        person = await people.ensure(store, tid, "en")
-        await people.record_consent(store, person.id, tid)
+        person = await people.ensure(store, address_of(tid), "en")
+        await people.record_consent(store, person.id, str(tid))
         addressee_id = await messages.add_addressee(
             store,
             person.id,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 
+from bot.transport import address_of
 from relay import review, roles
 from relay.models import MessageState, Role
 from relay.store import Store
@@ -28,7 +29,7 @@ async def make_staff(store: Store) -> Staff:
         return await roles.grant(
             store,
             actor_id="config",
-            target_telegram_id=next(_ids),
+            target=address_of(next(_ids)),
             role=role,
             site_code=site,
             languages=langs,

@@ -188,13 +188,13 @@ async def test_flipped_byte_in_a_stored_field_is_detected(
     family = await make_family()
     raw = sqlite3.connect(db_path)
     (blob,) = raw.execute(
-        "SELECT chat_enc FROM people WHERE id = ?", (family.person_id,)
+        "SELECT address_enc FROM people WHERE id = ?", (family.person_id,)
     ).fetchone()
     tampered = bytearray(blob)
     tampered[-1] ^= 0x80
     with raw:
         raw.execute(
-            "UPDATE people SET chat_enc = ? WHERE id = ?", (bytes(tampered), family.person_id)
+            "UPDATE people SET address_enc = ? WHERE id = ?", (bytes(tampered), family.person_id)
         )
     raw.close()
     async with store.tx() as tx:

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from relay import inbox, messages, outbox, people
+from bot.transport import address_of, inbox
+from relay import messages, outbox, people
 from relay.lifecycle import Action, transition
 from relay.models import MessageState as S
 from relay.models import Profile
@@ -74,8 +75,8 @@ async def test_no_personal_string_is_stored_in_clear(
         birth = f"19{50 + n}-0{1 + n % 9}-1{n}"
         detainee = f"DET-{48213 + n * 311}-{77 + n}"
         texts = [TEXTS[k % 3].format(n=relative) + f" ({n}{k})" for k in range(2)]
-        person = await people.ensure(store, chat_id, ["ar", "ru", "es"][n % 3])
-        await people.record_consent(store, person.id, chat_id)
+        person = await people.ensure(store, address_of(chat_id), ["ar", "ru", "es"][n % 3])
+        await people.record_consent(store, person.id, str(chat_id))
         await people.save_profile(
             store,
             person.id,
@@ -145,7 +146,9 @@ async def test_no_personal_string_is_stored_in_clear(
     personal = list(dict.fromkeys(personal))
     assert len(personal) >= 100
     assert len(set(chat_ids)) == 10
-    assert {item.chat_id for item in claimed} <= set(chat_ids)  # the services did see them
+    assert {item.address for item in claimed} <= {
+        str(c) for c in chat_ids
+    }  # the services did see them
     needles = _needles(personal)
     for chat_id in chat_ids:
         needles[str(chat_id)] = [str(chat_id).encode("ascii"), str(chat_id).encode("utf-16-le")]

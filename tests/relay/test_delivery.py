@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 
-from relay import audit, handover, messages, outbox
+from relay import audit, handover, messages, notices, outbox
 from relay.clock import FakeClock
 from relay.delivery import NothingToExport, export_again, export_batch, relationship_label
 from relay.errors import NotAllowed, NotFound, UnprintableCharacters
@@ -32,7 +32,7 @@ def _text(pdf: bytes) -> str:
 
 
 async def _statuses(store: Store) -> list[dict[str, Any]]:
-    return [item.payload for item in await outbox.claim_due(store, limit=500)]
+    return [notices.encode(item.notice) for item in await outbox.claim_due(store, limit=500)]
 
 
 @pytest.fixture

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from bot.polling import sender_of
-from relay import inbox, messages
+from bot.transport import inbox
+from relay import messages
 from relay.clock import FakeClock
 from relay.crypto import KeyRing, blob_key_id
 from relay.errors import CryptoError
@@ -85,7 +86,7 @@ async def test_a_waiting_update_of_a_known_family_is_sealed_under_its_key(
     raws = [(801, _update(801, family.telegram_id, "a")), (802, _update(802, stranger, "b"))]
     await inbox.store_updates(store, raws, {801: family.telegram_id, 802: stranger})
     async with store.tx() as tx:
-        rows = await tx.all("SELECT update_id, payload_enc FROM inbox ORDER BY update_id")
+        rows = await tx.all("SELECT id AS update_id, payload_enc FROM inbox ORDER BY id")
     kinds = [blob_key_id(r["payload_enc"]) for r in rows]
     assert kinds == [f"f:{family.person_id}", store.keys.current_id]
     assert await inbox.pending(store) == raws

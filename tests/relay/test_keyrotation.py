@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from relay import audit, inbox, messages, people
+from bot.transport import inbox
+from relay import audit, messages, people
 from relay.clock import FakeClock
 from relay.crypto import KeyRing, blob_key_id
 from relay.keyrotation import SYSTEM_FIELDS, RotationReport, rotate
@@ -65,7 +66,7 @@ async def _everything_opens(store: Store, world: dict[str, object]) -> None:
         views = await messages.list_for(store, family.person_id)
         assert [(v.state, v.addressee_name) for v in views] == [(S.SUBMITTED, "Karim Haddad")]
         async with store.tx() as tx:
-            assert await people.chat_id_in(tx, family.person_id) == family.telegram_id
+            assert await people.address_in(tx, family.person_id) == str(family.telegram_id)
             row = await tx.one("SELECT * FROM messages WHERE id = ?", (views[0].id,))
             assert row is not None
             assert (await messages.message_text_in(tx, row))[0] == texts[views[0].id]

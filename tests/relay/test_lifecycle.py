@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
+from bot.transport import address_of
 from relay import people
 from relay.clock import FakeClock
 from relay.crypto import KeyRing
@@ -43,7 +44,7 @@ async def table_store(
     root = tmp_path_factory.mktemp("lifecycle")
     keys = KeyRing.load_or_create(root / "keys" / "master.json")
     store = await Store.open(root / "rcm.sqlite3", keys, clock=FakeClock())
-    person = await people.ensure(store, 123_456_789, "en")
+    person = await people.ensure(store, address_of(123_456_789), "en")
     yield store, person.id
     await store.close()
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.transport import address_of
 from relay import messages, people
 from relay.clock import FakeClock
 from relay.crypto import KeyRing
@@ -223,7 +224,7 @@ async def _sealed_blobs(db_path: Path, person_id: str) -> list[tuple[str, str, s
     conn = sqlite3.connect(db_path)
     out: list[tuple[str, str, str, bytes]] = []
     queries = [
-        ("people", "chat", "SELECT id, chat_enc FROM people WHERE id = ?"),
+        ("people", "chat", "SELECT id, address_enc FROM people WHERE id = ?"),
         ("people", "profile", "SELECT id, profile_enc FROM people WHERE id = ?"),
         ("addressees", "data", "SELECT id, data_enc FROM addressees WHERE family_id = ?"),
         ("messages", "ref", "SELECT id, ref_enc FROM messages WHERE family_id = ?"),
@@ -338,4 +339,4 @@ async def test_forget_counts_printed_messages(
         sent = await send(family)
         await _set_state(store, sent.message_id, state)
     assert await messages.forget(store, family.person_id) == 2
-    assert await people.find(store, family.telegram_id) is None
+    assert await people.find(store, address_of(family.telegram_id)) is None

@@ -5,25 +5,28 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable
 
-from relay import inbox, outbox, people
+from bot.transport import address_of, inbox
+from relay import outbox, people
 from relay.clock import FakeClock
+from relay.notices import ClaimAlert, Notice
 from relay.outbox import OutboxState
 from relay.store import Store
 from tests.relay.conftest import Family
 
 MakeFamily = Callable[..., Awaitable[Family]]
+N1, N2 = ClaimAlert("claim-1"), ClaimAlert("claim-2")
 
 
-async def _enqueue(store: Store, person_id: str, payload: dict[str, object]) -> int:
+async def _enqueue(store: Store, person_id: str, notice: Notice) -> int:
     async with store.tx() as tx:
-        return await outbox.enqueue(tx, person_id, payload)
+        return await outbox.enqueue(tx, person_id, notice)
 
 
 async def _row(store: Store, outbox_id: int) -> dict[str, object]:
     async with store.tx() as tx:
         row = await tx.one(
-            "SELECT state, attempts, not_before, sent_at, tg_message_id, length(payload_enc) AS n"
-            " FROM outbox WHERE id = ?",
+            "SELECT state, attempts, not_before, sent_at, channel_message_id,"
+            " length(payload_enc) AS n FROM outbox WHERE id = ?",
             (outbox_id,),
         )
     assert row is not None
@@ -34,15 +37,15 @@ async def test_enqueue_then_claim_returns_payload_and_chat(
     store: Store, make_family: MakeFamily
 ) -> None:
     family = await make_family(telegram_id=987654321012)
-    outbox_id = await _enqueue(store, family.person_id, {"type": "status", "state": "approved"})
+    outbox_id = await _enqueue(store, family.person_id, N1)
     items = await outbox.claim_due(store)
-    assert [(i.id, i.person_id, i.payload, i.attempts, i.chat_id, i.lang) for i in items] == [
+    assert [(i.id, i.person_id, i.notice, i.attempts, i.address, i.lang) for i in items] == [
         (
             outbox_id,
             family.person_id,
-            {"type": "status", "state": "approved"},
+            N1,
             0,
-            987654321012,
+            "987654321012",
             "en",
         )
     ]
@@ -52,24 +55,24 @@ async def test_enqueue_then_claim_returns_payload_and_chat(
 
 
 async def test_claim_without_consent_has_no_chat(store: Store) -> None:
-    person = await people.ensure(store, 555_000_111, "ar")
-    await _enqueue(store, person.id, {"type": "hello"})
+    person = await people.ensure(store, address_of(555_000_111), "ar")
+    await _enqueue(store, person.id, N1)
     (item,) = await outbox.claim_due(store)
-    assert (item.chat_id, item.lang) == (None, "ar")
+    assert (item.address, item.lang) == (None, "ar")
 
 
 async def test_recover_in_flight_puts_sending_back(
     store: Store, make_family: MakeFamily, clock: FakeClock
 ) -> None:
     family = await make_family()
-    first = await _enqueue(store, family.person_id, {"n": 1})
-    second = await _enqueue(store, family.person_id, {"n": 2})
+    first = await _enqueue(store, family.person_id, N1)
+    second = await _enqueue(store, family.person_id, N2)
     assert [i.id for i in await outbox.claim_due(store, limit=1)] == [first]
     # crash: the process restarts with one row in flight (on PostgreSQL, once its lease ended)
     clock.advance(seconds=store.lease_s + 1)
     assert await outbox.recover_in_flight(store) == 1
     assert (await _row(store, first))["state"] == "pending"
-    assert [i.payload for i in await outbox.claim_due(store)] == [{"n": 1}, {"n": 2}]
+    assert [i.notice for i in await outbox.claim_due(store)] == [N1, N2]
     assert (await _row(store, second))["state"] == "sending"
     clock.advance(seconds=store.lease_s + 1)
     assert await outbox.recover_in_flight(store) == 2
@@ -81,14 +84,14 @@ async def test_with_several_workers_a_row_in_flight_is_taken_over_only_after_its
     # (a worker alone takes its own rows back at restart: the test above)
     # Given a row claimed by a worker that then died
     family = await make_family()
-    first = await _enqueue(store, family.person_id, {"n": 1})
+    first = await _enqueue(store, family.person_id, N1)
     assert [i.id for i in await outbox.claim_due(store)] == [first]
     # When another worker starts and claims while the lease runs: nothing
     assert await outbox.recover_in_flight(store, alone=False) == 0
     assert await outbox.claim_due(store, take_over=True) == []
     # Then once the lease ended the row is claimed again, once
     clock.advance(seconds=store.lease_s + 1)
-    assert [i.payload for i in await outbox.claim_due(store, take_over=True)] == [{"n": 1}]
+    assert [i.notice for i in await outbox.claim_due(store, take_over=True)] == [N1]
     assert await outbox.claim_due(store, take_over=True) == []
 
 
@@ -124,7 +127,7 @@ async def test_mark_sent_drops_the_payload(
     store: Store, make_family: MakeFamily, clock: FakeClock
 ) -> None:
     family = await make_family()
-    outbox_id = await _enqueue(store, family.person_id, {"n": 1})
+    outbox_id = await _enqueue(store, family.person_id, N1)
     await outbox.claim_due(store)
     clock.advance(seconds=2)
     await outbox.mark_sent(store, outbox_id, 4242)
@@ -133,7 +136,7 @@ async def test_mark_sent_drops_the_payload(
         "attempts": 0,
         "not_before": "2026-03-01T09:00:00.000000+00:00",
         "sent_at": "2026-03-01T09:00:02.000000+00:00",
-        "tg_message_id": 4242,
+        "channel_message_id": 4242,
         "n": 0,
     }
     assert await outbox.recover_in_flight(store) == 0
@@ -143,7 +146,7 @@ async def test_retry_later_honours_not_before(
     store: Store, make_family: MakeFamily, clock: FakeClock
 ) -> None:
     family = await make_family()
-    outbox_id = await _enqueue(store, family.person_id, {"n": 1})
+    outbox_id = await _enqueue(store, family.person_id, N1)
     await outbox.claim_due(store)
     await outbox.retry_later(store, outbox_id, 30)
     row = await _row(store, outbox_id)
@@ -161,8 +164,8 @@ async def test_retry_later_honours_not_before(
 
 async def test_give_up_marks_the_person_unreachable(store: Store, make_family: MakeFamily) -> None:
     family, other = await make_family(), await make_family()
-    blocked = await _enqueue(store, family.person_id, {"n": 1})
-    bad_request = await _enqueue(store, other.person_id, {"n": 2})
+    blocked = await _enqueue(store, family.person_id, N1)
+    bad_request = await _enqueue(store, other.person_id, N2)
     await outbox.claim_due(store)
     await outbox.give_up(store, blocked, unreachable_person=family.person_id)
     await outbox.give_up(store, bad_request, unreachable_person=None)
@@ -170,7 +173,7 @@ async def test_give_up_marks_the_person_unreachable(store: Store, make_family: M
     assert (await people.get(store, family.person_id)).unreachable is True
     assert (await people.get(store, other.person_id)).unreachable is False
     # consenting again (the user unblocked the bot and wrote /start) makes them reachable
-    await people.record_consent(store, family.person_id, family.telegram_id)
+    await people.record_consent(store, family.person_id, str(family.telegram_id))
     assert (await people.get(store, family.person_id)).unreachable is False
 
 
@@ -222,7 +225,7 @@ async def test_mark_done_drops_the_payload(store: Store) -> None:
     assert await inbox.load(store, 1) is None
     assert [u for u, _ in await inbox.pending(store)] == [2]
     async with store.tx() as tx:
-        rows = await tx.all("SELECT update_id, state, payload_enc FROM inbox ORDER BY update_id")
+        rows = await tx.all("SELECT id AS update_id, state, payload_enc FROM inbox ORDER BY id")
     assert [(r["update_id"], r["state"], r["payload_enc"] is None) for r in rows] == [
         (1, "done", True),
         (2, "pending", False),
@@ -236,5 +239,5 @@ async def test_prune_keeps_the_latest_done(store: Store) -> None:
         await inbox.mark_done(store, u)
     assert await inbox.prune(store, keep=3) == 6  # done and below 10 - 3
     async with store.tx() as tx:
-        rows = await tx.all("SELECT update_id FROM inbox ORDER BY update_id")
+        rows = await tx.all("SELECT id AS update_id FROM inbox ORDER BY id")
     assert [r[0] for r in rows] == [7, 8, 9, 10]

@@ -7,12 +7,13 @@ from typing import Any
 
 import pytest
 
-from relay import claims, messages, outbox, people, replies, retention
+from bot.transport import address_of
+from relay import audit, claims, messages, notices, outbox, people, replies, retention, roles
 from relay.clock import FakeClock
 from relay.delivery import export_batch
 from relay.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from relay.handover import record_outcome
-from relay.models import Site
+from relay.models import Role, Site
 from relay.store import Store
 from tests.relay.conftest import Family, NoFindings
 from tests.relay.delivery_helpers import Staff, approve_all, make_staff, state_of
@@ -24,7 +25,9 @@ PHOTO = b"\x89PNG\r\n\x1a\n" + b"reply-photo" * 10
 
 
 async def _drain(store: Store) -> list[tuple[str, dict[str, Any]]]:
-    return [(i.person_id, i.payload) for i in await outbox.claim_due(store, limit=500)]
+    return [
+        (i.person_id, notices.encode(i.notice)) for i in await outbox.claim_due(store, limit=500)
+    ]
 
 
 @pytest.fixture
@@ -172,8 +175,8 @@ async def test_released_detainee_claims_held_message_with_four_eyes(
     )
     await _drain(store)
     # When the released person asks for their messages in the bot
-    released = await people.ensure(store, 555_000_111, "en")
-    await people.record_consent(store, released.id, 555_000_111)
+    released = await people.ensure(store, address_of(555_000_111), "en")
+    await people.record_consent(store, released.id, "555000111")
     claim_id = await claims.open_claim(
         store, person_id=released.id, full_name="karim  HADDAD", detainee_number="AB123"
     )
@@ -207,6 +210,43 @@ async def test_released_detainee_claims_held_message_with_four_eyes(
         await claims.confirm_claim(store, staff_id=staff.admin, claim_id=claim_id, checked=DOC)
 
 
+async def test_a_claim_shows_and_hands_over_only_what_a_site_limited_grant_covers(
+    store: Store, make_family: MakeFamily, send: Send, staff: Staff, sites: dict[str, Site]
+) -> None:
+    # Given a message held at ALP for a released detainee, and a reviewer limited to BRV
+    family = await make_family(addressee_name="Karim Haddad", detainee_number="ab 123")
+    held = await _printed(store, family, send, staff, sites)
+    await record_outcome(
+        store, actor_id=staff.delegate_alp, reference=held.reference, outcome="released"
+    )
+    await _drain(store)
+    brv_reviewer = await roles.grant(
+        store,
+        actor_id="config",
+        target=address_of(555_000_222),
+        role=Role.REVIEWER,
+        site_code="BRV",
+        languages=("en",),
+        bootstrap=True,
+    )
+    released = await people.ensure(store, address_of(555_000_112), "en")
+    await people.record_consent(store, released.id, "555000112")
+    claim_id = await claims.open_claim(
+        store, person_id=released.id, full_name="Karim Haddad", detainee_number="AB123"
+    )
+    # When the BRV reviewer looks, they see the claim but not ALP's held message
+    seen = await claims.claim_details(store, staff_id=brv_reviewer, claim_id=claim_id)
+    assert seen.candidates == []
+    # and their confirmation, which would hand it over, is refused and audited
+    with pytest.raises(NotAllowed):
+        await claims.confirm_claim(store, staff_id=brv_reviewer, claim_id=claim_id, checked=DOC)
+    refused = [e for e in await audit.entries(store) if e.action == "refused"]
+    assert [e.actor for e in refused][:1] == [brv_reviewer]
+    # while an unlimited reviewer sees it
+    full = await claims.claim_details(store, staff_id=staff.reviewer, claim_id=claim_id)
+    assert [c.reference for c in full.candidates] == [held.reference]
+
+
 @pytest.mark.parametrize(
     "typed", ["25.12.1980", "1980/12/25", "۱۳۵۹/۱۰/۰۴"], ids=["day-first", "year-first", "solar"]
 )
@@ -225,7 +265,7 @@ async def test_claim_by_birth_date_reads_it_in_any_calendar(
         store, actor_id=staff.delegate_alp, reference=held.reference, outcome="released"
     )
     # When they claim with their birth date written as they write it
-    released = await people.ensure(store, 555_000_333, "fa")
+    released = await people.ensure(store, address_of(555_000_333), "fa")
     claim_id = await claims.open_claim(
         store, person_id=released.id, full_name="Karim Haddad", birth_date=typed
     )
@@ -239,7 +279,7 @@ async def test_claim_by_birth_date_reads_it_in_any_calendar(
 async def test_claim_with_an_impossible_birth_date_is_refused(
     store: Store, make_family: MakeFamily
 ) -> None:
-    someone = await people.ensure(store, 555_000_444, "en")
+    someone = await people.ensure(store, address_of(555_000_444), "en")
     with pytest.raises(InvalidInput) as caught:
         await claims.open_claim(
             store, person_id=someone.id, full_name="Karim Haddad", birth_date="31.02.1990"
@@ -255,7 +295,7 @@ async def test_claim_with_a_wrong_name_delivers_nothing(
     await record_outcome(
         store, actor_id=staff.delegate_alp, reference=held.reference, outcome="released"
     )
-    someone = await people.ensure(store, 555_000_222, "en")
+    someone = await people.ensure(store, address_of(555_000_222), "en")
     claim_id = await claims.open_claim(
         store, person_id=someone.id, full_name="Somebody Else", detainee_number="Z9"
     )

@@ -60,6 +60,6 @@ async def test_purged_message_is_unreadable_even_from_an_older_backup(
             assert (await messages.message_text_in(tx, kept_row))[0] == (
                 "A new letter, still waiting."
             )
-            assert await people.chat_id_in(tx, family.person_id) == family.telegram_id
+            assert await people.address_in(tx, family.person_id) == str(family.telegram_id)
     finally:
         await restored.close()

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.transport import address_of
 from relay import messages, review, roles
 from relay.clock import FakeClock
 from relay.crypto import KeyRing
@@ -34,7 +35,7 @@ async def reviewer(
     return await roles.grant(
         store,
         actor_id="test",
-        target_telegram_id=next(_ids),
+        target=address_of(next(_ids)),
         role=role,
         languages=langs,
         bootstrap=True,

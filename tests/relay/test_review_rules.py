@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from relay import alerts, audit, claims, handover, messages, outbox, people, review, roles
+from bot.transport import address_of
+from relay import alerts, audit, claims, handover, messages, notices, outbox, people, review, roles
 from relay.clock import FakeClock
 from relay.delivery import export_batch
 from relay.errors import InvalidInput, NotAllowed
@@ -51,7 +52,7 @@ async def person(
     return await roles.grant(
         store,
         actor_id="test",
-        target_telegram_id=next(_ids),
+        target=address_of(next(_ids)),
         role=role,
         site_code=site,
         languages=langs,
@@ -164,7 +165,9 @@ async def test_a_delegate_refused_inside_a_service_is_audited(
 
 
 async def payloads(store: Store) -> list[tuple[str, dict[str, Any]]]:
-    return [(i.person_id, i.payload) for i in await outbox.claim_due(store, limit=500)]
+    return [
+        (i.person_id, notices.encode(i.notice)) for i in await outbox.claim_due(store, limit=500)
+    ]
 
 
 async def test_backlog_summaries_once_a_day_and_once_per_deadline_passed(
@@ -206,7 +209,7 @@ async def test_a_claim_is_checked_beside_its_candidates_and_can_be_refused(
         store, actor_id=staff.delegate_alp, reference=sub.reference, outcome="released"
     )
     await payloads(store)
-    claimant = await people.ensure(store, 555_000_333, "en")
+    claimant = await people.ensure(store, address_of(555_000_333), "en")
     # When the released person asks twice
     claim_id = await claims.open_claim(
         store, person_id=claimant.id, full_name="Karim Haddad", detainee_number="AB123"

@@ -20,6 +20,7 @@ from relay.delivery import export_batch
 from relay.errors import CryptoError
 from relay.keyrotation import rotate
 from relay.models import Site
+from relay.notices import ReplyArrived
 from relay.store import Store
 from tests.relay.conftest import Family, NoFindings
 from tests.relay.delivery_helpers import Staff, approve_all, make_staff
@@ -147,9 +148,9 @@ async def test_a_reply_moved_to_another_family_is_not_delivered(
     with pytest.raises(CryptoError):
         await approve_all(store, staff.reviewer)
     sent = [
-        (i.person_id, i.payload)
+        (i.person_id, i.notice)
         for i in await outbox.claim_due(store, limit=500)
-        if i.payload.get("type") == "reply"
+        if isinstance(i.notice, ReplyArrived)
     ]
     assert sent == []
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.transport import address_of
 from relay import people, roles, staff_access
 from relay.clock import FakeClock
 from relay.errors import NotAllowed, NotFound
@@ -13,7 +14,7 @@ from relay.store import Store
 
 async def _staff(store: Store, tg: int, role: Role = Role.REVIEWER) -> str:
     return await roles.grant(
-        store, actor_id="config", target_telegram_id=tg, role=role, bootstrap=True
+        store, actor_id="config", target=address_of(tg), role=role, bootstrap=True
     )
 
 
@@ -51,19 +52,19 @@ async def test_a_link_of_someone_whose_role_was_revoked_opens_nothing(store: Sto
     admin = await _staff(store, 5003, Role.ADMIN)
     me = await _staff(store, 5004)
     token = await staff_access.create_link(store, person_id=me)
-    assert await roles.revoke(store, actor_id=admin, target_telegram_id=5004, role=Role.REVIEWER)
+    assert await roles.revoke(store, actor_id=admin, target=address_of(5004), role=Role.REVIEWER)
     with pytest.raises(NotAllowed):
         await staff_access.spend_link(store, token=token)
 
 
 async def test_only_staff_get_links_and_refusals_are_audited(store: Store) -> None:
-    family = await people.ensure(store, 5005, "ar")
+    family = await people.ensure(store, address_of(5005), "ar")
     for who in (family.id, None):
         with pytest.raises(NotAllowed):
             await staff_access.create_link(store, person_id=who)
     assert await _refusals(store, "console_link") == 2
     with pytest.raises(NotFound):
-        await staff_access.create_link_for(store, telegram_user_id=5005, actor="admin-cli")
+        await staff_access.create_link_for(store, address=address_of(5005), actor="admin-cli")
 
 
 async def test_sessions_end_after_thirty_idle_minutes_but_not_while_used(

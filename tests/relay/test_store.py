@@ -9,6 +9,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from bot.transport import address_of
 from relay import people
 from relay.clock import FakeClock
 from relay.crypto import KeyRing
@@ -86,7 +87,7 @@ async def test_database_of_version_1_is_upgraded_keeping_its_data(
                 r[0] for r in await tx.all("SELECT name FROM sqlite_master WHERE type='table'")
             }
         assert {"invitations", "links", "counters", "claims"} <= tables
-        found = await people.find(store, 42)
+        found = await people.find(store, address_of(42))
         assert found is not None
         assert (found.id, found.lang, found.consented) == ("p_old", "ar", False)
         # And migrating again is a no-op
@@ -153,7 +154,7 @@ async def test_backup_opens_with_the_same_rows(
 @pytest.mark.sqlite_only
 async def test_database_and_vault_files_are_private(store: Store, db_path: Path) -> None:
     vault = store.keys.path.with_name("vault.sqlite3")
-    await people.ensure(store, 123456789, "en")  # something written, the WAL exists
+    await people.ensure(store, address_of(123456789), "en")  # something written, the WAL exists
     modes = {p.name: p.stat().st_mode & 0o777 for p in (db_path, vault)}
     wal = db_path.with_name(db_path.name + "-wal")
     modes[wal.name] = wal.stat().st_mode & 0o777

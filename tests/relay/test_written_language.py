@@ -10,8 +10,10 @@ import pytest
 
 from bot.handlers.review_render import card_text
 from bot.i18n.catalog import translator
-from relay import langdetect, messages, review, roles
+from bot.transport import address_of
+from relay import langdetect, messages, outbox, review, roles
 from relay.models import Role, Site
+from relay.notices import EscalationAlert
 from relay.store import Store
 from tests.relay.conftest import Family, NoFindings
 
@@ -67,7 +69,7 @@ async def _reviewer(store: Store, lang: str) -> str:
     return await roles.grant(
         store,
         actor_id="test",
-        target_telegram_id=next(_ids),
+        target=address_of(next(_ids)),
         role=Role.REVIEWER,
         languages=(lang,),
         bootstrap=True,
@@ -107,6 +109,42 @@ async def test_a_ukrainian_text_from_the_russian_interface_waits_for_a_ukrainian
     assert (got.message_id, got.written_lang) == (unknown, None)
 
 
+async def test_an_escalation_is_told_to_the_seniors_who_read_the_written_language(
+    store: Store, make_family: MakeFamily, sites: dict[str, Site]
+) -> None:
+    # Given a Ukrainian text from the Russian interface, held by a Ukrainian reader
+    family = await make_family(site_code="BRV")
+    await _submit(store, family, UKRAINIAN, "ru", sites)
+    reader = await _reviewer(store, "uk")
+    seniors = {}
+    for lang in ("ru", "uk"):
+        seniors[lang] = await roles.grant(
+            store,
+            actor_id="test",
+            target=address_of(next(_ids)),
+            role=Role.SENIOR,
+            languages=(lang,),
+            bootstrap=True,
+        )
+    got = await review.claim_next(store, reviewer_id=reader, lease_s=600)
+    assert got is not None
+    await outbox.claim_due(store, limit=500)  # (what the submission queued)
+    # When the reader escalates it
+    await review.decide(
+        store,
+        reviewer_id=reader,
+        message_id=got.message_id,
+        decision=review.Decision(review.Verdict.ESCALATE, note="unsure"),
+    )
+    # Then the Ukrainian-reading senior is told, not the Russian one who could not take it
+    told = [
+        (i.person_id, i.notice.lang)
+        for i in await outbox.claim_due(store, limit=500)
+        if isinstance(i.notice, EscalationAlert)
+    ]
+    assert told == [(seniors["uk"], "uk")]
+
+
 async def test_the_card_shows_the_written_language_only_when_it_differs(
     store: Store, make_family: MakeFamily, sites: dict[str, Site]
 ) -> None:
@@ -123,14 +161,12 @@ async def test_the_card_shows_the_written_language_only_when_it_differs(
 
 
 def test_the_card_shows_a_phone_numbers_country_and_e164_form() -> None:
-    from relay.findings import as_dicts
+    from relay.findings import typed
     from relay.rules import RuleEngine
 
     text = "call +964 770 - 123 - 4567"
-    found = as_dicts(RuleEngine.load(None).check(text))
-    assert [(f["rule_id"], f.get("detail")) for f in found] == [
-        ("contact.phone", "IQ +9647701234567")
-    ]
+    found = typed(RuleEngine.load(None).check(text))
+    assert [(f.rule_id, f.detail) for f in found] == [("contact.phone", "IQ +9647701234567")]
     base = dataclasses.replace(
         _empty_item(), text=text, findings=found, lang="en", written_lang="en"
     )

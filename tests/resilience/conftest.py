@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.i18n.catalog import translator
+from bot.transport import address_of
 from demo.simulate import REF, ScriptedUser, button_with
 from relay import people, roles
 from relay.crypto import KeyRing
@@ -141,7 +142,7 @@ async def make_reviewer(store: Store, telegram_id: int, langs: Iterable[str]) ->
     return await roles.grant(
         store,
         actor_id="test",
-        target_telegram_id=telegram_id,
+        target=address_of(telegram_id),
         role=Role.REVIEWER,
         languages=tuple(langs),
         bootstrap=True,
@@ -171,7 +172,7 @@ class StoredMessage:
 
 async def family_messages(store: Store, telegram_id: int) -> list[StoredMessage]:
     """Every message of the family with this Telegram id, decrypted."""
-    person = await people.find(store, telegram_id)
+    person = await people.find(store, address_of(telegram_id))
     if person is None:
         return []
     out: list[StoredMessage] = []

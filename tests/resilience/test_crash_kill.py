@@ -19,8 +19,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.transport import inbox
 from demo.simulate import ScriptedUser
-from relay import inbox, outbox
+from relay import outbox
 from sandbox import SandboxClient, SandboxServer
 from tests.conftest import Database
 from tests.e2e.conftest import BOT_ID

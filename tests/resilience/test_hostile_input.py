@@ -22,8 +22,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.app import RunningBot, start_bot
+from bot.transport import inbox
 from demo.simulate import AddresseeForm, ScriptedUser
-from relay import inbox
 from sandbox import SandboxClient, SandboxClientError, SandboxServer
 from tests.e2e.conftest import BOT_ID, e2e_settings
 from tests.resilience.conftest import ERROR_SENTENCE, bot_texts, eventually
