@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.app import RunningBot
+from bot.transport import inbox
 from demo.people import ADMIN_ID, DELEGATE_ID, FATHER, MOTHER, REVIEWER_ID, SISTER
-from relay import inbox
 from sandbox import SandboxClient, SandboxServer, TranscriptEntry
 
 # How long one line may take to be handled before the prompt comes back anyway (a slow
