@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import json
 import logging
 import sys
@@ -18,13 +19,16 @@ from bot.cli_args import (
     CliError,
     OneLineParser,
     add_verb,
+    check_bindable,
     check_writable,
     env_file,
     host_port,
     language,
     one_of,
+    open_store,
     port,
 )
+from bot.i18n.catalog import SUPPORTED as LANGUAGES
 from relay.errors import NotFound, RelayError
 from relay.settings import Settings, load_settings
 
@@ -35,16 +39,6 @@ Verb = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]
 AddVerbs = Callable[[Any], None]
 
 
-async def _open_store(settings: Settings) -> Any:
-    from relay.crypto import KeyRing
-    from relay.store import Store
-
-    keys = KeyRing.load_or_create(settings.resolved_key_file)
-    return await Store.open(
-        settings.db_path, keys, url=settings.database_url, vault_url=settings.vault_url
-    )
-
-
 async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     """Run the bot (long polling) until interrupted."""
     from bot.app import run_until_signalled
@@ -52,8 +46,16 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from relay.runlock import exclusive
 
     webhook = None
+    if args.webhook_url and settings.database_url and not settings.webhook_secret:
+        # Several workers may share PostgreSQL: each would register its own random secret,
+        # the last setWebhook would win and the others would refuse Telegram's calls.
+        raise CliError(
+            "webhook mode on PostgreSQL needs RCM_WEBHOOK_SECRET, the same in every worker"
+            " (e.g. export RCM_WEBHOOK_SECRET=$(openssl rand -hex 32); see README, Deployment)"
+        )
     if args.webhook_url:
         host, listen_port = args.listen
+        check_bindable(host, listen_port, "--listen")
         webhook = WebhookOptions(url=args.webhook_url, host=host, port=listen_port)
         if settings.webhook_secret:
             webhook = replace(webhook, secret=settings.webhook_secret)
@@ -76,6 +78,7 @@ async def cmd_sandbox(args: argparse.Namespace, settings: Settings) -> int:
     """Run the local Bot API server alone."""
     from sandbox import serve_forever
 
+    check_bindable(args.host, args.port, "--host/--port")
     await serve_forever(args.host, args.port, rate_limits=args.rate_limits)
     return 0
 
@@ -115,7 +118,7 @@ async def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
     """Copy the database with SQLite's online backup."""
     target = Path(args.file)
     check_writable(target)
-    store = await _open_store(settings)
+    store = await open_store(settings)
     try:
         await store.backup(target)
     finally:
@@ -128,7 +131,7 @@ async def cmd_audit_verify(args: argparse.Namespace, settings: Settings) -> int:
     """Walk the audit chain."""
     from relay import audit
 
-    store = await _open_store(settings)
+    store = await open_store(settings)
     try:
         count = await audit.verify(store)
     finally:
@@ -145,7 +148,7 @@ async def cmd_keys_rotate(args: argparse.Namespace, settings: Settings) -> int:
     from relay.runlock import exclusive
 
     with exclusive(settings.data_dir, "rcm keys rotate"):
-        store = await _open_store(settings)
+        store = await open_store(settings)
         try:
             report = await rotate(store, actor="admin-cli")
         finally:
@@ -186,14 +189,14 @@ def parser(extra_verbs: Sequence[AddVerbs] = ()) -> argparse.ArgumentParser:
         metavar="HOST:PORT",
         help="where the webhook server listens (default: 127.0.0.1:8443)",
     )
-    run.set_defaults(func=cmd_run)
+    run.set_defaults(func=cmd_run, log_level=logging.INFO)
     sb = add_verb(sub, "sandbox", "run the local Bot API server alone", "rcm sandbox --port 8081")
     sb.add_argument("--host", default="127.0.0.1", help="address to listen on (default: loopback)")
     sb.add_argument(
         "--port", type=port, default=8081, help="port to listen on (default: 8081; 0: any free)"
     )
     sb.add_argument("--rate-limits", action="store_true", help="enforce Telegram's rate limits")
-    sb.set_defaults(func=cmd_sandbox)
+    sb.set_defaults(func=cmd_sandbox, log_level=logging.INFO)
     add_verb(sub, "sites", "list the detention sites", "rcm sites").set_defaults(func=cmd_sites)
     rules = add_verb(
         sub,
@@ -210,7 +213,10 @@ def parser(extra_verbs: Sequence[AddVerbs] = ()) -> argparse.ArgumentParser:
     )
     check.add_argument("--site", metavar="CODE", help="apply this site's rules and word limit")
     check.add_argument(
-        "--lang", type=language, metavar="xx", help="language of the text (en fr es ar fa ru uk)"
+        "--lang",
+        type=language,
+        metavar="xx",
+        help=f"language of the text ({' '.join(LANGUAGES)})",
     )
     check.set_defaults(func=cmd_rules_check)
     backup = add_verb(
@@ -255,8 +261,9 @@ def _why(error: TelegramError) -> str:
 
 
 def _logging(args: argparse.Namespace) -> None:
-    # A verb may ask for quieter logs (the demo narrates on stdout; INFO lines would mix in).
-    quiet = getattr(args, "log_level", logging.INFO)
+    # A one-shot verb answers in one line: INFO lines (a fresh database's migrations) would
+    # bury it. The servers (run, console, sandbox) ask for INFO: their log is read.
+    quiet = getattr(args, "log_level", logging.WARNING)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else quiet,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -291,6 +298,10 @@ def main(argv: list[str] | None = None, extra_verbs: Sequence[AddVerbs] = ()) ->
         print(f"rcm: the Bot API refused or could not be reached ({_why(exc)})", file=sys.stderr)
         return 3
     except OSError as exc:
+        if exc.errno in (errno.EADDRINUSE, errno.EADDRNOTAVAIL):
+            # Taken between check_bindable and the server's own bind: still one line.
+            print(f"rcm: cannot listen there: {exc.strerror}", file=sys.stderr)
+            return 2
         if exc.filename is None:
             raise
         # A path the user gave that cannot be read or written: say which and why, no traceback.

@@ -8,12 +8,18 @@ is wrong and what would be right, and a non-zero exit (never a traceback for a u
 from __future__ import annotations
 
 import argparse
+import errno
+import socket
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
-from bot.i18n.catalog import SUPPORTED as LANGUAGES
+from bot.i18n.catalog import SUPPORTED as LANGUAGES  # the one list of languages
+from relay.settings import Settings
+
+if TYPE_CHECKING:
+    from relay.store import Store
 
 
 class CliError(Exception):
@@ -53,11 +59,56 @@ def port(text: str) -> int:
 
 
 def host_port(text: str) -> tuple[str, int]:
-    """Parse HOST:PORT (the host may be left out: 127.0.0.1)."""
+    """Parse HOST:PORT (the host may be left out: 127.0.0.1; port 0 picks a free one)."""
     host, sep, number = text.rpartition(":")
-    if not sep or not number.isdigit() or not 0 < int(number) <= 65535:
-        raise argparse.ArgumentTypeError(f"{text!r} is not HOST:PORT, e.g. 127.0.0.1:8443")
+    if not sep or not number.isdigit() or not 0 <= int(number) <= 65535:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not HOST:PORT (a port from 0 to 65535), e.g. 127.0.0.1:8443"
+        )
     return host or "127.0.0.1", int(number)
+
+
+def check_bindable(host: str, port: int, option: str) -> None:
+    """Refuse, before anything starts, an address this machine cannot listen on.
+
+    Tried, not guessed: a port another program holds, or an address that is not this
+    machine's, is one line naming the option instead of a traceback deep in a server.
+    """
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except (socket.gaierror, UnicodeError):
+        raise CliError(f"{option} {host}:{port}: unknown host name") from None
+    family, kind, proto, _name, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        # As the servers do: a port left in TIME_WAIT by a previous run is free.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+            probe.listen(1)
+        except OSError as exc:
+            raise CliError(f"{option} {host}:{port}: {_bind_refusal(exc, host)}") from None
+
+
+def _bind_refusal(exc: OSError, host: str) -> str:
+    if exc.errno == errno.EADDRINUSE:
+        return "the port is already in use (another program listens there); choose another"
+    if exc.errno == errno.EADDRNOTAVAIL:
+        return f"{host} is not an address of this machine; use 127.0.0.1 or one of its own"
+    if exc.errno == errno.EACCES:
+        return "not allowed to listen there (ports below 1024 need privileges); use another"
+    return f"cannot listen there ({exc.strerror or type(exc).__name__})"
+
+
+async def open_store(settings: Settings) -> Store:
+    """Open the installation's store as every verb must: PostgreSQL when RCM_DATABASE_URL
+    is set (with RCM_VAULT_URL), else the SQLite file in the data folder."""
+    from relay.crypto import KeyRing
+    from relay.store import Store
+
+    keys = KeyRing.load_or_create(settings.resolved_key_file)
+    return await Store.open(
+        settings.db_path, keys, url=settings.database_url, vault_url=settings.vault_url
+    )
 
 
 def language(text: str) -> str:

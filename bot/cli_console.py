@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from typing import Any
 
-from bot.cli_args import add_verb
+from bot.cli_args import add_verb, check_bindable, host_port, open_store
 from relay.settings import Settings
 
 
@@ -14,25 +15,25 @@ async def cmd_console(args: argparse.Namespace, settings: Settings) -> int:
     """Serve the staff web console, or print a single-use sign-in link."""
     if args.console_verb == "link":
         return await _link(args, settings)
-    from console.run import parse_listen, serve
+    from console.run import serve
 
+    host, port = args.listen
+    check_bindable(host, port, "--listen")
+    # Opened as every verb opens it: PostgreSQL when RCM_DATABASE_URL is set.
+    store = await open_store(settings)
     try:
-        host, port = parse_listen(args.listen)
-    except ValueError as exc:
-        print(f"rcm: {exc}", file=sys.stderr)
-        return 2
-    await serve(settings, host, port)
+        await serve(store, settings, host, port)
+    finally:
+        await store.close()
     return 0
 
 
 async def _link(args: argparse.Namespace, settings: Settings) -> int:
     from bot.transport import address_of
     from relay import staff_access
-    from relay.crypto import KeyRing
     from relay.errors import NotFound
-    from relay.store import Store
 
-    store = await Store.open(settings.db_path, KeyRing.load_or_create(settings.resolved_key_file))
+    store = await open_store(settings)
     try:
         token = await staff_access.create_link_for(
             store, address=address_of(args.telegram_user_id), actor="admin-cli"
@@ -57,11 +58,13 @@ def add_verbs(sub: Any) -> None:
     )
     console.add_argument(
         "--listen",
-        default="127.0.0.1:8088",
+        type=host_port,
+        default=("127.0.0.1", 8088),
         metavar="HOST:PORT",
         help="where to serve (default: 127.0.0.1:8088; TLS by a reverse proxy)",
     )
-    console.set_defaults(func=cmd_console, console_verb=None)
+    # The server's INFO lines are its log; `link` answers in one line.
+    console.set_defaults(func=cmd_console, console_verb=None, log_level=logging.INFO)
     verbs = console.add_subparsers(dest="console_verb")
     link = add_verb(
         verbs,
@@ -75,3 +78,4 @@ def add_verbs(sub: Any) -> None:
         metavar="TELEGRAM_USER_ID",
         help="the staff member's Telegram user id (as in RCM_ADMIN_IDS)",
     )
+    link.set_defaults(log_level=logging.WARNING)

@@ -13,19 +13,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bot.cli_args import CliError, add_verb, check_writable, one_of, readable_file
+from bot.cli_args import (
+    CliError,
+    add_verb,
+    check_writable,
+    one_of,
+    open_store,
+    readable_file,
+)
 from relay.errors import NotFound
 from relay.settings import Settings
-
-
-async def _open(settings: Settings) -> Any:
-    from relay.crypto import KeyRing
-    from relay.store import Store
-
-    keys = KeyRing.load_or_create(settings.resolved_key_file)
-    return await Store.open(
-        settings.db_path, keys, url=settings.database_url, vault_url=settings.vault_url
-    )
 
 
 def _progress(done: int, total: int) -> None:
@@ -56,7 +53,7 @@ async def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     lang = print_language(sites[code])
     if args.out:
         check_writable(Path(args.out), "--out")  # before the batch marks messages printed
-    store = await _open(settings)
+    store = await open_store(settings)
     try:
         if args.batch:
             batch = await _again(store, args.batch, code, sites=sites, _=label_gettext(lang))
@@ -128,14 +125,24 @@ async def cmd_handover_import(args: argparse.Namespace, settings: Settings) -> i
     except UnicodeDecodeError:
         raise CliError(f"{args.file}: not a UTF-8 text file (expected a manifest CSV)") from None
     _check_columns(args.file, lines)
-    store = await _open(settings)
+    if not any(line.strip() for line in lines[1:]):
+        raise CliError(
+            f"{args.file}: no lines under the header: nothing to record"
+            " (give the manifest `rcm export --manifest` wrote, its outcome column filled)"
+        )
+    store = await open_store(settings)
     try:
         results = await handover.import_outcomes(store, lines, sites=sites)
     finally:
         await store.close()
     for r in results:
-        tail = r.state if r.result == "recorded" else _hint(r.error, sites)
-        print(f"line {r.line}: {r.reference or '-'} {r.result} {tail}".rstrip())
+        if r.result == "recorded":
+            tail = f"recorded: {r.state}"
+        elif r.result == "skipped":
+            tail = "no outcome yet, left as it is"
+        else:
+            tail = f"refused: {_why_refused(r.error, sites)}"
+        print(f"line {r.line}: {r.reference or '-'} {tail}")
     errors = sum(1 for r in results if r.result == "error")
     recorded = sum(1 for r in results if r.result == "recorded")
     skipped = sum(1 for r in results if r.result == "skipped")
@@ -146,17 +153,18 @@ async def cmd_handover_import(args: argparse.Namespace, settings: Settings) -> i
     return 1 if errors else 0
 
 
-def _hint(code: str, sites: Any) -> str:
-    """Say what a refused manifest line should hold instead (codes stay first, for scripts)."""
-    hints = {
-        "bad_outcome": "outcome: use handed_over, released, transferred:SITE, unknown or refused",
-        "bad_site": f"transferred:SITE takes a site code: {one_of(sites)}",
-        "bad_date": "date: write YYYY-MM-DD or DD.MM.YYYY, or leave it empty for today",
-        "bad_reference": "reference: looks like RCM-7K3F-9Q2V",
+def _why_refused(code: str, sites: Any) -> str:
+    """Say in words why a manifest line was refused and what it should hold instead."""
+    why = {
+        "bad_outcome": "the outcome must be handed_over, released, transferred:SITE, unknown"
+        " or refused",
+        "bad_site": f"transferred:SITE needs a known site code ({one_of(sites)})",
+        "bad_date": "the date must be YYYY-MM-DD or DD.MM.YYYY, or empty for today",
+        "bad_reference": "this is not a reference (they look like RCM-7K3F-9Q2V)",
         "not_found": "no printed message has this reference",
         "invalid_transition": "its outcome is already recorded, or it was never printed",
     }
-    return f"{code} ({hints[code]})" if code in hints else code
+    return why.get(code, code.replace("_", " "))
 
 
 def _check_columns(path: Path, lines: list[str]) -> None:
@@ -178,7 +186,7 @@ async def cmd_purge(args: argparse.Namespace, settings: Settings) -> int:
     from relay import retention
     from relay.sites import load_sites
 
-    store = await _open(settings)
+    store = await open_store(settings)
     try:
         report = await retention.purge(
             store, sites=load_sites(settings.sites_file), dry_run=args.dry_run

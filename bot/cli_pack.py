@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bot.cli_args import add_verb
+from bot.cli_args import CliError, add_verb
 from relay.settings import Settings
 
 
@@ -27,6 +27,7 @@ async def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
     """Check a print pack: exit 0 if genuine and complete, 1 otherwise."""
     from relay.export import signing
 
+    path = _readable(args.file)
     trusted: str | None = None
     key_path = Path(args.key) if args.key else None
     if key_path is None:
@@ -34,7 +35,13 @@ async def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
         key_path = local if local.exists() else None
     if key_path is not None:
         trusted = key_path.read_text(encoding="ascii").strip()
-    verdict = signing.verify_pack(Path(args.file), trusted)
+    signature = signing.find_signature(path)
+    if not signature.exists():
+        # Unsigned is not genuine, but say why in words rather than an errno.
+        print(f"rcm verify: no signature beside it (expected {signature})", file=sys.stderr)
+        print(f"NOT GENUINE: {args.file}")
+        return 1
+    verdict = signing.verify_pack(path, trusted)
     for problem in verdict.problems:
         print(f"rcm verify: {problem}", file=sys.stderr)
     if not verdict.ok:
@@ -46,6 +53,23 @@ async def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
         f"({', '.join(verdict.files)}), signed by {who}, fingerprint {verdict.fingerprint}"
     )
     return 0
+
+
+def _readable(name: str) -> Path:
+    """A file the user named that cannot be read is a usage error (exit 2), not a forgery."""
+    path = Path(name).expanduser()
+    if path.is_dir():
+        raise CliError(
+            f"{name} is a folder, not a file; give the batch PDF, its manifest CSV or its .sig"
+        )
+    if not path.exists():
+        raise CliError(f"no such file: {name}")
+    try:
+        with path.open("rb"):
+            pass
+    except OSError as exc:
+        raise CliError(f"cannot read {name} ({exc.strerror or type(exc).__name__})") from None
+    return path
 
 
 def add_verbs(sub: Any) -> None:

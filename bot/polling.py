@@ -96,7 +96,9 @@ class UpdateFeed(ABC):
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
-                    await task
+                    # A feed that died (a port taken) has told wait_ready; re-raising it here
+                    # would skip closing the store, whose thread then keeps the process alive.
+                    await asyncio.gather(task, return_exceptions=True)
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
 

@@ -1,4 +1,8 @@
-"""Open the store and serve the console until SIGINT or SIGTERM (``rcm console``)."""
+"""Serve the console over an open store until SIGINT or SIGTERM (``rcm console``).
+
+The caller opens the store (bot/cli_console.py, as every ``rcm`` verb does), so the console
+reads the same database as the bot: PostgreSQL when ``RCM_DATABASE_URL`` is set.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,6 @@ import signal
 
 from aiohttp import web
 from relay import roles
-from relay.crypto import KeyRing
 from relay.export.worker import set_label_translator_factory
 from relay.settings import Settings
 from relay.sites import load_sites
@@ -21,18 +24,9 @@ from console.server import build_app
 log = logging.getLogger("console")
 
 
-def parse_listen(text: str) -> tuple[str, int]:
-    """Split ``HOST:PORT`` (the port may be 0: any free port)."""
-    host, _, port = text.rpartition(":")
-    if not host or not port.isdigit():
-        raise ValueError(f"--listen: {text!r} is not HOST:PORT")
-    return host, int(port)
-
-
-async def serve(settings: Settings, host: str, port: int) -> None:
-    """Serve the console over the installation's store until signalled."""
+async def serve(store: Store, settings: Settings, host: str, port: int) -> None:
+    """Serve the console over the installation's ``store`` until signalled."""
     set_label_translator_factory(label_gettext)
-    store = await Store.open(settings.db_path, KeyRing.load_or_create(settings.resolved_key_file))
     runner: web.AppRunner | None = None
     try:
         await roles.bootstrap_admins(store, settings.admin_addresses)
@@ -50,4 +44,3 @@ async def serve(settings: Settings, host: str, port: int) -> None:
     finally:
         if runner is not None:
             await runner.cleanup()
-        await store.close()

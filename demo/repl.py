@@ -5,11 +5,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sys
+import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.app import RunningBot
+from bot.transport import inbox
 from demo.people import ADMIN_ID, DELEGATE_ID, FATHER, MOTHER, REVIEWER_ID, SISTER
-from sandbox import SandboxClient, TranscriptEntry
+from sandbox import SandboxClient, SandboxServer, TranscriptEntry
+
+# How long one line may take to be handled before the prompt comes back anyway (a slow
+# machine); the wait ends as soon as the bot has handled it.
+SETTLE_WITHIN_S = 60.0
+Settle = Callable[[], Awaitable[None]]
 
 FIRST_USER = 3001
 PEOPLE = {
@@ -87,9 +96,11 @@ def _version(entry: TranscriptEntry) -> int:
     return entry.edit_count + (100_000 if entry.deleted else 0)
 
 
-async def _follow(client: SandboxClient, chats: Chats) -> None:
-    """Print the bot's new messages to the current user as they arrive."""
+async def _follow(client: SandboxClient, chats: Chats, reading: asyncio.Event) -> None:
+    """Print the bot's new messages to the current user as they arrive while the prompt
+    waits for input (the answers to a line are printed by the loop that sent it)."""
     while True:
+        await reading.wait()
         shown = await chats.fresh(client)
         if shown:
             print("\n" + "\n".join(shown), flush=True)
@@ -97,22 +108,63 @@ async def _follow(client: SandboxClient, chats: Chats) -> None:
         await asyncio.sleep(0.2)
 
 
-async def repl(client: SandboxClient, api_root: str) -> None:
-    """Read commands from standard input until :quit or end of input."""
+def settler(sandbox: SandboxServer, running: RunningBot) -> Settle:
+    """Return a wait until the bot has handled everything sent so far.
+
+    Nothing waits at the sandbox (the bot confirms an update only once its inbox holds it),
+    nothing is pending in the inbox, every button press is answered: checked twice in a row,
+    so that piped input, read at once, gets each answer before its next line is sent.
+    """
+
+    def busy_at_sandbox() -> bool:
+        world = sandbox.state
+        return any(bot.updates for bot in world.bots.values()) or any(
+            not c.answered for c in world.callbacks.values()
+        )
+
+    async def settle() -> None:
+        deadline, calm = time.monotonic() + SETTLE_WITHIN_S, 0
+        while calm < 2 and time.monotonic() < deadline:
+            busy = busy_at_sandbox() or bool(await inbox.pending(running.services.store))
+            calm = 0 if busy else calm + 1
+            await asyncio.sleep(0.05)
+
+    return settle
+
+
+async def _nothing_to_wait_for() -> None:
+    return None
+
+
+async def repl(
+    client: SandboxClient, api_root: str, settle: Settle = _nothing_to_wait_for
+) -> None:
+    """Read commands from standard input until :quit or end of input.
+
+    After each line, wait until the bot has handled it and show its answer before reading
+    the next: typed or piped, the input gets the same answers in the same place.
+    """
     print(f"Sandbox Bot API: {api_root}\n{HELP}", flush=True)
     chats = Chats()
     await client.user(FIRST_USER, "You", language_code="en")
     await chats.switch(client, FIRST_USER, "en")
     print(f"You are playing {chats.label}.", flush=True)
-    follower = asyncio.create_task(_follow(client, chats))
+    reading = asyncio.Event()
+    follower = asyncio.create_task(_follow(client, chats, reading))
     loop = asyncio.get_running_loop()
     try:
         while True:
             print(chats.prompt(), end="", flush=True)
+            reading.set()
             line = await loop.run_in_executor(None, sys.stdin.readline)
+            reading.clear()
             if not line:
                 return
             await _command(client, chats, line.rstrip("\n"))
+            await settle()
+            shown = await chats.fresh(client)
+            if shown:
+                print("\n".join(shown), flush=True)
     except _Quit:
         return
     finally:

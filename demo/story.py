@@ -13,6 +13,7 @@ import json
 import re
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
@@ -151,23 +152,38 @@ class Story:
     async def deliver(self, delegate: ScriptedUser, out_dir: Path) -> Path:
         mark = await delegate.say("/export ALP")
 
-        def document(entries: Transcript) -> TranscriptEntry | None:
-            return next(
-                (
-                    e
-                    for e in entries
-                    if e.from_bot and e.message_id > mark and e.kind == "document"
-                ),
-                None,
-            )
+        def sent(suffix: str) -> Callable[[Transcript], TranscriptEntry | None]:
+            def found(entries: Transcript) -> TranscriptEntry | None:
+                return next(
+                    (
+                        e
+                        for e in entries
+                        if e.from_bot
+                        and e.message_id > mark
+                        and e.kind == "document"
+                        and (e.file_name or "").endswith(suffix)
+                    ),
+                    None,
+                )
 
-        doc = await delegate.wait_until(document)
+            return found
+
+        doc = await delegate.wait_until(sent(".pdf"))
         assert doc.file_id is not None
         assert doc.file_name is not None
         pdf = await self.client.file_bytes(doc.file_id)
         path = out_dir / doc.file_name
         write_private(path, pdf)
-        self.say("Dan, delegate", f"/export ALP: received {doc.file_name} ({len(pdf) // 1024} KB)")
+        # The signature the bot sends next, kept beside the PDF as /export's delegate would:
+        # `rcm verify` then tells this batch genuine.
+        sig = await delegate.wait_until(sent(".sig"))
+        assert sig.file_id is not None
+        write_private(out_dir / f"{doc.file_name}.sig", await self.client.file_bytes(sig.file_id))
+        self.say(
+            "Dan, delegate",
+            f"/export ALP: received {doc.file_name} ({len(pdf) // 1024} KB) and its signature"
+            f" {doc.file_name}.sig",
+        )
         batch_id = doc.file_name.removeprefix("batch-ALP-").removesuffix(".pdf")
         mark = await delegate.say(f"/handover {batch_id}")
         checklist = await delegate.wait_button("del:ok:", mark)
@@ -312,13 +328,14 @@ async def run_demo(
                 write_private(out_dir / "summary.txt", "\n".join(say.lines) + "\n")
                 say(
                     "system",
-                    f"done in {summary['seconds']} s; wrote {summary['pdf']}, "
+                    f"done in {summary['seconds']} s; wrote {summary['pdf']} and its .sig"
+                    f" (check it: rcm verify {summary['pdf']}), "
                     f"{out_dir / 'summary.json'} and {out_dir / 'summary.txt'}",
                 )
                 if interactive:
-                    from demo.repl import repl
+                    from demo.repl import repl, settler
 
-                    await repl(client, sandbox.api_root)
+                    await repl(client, sandbox.api_root, settler(sandbox, running))
         finally:
             await running.stop()
     return 0

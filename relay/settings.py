@@ -146,7 +146,20 @@ def _database_url(name: str, raw: str | None) -> str | None:
     if not raw.startswith(("postgresql://", "postgres://")):
         # Never echo the value: it may hold a password.
         raise ConfigError(f"{name}: expected a postgresql:// URL")
+    if not _port_parses(raw):
+        # Named with its password masked: the message lands in terminals and logs.
+        masked = re.sub(r"(://[^/@:]*:)[^/@]*@", r"\1***@", raw)
+        raise ConfigError(
+            f"{name}: {masked} has no valid port (a number from 1 to 65535 after the host)"
+        )
     return raw
+
+
+def _port_parses(url: str) -> bool:
+    try:
+        return (urlsplit(url).port or 0) >= 0
+    except ValueError:  # a port that is not a number from 0 to 65535
+        return False
 
 
 def _webhook_secret(raw: str | None) -> str | None:

@@ -75,6 +75,12 @@ def test_the_prose_never_shows_a_bare_rcm_command() -> None:
     assert re.findall(r"`rcm [^`]*`", " ".join(lines)) == []
 
 
+def test_the_code_blocks_never_show_a_bare_rcm_command() -> None:
+    blocks = re.findall(r"```sh\n(.*?)```", README, flags=re.S)
+    bare = [line for b in blocks for line in b.splitlines() if re.match(r"\s*rcm\b", line)]
+    assert bare == []
+
+
 @pytest.fixture
 def fresh(tmp_path: Path) -> Path:
     """A folder like a fresh clone after scripts/setup: .venv, no .env, no data."""
@@ -158,6 +164,20 @@ def test_the_demo_runs_as_written_and_narrates_alone(fresh: Path) -> None:
     assert result.stdout.splitlines()[-1].endswith(
         ", demo-out/summary.json and demo-out/summary.txt"
     )
+    # The demo keeps the batch's signature beside its PDF, as a delegate does after /export.
+    (pdf,) = (fresh / "demo-out").glob("batch-*.pdf")
+    assert f"rcm verify demo-out/{pdf.name}" in result.stdout.splitlines()[-1]
+    verified = subprocess.run(
+        [RCM, "verify", f"demo-out/{pdf.name}"],
+        cwd=fresh,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert (verified.returncode, verified.stderr) == (0, ""), verified.stderr
+    assert verified.stdout.startswith("OK: batch B")
 
 
 def test_the_interactive_demo_says_whom_you_play(fresh: Path) -> None:

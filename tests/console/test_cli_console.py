@@ -19,16 +19,22 @@ from relay import roles
 from relay.crypto import KeyRing
 from relay.models import Role
 from relay.store import Store
+from tests.conftest import Database
 
 
-def _env(data: Path) -> dict[str, str]:
-    return {**os.environ, "RCM_DATA_DIR": str(data), "RCM_CONSOLE_URL": "http://127.0.0.1:8088"}
+def _env(data: Path, database: Database | None = None) -> dict[str, str]:
+    env = {**os.environ, "RCM_DATA_DIR": str(data), "RCM_CONSOLE_URL": "http://127.0.0.1:8088"}
+    if database is not None and database.url is not None:
+        env |= {"RCM_DATABASE_URL": database.url, "RCM_VAULT_URL": database.vault_url or ""}
+    return env
 
 
-def _rcm(*args: str, data: Path) -> subprocess.CompletedProcess[str]:
+def _rcm(
+    *args: str, data: Path, database: Database | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "rcm", "--env-file", "/dev/null", *args],
-        env=_env(data),
+        env=_env(data, database),
         capture_output=True,
         text=True,
         timeout=60,
@@ -36,9 +42,12 @@ def _rcm(*args: str, data: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-async def _grant(data: Path, telegram_id: int) -> None:
+async def _grant(data: Path, telegram_id: int, database: Database) -> None:
     store = await Store.open(
-        data / "rcm.sqlite3", KeyRing.load_or_create(data / "keys/master.json")
+        data / "rcm.sqlite3",
+        KeyRing.load_or_create(data / "keys/master.json"),
+        url=database.url,
+        vault_url=database.vault_url,
     )
     try:
         await roles.grant(
@@ -52,13 +61,16 @@ async def _grant(data: Path, telegram_id: int) -> None:
         await store.close()
 
 
-def test_console_link_prints_one_url_for_staff_only(tmp_path: Path) -> None:
+def test_console_link_prints_one_url_for_staff_only(tmp_path: Path, database: Database) -> None:
+    # On PostgreSQL the staff role is in the database only: a verb that opened the SQLite
+    # file instead would find no role and refuse.
     data = tmp_path / "data"
-    asyncio.run(_grant(data, 4321))
-    made = _rcm("console", "link", "4321", data=data)
+    asyncio.run(_grant(data, 4321, database))
+    made = _rcm("console", "link", "4321", data=data, database=database)
     assert made.returncode == 0, made.stderr
     assert re.fullmatch(r"http://127\.0\.0\.1:8088/login/[A-Za-z0-9_-]{43}\n", made.stdout)
-    other = _rcm("console", "link", "9999", data=data)
+    assert not (data / "rcm.sqlite3").exists() or database.kind == "sqlite"
+    other = _rcm("console", "link", "9999", data=data, database=database)
     assert (other.returncode, other.stdout) == (2, "")
     assert other.stderr == "rcm: 9999 holds no staff role\n"
 
@@ -69,7 +81,32 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def test_console_serves_until_sigterm(tmp_path: Path) -> None:
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None  # the test reads the 303 itself
+
+
+def _sign_in(port: int, link: str) -> int:
+    """POST the sign-in link to the console; return the HTTP status (303: signed in)."""
+    token = link.rsplit("/", 1)[1]
+    opener = urllib.request.build_opener(_NoRedirect)
+    origin = f"http://127.0.0.1:{port}"
+    request = urllib.request.Request(
+        f"{origin}/login/{token}", data=b"", method="POST", headers={"Origin": origin}
+    )
+    try:
+        with opener.open(request, timeout=30) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def test_console_serves_until_sigterm(tmp_path: Path, database: Database) -> None:
+    # The link is made by one verb and spent on the served console: both must open the
+    # same store (PostgreSQL when RCM_DATABASE_URL is set, not an empty SQLite file).
+    data = tmp_path / "data"
+    asyncio.run(_grant(data, 4321, database))
+    link = _rcm("console", "link", "4321", data=data, database=database).stdout.strip()
     port = _free_port()
     proc = subprocess.Popen(
         [
@@ -82,7 +119,7 @@ def test_console_serves_until_sigterm(tmp_path: Path) -> None:
             "--listen",
             f"127.0.0.1:{port}",
         ],
-        env=_env(tmp_path / "data"),
+        env=_env(data, database),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
@@ -96,6 +133,7 @@ def test_console_serves_until_sigterm(tmp_path: Path) -> None:
             except OSError:
                 time.sleep(0.05)  # not listening yet: poll again
         assert status == 401
+        assert _sign_in(port, link) == 303
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == 0
     finally:

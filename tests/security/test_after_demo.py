@@ -114,9 +114,11 @@ def test_the_demo_tells_the_whole_story(demo: DemoRun) -> None:
     assert summary["seconds"] < 60
     # The last line says how long it took and names every file written.
     assert demo.stdout.splitlines()[-1].endswith(
-        f"done in {summary['seconds']} s; wrote {summary['pdf']}, "
+        f"done in {summary['seconds']} s; wrote {summary['pdf']} and its .sig"
+        f" (check it: rcm verify {summary['pdf']}), "
         f"{demo.out / 'summary.json'} and {demo.out / 'summary.txt'}"
     )
+    assert Path(f"{summary['pdf']}.sig").is_file()
     assert "length.words" not in demo.stdout  # the narration gives reasons, not rule ids
     assert "contact.phone" not in demo.stdout
 
