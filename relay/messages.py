@@ -249,11 +249,12 @@ async def resubmit(
                 "written_lang": written,  # the new text may be in another language
             },
         )
-        await _seal_message(tx, person_id, message_id, reference, body, findings, None)
+        # The photo travels on with the new text, sealed again at the message's new version
+        # (the old blob written back would no longer open once the version moved on).
+        photo = None
         if row["photo_enc"] is not None:
-            await tx.execute(
-                "UPDATE messages SET photo_enc = ? WHERE id = ?", (row["photo_enc"], message_id)
-            )
+            photo = await tx.open_for(person_id, "messages", "photo", message_id, row["photo_enc"])
+        await _seal_message(tx, person_id, message_id, reference, body, findings, photo)
     return Submitted(message_id, reference, created=True, findings=findings)
 
 
