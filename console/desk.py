@@ -7,7 +7,7 @@ import io
 
 from aiohttp import web
 from relay import delivery, handover
-from relay.errors import InvalidInput, NotFound
+from relay.errors import Conflict, InvalidInput, NotFound
 from relay.models import Role, Site
 
 from console.i18n import N_, SUPPORTED, label_gettext
@@ -26,6 +26,7 @@ STATES = {
     "undeliverable": N_("could not be handed over"),
     "submitted": N_("waiting for review"),
 }
+BUSY = N_("Someone else is exporting {site} right now. Try again in a minute.")
 
 
 def print_language(site: Site) -> str:
@@ -65,6 +66,8 @@ async def export(request: web.Request) -> web.StreamResponse:
         return await batches_page(
             request, _("No approved message waits to be printed for {site}.").format(site=code)
         )
+    except Conflict:  # e.g. another export of the same site is running
+        return await batches_page(request, _(BUSY).format(site=code))
     raise web.HTTPSeeOther(f"/batches/{batch.id}")
 
 
@@ -85,29 +88,34 @@ async def checklist_page(request: web.Request, notice: str = "") -> web.Response
         lines=lines,
         outcomes=OUTCOMES,
         states=STATES,
+        sites=sorted(con.sites),
         notice=notice,
     )
 
 
 async def record(request: web.Request) -> web.StreamResponse:
-    """Record what happened to one printed message."""
+    """Record what happened to one printed message (transferred: to which site)."""
     con = console_of(request)
     form = await request.post()
+    _ = words_of(request).gettext
     outcome = str(form.get("outcome", ""))
     if outcome not in set(handover.Outcome):
-        return await checklist_page(request, words_of(request).gettext("Choose an outcome."))
+        return await checklist_page(request, _("Choose an outcome."))
+    # The new site re-queues the message under its rules, as /handover and the import do.
+    moved_to = str(form.get("site", "")) if outcome == handover.Outcome.TRANSFERRED else ""
+    if outcome == handover.Outcome.TRANSFERRED and moved_to not in con.sites:
+        return await checklist_page(request, _("Choose the place the person was transferred to."))
     try:
         await handover.record_outcome(
             con.store,
             actor_id=session_of(request).person_id,
             message_id=str(form.get("message", "")),
             outcome=handover.Outcome(outcome),
+            transferred_to=moved_to or None,
             sites=con.sites,
         )
     except (InvalidInput, NotFound):
-        return await checklist_page(
-            request, words_of(request).gettext("We could not use this. Please try again.")
-        )
+        return await checklist_page(request, _("We could not use this. Please try again."))
     raise web.HTTPSeeOther(f"/batches/{request.match_info['id']}")
 
 
