@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from relay import delivery, messages, people, review, roles
+from relay.export import worker
 from relay.models import MessageState, Profile, ReturnReason, Role
 from relay.rules import RuleEngine
 from relay.sites import load_sites
@@ -79,7 +80,7 @@ def test_an_export_that_keeps_meeting_other_changes_says_so_and_prints_nothing(
     # Given approved messages of ALP that someone else keeps changing while each attempt
     # renders (what another export of the same site does): the real retries all conflict
     assert _approve_everything(desk) == 5
-    render = delivery.render_batch_async
+    render = worker.render_batch_async
 
     async def render_while_another_changes(*args: Any, **kwargs: Any) -> bytes:
         pdf = await render(*args, **kwargs)
