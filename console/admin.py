@@ -12,7 +12,7 @@ from relay.settings import TELEGRAM_CHANNEL
 from words import codes
 
 from console.charts import Bar, bars
-from console.server import console_of, guarded, render, session_of, words_of
+from console.server import console_of, guarded, language_name, render, session_of, words_of
 
 # The stages of the turnaround chart, named as the family reads a message's state.
 STAGE_NAMES = {
@@ -32,7 +32,9 @@ async def figures_page(request: web.Request) -> web.Response:
     def num(value: float) -> str:
         return format_decimal(value, locale=tr.lang)
 
-    backlog = [Bar(f"{site} · {lang}", n, num(n)) for site, lang, n in figures.backlog]
+    backlog = [
+        Bar(f"{site} · {language_name(lang)}", n, num(n)) for site, lang, n in figures.backlog
+    ]
     stages = [
         Bar(
             f"{_(STAGE_NAMES[a])} → {_(STAGE_NAMES[b])}",
@@ -73,12 +75,12 @@ async def figures_page(request: web.Request) -> web.Response:
 async def staff_page(request: web.Request, notice: str = "") -> web.Response:
     """List every grant, with forms to grant, revoke and end a person's sessions."""
     con = console_of(request)
-    grants = await roles.all_grants(con.store, actor_id=session_of(request).person_id)
+    members = await staff_views.staff(con.store, actor_id=session_of(request).person_id)
     return await render(
         request,
         "staff.html",
-        grants=grants,
-        roles=[r.value for r in Role],
+        members=members,
+        roles={r.value: codes.ROLES.get(r.value, r.value) for r in Role},
         sites=sorted(con.sites),
         notice=notice,
     )

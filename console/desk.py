@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from aiohttp import web
 from relay import delivery, handover
-from relay.errors import InvalidInput, NotFound, UnprintableCharacters
+from relay.errors import Conflict, InvalidInput, NotFound, UnprintableCharacters
 from relay.export import signing
 from relay.models import Role, Site
 from relay.print_held import HeldBack, NothingPrintable
@@ -31,6 +31,7 @@ STATES = {
     "undeliverable": N_("could not be handed over"),
     "submitted": N_("waiting for review"),
 }
+BUSY = N_("Someone else is exporting {site} right now. Try again in a minute.")
 
 
 NOTHING_PRINTABLE = N_(
@@ -88,6 +89,8 @@ async def export(request: web.Request) -> web.StreamResponse:
         return await batches_page(request, _(NOTHING_PRINTABLE), exc.held)
     except UnprintableCharacters as exc:  # the batch's own words (site name) cannot print
         return await batches_page(request, _(UNPRINTABLE).format(ref=exc.reference), ())
+    except Conflict:  # e.g. another export of the same site is running
+        return await batches_page(request, _(BUSY).format(site=code), ())
     if batch.held:  # answered here, not redirected: the list is not kept anywhere else
         return await checklist_page(request, batch_id=batch.id, held=batch.held)
     raise web.HTTPSeeOther(f"/batches/{batch.id}")
@@ -116,30 +119,35 @@ async def checklist_page(
         lines=lines,
         outcomes=OUTCOMES,
         states=STATES,
+        sites=sorted(con.sites),
         notice=notice,
         held_back=held,
     )
 
 
 async def record(request: web.Request) -> web.StreamResponse:
-    """Record what happened to one printed message."""
+    """Record what happened to one printed message (transferred: to which site)."""
     con = console_of(request)
     form = await request.post()
+    _ = words_of(request).gettext
     outcome = str(form.get("outcome", ""))
     if outcome not in set(handover.Outcome):
-        return await checklist_page(request, words_of(request).gettext("Choose an outcome."))
+        return await checklist_page(request, _("Choose an outcome."))
+    # The new site re-queues the message under its rules, as /handover and the import do.
+    moved_to = str(form.get("site", "")) if outcome == handover.Outcome.TRANSFERRED else ""
+    if outcome == handover.Outcome.TRANSFERRED and moved_to not in con.sites:
+        return await checklist_page(request, _("Choose the place the person was transferred to."))
     try:
         await handover.record_outcome(
             con.store,
             actor_id=session_of(request).person_id,
             message_id=str(form.get("message", "")),
             outcome=handover.Outcome(outcome),
+            transferred_to=moved_to or None,
             sites=con.sites,
         )
     except (InvalidInput, NotFound):
-        return await checklist_page(
-            request, words_of(request).gettext("We could not use this. Please try again.")
-        )
+        return await checklist_page(request, _("We could not use this. Please try again."))
     raise web.HTTPSeeOther(f"/batches/{request.match_info['id']}")
 
 

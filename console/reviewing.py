@@ -12,7 +12,7 @@ from relay import review, staff_views
 from relay.errors import Conflict, InvalidInput, NotFound, RelayError
 from relay.export import printable
 from relay.findings import Finding
-from relay.models import ReturnReason, Role
+from relay.models import MessageState, ReturnReason, Role, TimelineEvent
 from relay.review_card import KEEP, PhotoReason
 from words import codes
 from words.printability import printability_lines
@@ -86,6 +86,27 @@ def error_text(tr: Words, code: str) -> str:
     return texts.get(code, _("We could not use this. Please try again."))
 
 
+def history_lines(tr: Words, events: list[TimelineEvent]) -> list[tuple[str, str]]:
+    """Say each step of a message's way (when, what), as a reviewer needs to know it."""
+    _ = tr.gettext
+    lines = []
+    for event in events:
+        what = codes.name(_, codes.STATES, event.state.value)
+        if event.state == MessageState.RETURNED:
+            reason = codes.name(_, codes.RETURN_REASONS, event.detail.get("reason", "other"))
+            what = _("Returned to the sender: {reason}").format(reason=reason)
+        elif event.state == MessageState.SUBMITTED and "version" in event.detail:
+            what = _("Edited by the sender and sent again (version {version})").format(
+                version=event.detail["version"]
+            )
+        elif event.state == MessageState.SUBMITTED and "from" in event.detail:
+            what = _("Transferred from {site}; waiting for review again").format(
+                site=event.detail["from"]
+            )
+        lines.append((tr.when(event.at), what))
+    return lines
+
+
 async def queue_page(request: web.Request) -> web.Response:
     """Show the backlog by site, language and age."""
     con = console_of(request)
@@ -123,6 +144,7 @@ async def review_page(request: web.Request, error: str = "", spans: str = "") ->
             con.store, reviewer_id=me, message_id=message_id, lease_s=con.settings.review_lease_s
         )
         who = await staff_views.parties(con.store, reviewer_id=me, message_id=message_id)
+        events = await staff_views.history(con.store, reviewer_id=me, message_id=message_id)
     except (Conflict, NotFound):
         _ = words_of(request).gettext
         return await render(
@@ -139,6 +161,7 @@ async def review_page(request: web.Request, error: str = "", spans: str = "") ->
         "review.html",
         item=item,
         who=who,
+        history=history_lines(words_of(request), events),
         segments=segments(item.text, item.findings, chosen),
         spans=",".join(f"{a}-{b}" for a, b in chosen),
         text_dir="rtl" if item.lang in RTL else "ltr",

@@ -186,6 +186,11 @@ def guarded(role: Role, action: str) -> Callable[[Handler], Handler]:
     return wrap
 
 
+def language_name(code: str) -> str:
+    """A language as its readers write its name (a reviewer picks by it, not by code)."""
+    return NATIVE_NAMES.get(code, code)
+
+
 def templates() -> jinja2.Environment:
     """Return the template environment (autoescaped HTML from the package's folder)."""
     env = jinja2.Environment(
@@ -193,8 +198,7 @@ def templates() -> jinja2.Environment:
         autoescape=True,
         undefined=jinja2.StrictUndefined,
     )
-    # A language as its readers write its name (a reviewer picks by it, not by code).
-    env.globals["language_name"] = lambda code: NATIVE_NAMES.get(code, code)
+    env.globals["language_name"] = language_name
     return env
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from relay import messages, people, review, roles
 from relay.clock import iso, parse_iso
 from relay.errors import NotFound
-from relay.models import Addressee, Profile, Role
+from relay.models import Addressee, MessageState, Profile, Role, TimelineEvent
 from relay.store import Store
 
 # The stages of a message's way, as (from state, to state); turnaround is measured per stage.
@@ -33,6 +33,18 @@ class Parties:
 
     family: Profile | None
     addressee: Addressee | None
+
+
+@dataclass(frozen=True, slots=True)
+class StaffMember:
+    """A person holding staff roles, as an admin knows them: the name they gave, if any.
+
+    Their Telegram user id is kept only as a blind index, so it cannot be shown.
+    """
+
+    person_id: str
+    name: str  # their profile's full name, '' when they gave none
+    grants: tuple[roles.Grant, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +70,42 @@ async def parties(store: Store, *, reviewer_id: str | None, message_id: str) -> 
         if row["addressee_id"] is not None:
             addressee = await messages.addressee_in(tx, row["family_id"], row["addressee_id"])
     return Parties(profile, addressee)
+
+
+async def history(
+    store: Store, *, reviewer_id: str | None, message_id: str
+) -> list[TimelineEvent]:
+    """Return the timeline of a message the reviewer holds (returns, edits, escalation).
+
+    The events carry codes only (a return's reason, an edit's version), never text.
+    """
+    await review.current_item(store, reviewer_id=reviewer_id, message_id=message_id)
+    async with store.tx() as tx:
+        rows = await tx.all(
+            "SELECT at, state, detail FROM events WHERE message_id = ? ORDER BY seq",
+            (message_id,),
+        )
+    return [
+        TimelineEvent(parse_iso(r["at"]), MessageState(r["state"]), json.loads(r["detail"]))
+        for r in rows
+    ]
+
+
+async def staff(store: Store, *, actor_id: str | None) -> list[StaffMember]:
+    """Return every person holding a role, with their name and grants (admins only)."""
+    grants = await roles.all_grants(store, actor_id=actor_id)
+    held: dict[str, list[roles.Grant]] = {}
+    for grant in grants:
+        held.setdefault(grant.person_id, []).append(grant)
+    async with store.tx() as tx:
+        names = {pid: await people.profile_in(tx, pid) for pid in held}
+    members = [
+        StaffMember(pid, profile.full_name if profile else "", tuple(gs))
+        for pid, gs in held.items()
+        for profile in (names[pid],)
+    ]
+    # Named people first, by name; then the unnamed, by id (stable between visits).
+    return sorted(members, key=lambda m: (m.name == "", m.name.casefold(), m.person_id))
 
 
 async def held_photo(store: Store, *, reviewer_id: str | None, message_id: str) -> bytes | None:

@@ -75,6 +75,14 @@ PHOTO_REASONS = {
     "other": N_("it cannot travel as it is"),
 }
 
+# A staff role, as the staff call it (the console's staff page; relay.models.Role's codes).
+ROLES = {
+    "reviewer": N_("reviewer"),
+    "senior": N_("senior reviewer"),
+    "delegate": N_("delegate"),
+    "admin": N_("administrator"),
+}
+
 
 def name(
     gettext: Callable[[str], str],

@@ -151,14 +151,19 @@ async def _seed(store: Store, desk: Desk) -> None:
 
 
 @pytest.fixture
-def desk(tmp_path: Path) -> Iterator[Desk]:
-    """Serve a seeded console on a free loopback port for one test."""
+def desk(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Desk]:
+    """Serve a seeded console on a free loopback port for one test.
+
+    Parametrized indirectly, the parameter is the console's public URL (RCM_CONSOLE_URL):
+    an https one stands for a console behind a TLS proxy.
+    """
     set_label_translator_factory(label_gettext)
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
     clock = FakeClock()
-    settings = Settings(data_dir=tmp_path / "data")
+    public = str(getattr(request, "param", "")) or Settings().console_url
+    settings = Settings(data_dir=tmp_path / "data", console_url=public)
 
     async def start() -> tuple[Store, web.AppRunner, str]:
         keys = KeyRing.load_or_create(settings.resolved_key_file)
