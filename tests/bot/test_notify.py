@@ -65,8 +65,8 @@ def en(notice: Notice) -> Outgoing:
         (
             PrintHeld(REF, "U+E000"),
             f"Message {REF}, which you approved, was held back from print: it has letters that"
-            " no font can print (U+E000). It stays approved; return it to the family to"
-            " rewrite those words.",
+            " no font can print (U+E000). It was returned to the family, who can write those"
+            " words again and send it anew.",
         ),
     ],
     ids=lambda v: type(v).__name__ if not isinstance(v, str) else "",

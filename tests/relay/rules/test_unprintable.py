@@ -76,7 +76,7 @@ def test_the_category_has_its_sentence_in_every_language() -> None:
 
 def test_rules_check_reports_an_emoji(tmp_path: Path) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "--env-file", "/dev/null", "rules", "check"],
+        [sys.executable, "-m", "rcm", "--env-file", "/dev/null", "rules", "check"],
         input="🌹 hello",
         env={**os.environ, "RCM_DATA_DIR": str(tmp_path)},
         capture_output=True,
