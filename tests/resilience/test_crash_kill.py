@@ -155,9 +155,17 @@ async def kill_loop(
             approved: list[str] = []
             stop_review = asyncio.Event()
 
+            review_errors: list[str] = []
+
             async def reviewing() -> None:
+                # A reviewer whose action fails (the database busy with a bot being killed and
+                # restarted) tries again, as a person would; what failed is reported if the
+                # queue then never drains.
                 while not stop_review.is_set():
-                    approved.extend(await approve_waiting(store, reviewer))
+                    try:
+                        approved.extend(await approve_waiting(store, reviewer))
+                    except Exception as exc:  # reported below if the queue never drains
+                        review_errors.append(f"{type(exc).__name__}: {exc}")
                     await asyncio.sleep(0.3)
 
             written: dict[int, int] = {}
@@ -201,7 +209,10 @@ async def kill_loop(
                 )
 
             # (on PostgreSQL what a killed worker held comes back when its lease ends)
-            await eventually(drained, 150, "the outbox and the inbox to drain")
+            try:
+                await eventually(drained, 150, "the outbox and the inbox to drain")
+            except AssertionError as exc:
+                raise AssertionError(f"{exc}; review errors: {review_errors[-3:]}") from exc
             stop_review.set()
             await review_task
             for proc in pool.procs:
