@@ -17,12 +17,11 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import sqlite3
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import aiosqlite
 
@@ -40,56 +39,17 @@ from relay.files import private_file
 from relay.migrations import MIGRATIONS, VAULT_AUDIT_HEAD, VAULT_SCHEMA
 from relay.sealing import SEALED_COLUMNS, upgrade_sealed_rows
 from relay.store_sqlite import SqliteBackend
+from relay.store_types import Backend, Params, Row, _statements
 
 log = logging.getLogger("relay.store")
 
-
-class Row(Protocol):
-    """A result row: by column name or position (sqlite3.Row, asyncpg.Record)."""
-
-    def __getitem__(self, key: str | int, /) -> Any: ...
-    def __iter__(self) -> Iterator[Any]: ...  # the values, in column order (both backends)
-    def __len__(self) -> int: ...
-    def keys(self) -> Any: ...
-
-
-class Backend(Protocol):
-    """The connection layer of one backend (``relay.store_sqlite``, ``relay.store_pg``)."""
-
-    kind: str
-
-    async def execute(self, sql: str, params: Any) -> int: ...
-    async def executemany(self, sql: str, rows: Iterable[Any]) -> None: ...
-    async def all(self, sql: str, params: Any) -> list[Any]: ...
-    async def begin(self) -> None: ...
-    async def commit(self) -> None: ...
-    async def rollback(self) -> None: ...
-    async def version(self) -> int: ...
-    async def prepare_vault(self, statements: Sequence[str]) -> None: ...
-    async def migrate_one(self, statements: Sequence[str], version: int) -> bool: ...
-    async def close(self) -> None: ...
+__all__ = ["Backend", "Params", "Row", "Store", "Tx", "_statements"]
 
 
 # Tables whose sealed fields use a key of their own row (see Tx.key_owner); a write to such a
 # row moves its version on and re-seals all its SEALED_COLUMNS at it (see Tx.seal_for).
 PER_ROW_KEYS = frozenset({"messages"})
 KEY_CACHE_SIZE = 20_000
-Params = Sequence[object] | dict[str, object]
-
-
-def _statements(script: str) -> list[str]:
-    """Split a migration script into complete statements (triggers included)."""
-    out: list[str] = []
-    buf = ""
-    for line in script.splitlines(keepends=True):
-        buf += line
-        if sqlite3.complete_statement(buf):
-            if buf.strip():
-                out.append(buf.strip())
-            buf = ""
-    if buf.strip():
-        out.append(buf.strip())
-    return out
 
 
 class Tx:
