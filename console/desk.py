@@ -151,11 +151,11 @@ async def record(request: web.Request) -> web.StreamResponse:
     raise web.HTTPSeeOther(f"/batches/{request.match_info['id']}")
 
 
-async def pdf(request: web.Request) -> web.Response:
-    """Download the batch PDF (rendered again from its recorded members)."""
+async def _batch_again(request: web.Request) -> delivery.Batch:
+    """Render the requested batch again from its recorded members (404 when unknown)."""
     con = console_of(request)
     try:
-        batch = await delivery.export_again(
+        return await delivery.export_again(
             con.store,
             request.match_info["id"],
             sites=con.sites,
@@ -163,6 +163,11 @@ async def pdf(request: web.Request) -> web.Response:
         )
     except NotFound as exc:
         raise web.HTTPNotFound() from exc
+
+
+async def pdf(request: web.Request) -> web.Response:
+    """Download the batch PDF (rendered again from its recorded members)."""
+    batch = await _batch_again(request)
     return web.Response(
         body=batch.pdf,
         content_type="application/pdf",
@@ -177,15 +182,7 @@ async def signature(request: web.Request) -> web.Response:
     file each time, and the same as the bot's for that batch.
     """
     con = console_of(request)
-    try:
-        batch = await delivery.export_again(
-            con.store,
-            request.match_info["id"],
-            sites=con.sites,
-            actor_id=session_of(request).person_id,
-        )
-    except NotFound as exc:
-        raise web.HTTPNotFound() from exc
+    batch = await _batch_again(request)
     key = signing.load_or_create_key(con.settings.resolved_key_file.parent)
     body = signing.sign_blobs(
         key, [(batch.filename, batch.pdf)], batch=batch.id, site=batch.site_code

@@ -4,33 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import gettext
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from babel import Locale
 from babel.dates import format_datetime
-from words.catalog import N_, RTL, SUPPORTED, catalog, supported
+from words.catalog import N_, RTL, SUPPORTED, Language, catalog, supported
 
 __all__ = ["N_", "RTL", "SUPPORTED", "Words", "label_gettext", "words"]
 
 
 @dataclass(frozen=True, slots=True)
-class Words:
+class Words(Language):
     """The words of one language, for templates and views."""
-
-    lang: str
-    catalog: gettext.NullTranslations
-
-    def gettext(self, message: str) -> str:
-        return self.catalog.gettext(message)
-
-    def ngettext(self, singular: str, plural: str, n: int) -> str:
-        return self.catalog.ngettext(singular, plural, n)
 
     @property
     def direction(self) -> str:
-        return "rtl" if self.lang in RTL else "ltr"
+        return "rtl" if self.rtl else "ltr"
 
     def when(self, moment: dt.datetime) -> str:
         """Format a moment the way this language writes it."""

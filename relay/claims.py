@@ -299,13 +299,7 @@ async def _require_every_site(tx: Tx, staff_id: str, claim: Any) -> None:
     sites = await _sites_of(tx, staff_id)
     if sites is None or claim["data_enc"] is None:
         return
-    data = await tx.open_json_for(
-        claim["person_id"], "claims", "data", claim["id"], claim["data_enc"]
-    )
-    beyond = sorted(
-        {row["site_code"] for row, matches in await _candidates(tx, claim, data) if matches}
-        - sites
-    )
+    beyond = sorted({row["site_code"] for row in await _matching(tx, claim)} - sites)
     if beyond:
         raise roles.Refused(
             actor=staff_id, action="confirm_claim", needs=f"staff of {','.join(beyond)}"
@@ -337,11 +331,16 @@ async def refuse_claim(
     return ClaimResult(claim_id, "refused", len(done), 0)
 
 
-async def _deliver_held(tx: Tx, staff_id: str, claim: Row) -> int:
+async def _matching(tx: Tx, claim: Row) -> list[Row]:
+    """Return the held messages whose addressee agrees with the claim (handed over on it)."""
     data = await tx.open_json_for(
         claim["person_id"], "claims", "data", claim["id"], claim["data_enc"]
     )
-    held = [row for row, matches in await _candidates(tx, claim, data) if matches]
+    return [row for row, matches in await _candidates(tx, claim, data) if matches]
+
+
+async def _deliver_held(tx: Tx, staff_id: str, claim: Row) -> int:
+    held = await _matching(tx, claim)
     for row in held:
         family = row["family_id"]
         text, spans = await message_text_in(tx, row)

@@ -27,10 +27,14 @@ async def _still_busy(
         return "button presses not answered"
     if await inbox.pending(store):
         return "updates pending in the inbox"
-    counts = await outbox.counts(store)
-    if counts.get("pending", 0) or counts.get("sending", 0):
+    if await _outbox_busy(store):
         return "notices waiting in the outbox"
     return None
+
+
+async def _outbox_busy(store: Store) -> bool:
+    counts = await outbox.counts(store)
+    return bool(counts.get("pending", 0) or counts.get("sending", 0))
 
 
 async def quiet(
@@ -60,10 +64,7 @@ async def quiet(
 async def drained(store: Store, *, within: float = 60.0) -> None:
     """Return once the outbox has sent everything queued (notices to families and staff)."""
     deadline = time.monotonic() + within
-    while True:
-        counts = await outbox.counts(store)
-        if not counts.get("pending", 0) and not counts.get("sending", 0):
-            return
+    while await _outbox_busy(store):
         if time.monotonic() > deadline:
-            raise AssertionError(f"the outbox did not drain within {within} s: {counts}")
+            raise AssertionError(f"the outbox did not drain within {within} s")
         await asyncio.sleep(0.05)

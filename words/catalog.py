@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import gettext
 import io
+from dataclasses import dataclass
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
@@ -53,6 +54,27 @@ def negotiate(language_code: str | None) -> str | None:
 def supported(lang: str | None) -> str:
     """Return ``lang`` when we speak it, English otherwise."""
     return lang if lang is not None and lang in SUPPORTED else DEFAULT
+
+
+@dataclass(frozen=True, slots=True)
+class Language:
+    """The words of one language: its catalog, and whether its script runs right to left.
+
+    The bot's ``Translator`` and the console's ``Words`` add what each front end writes.
+    """
+
+    lang: str
+    catalog: gettext.NullTranslations
+
+    def gettext(self, message: str) -> str:
+        return self.catalog.gettext(message)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return self.catalog.ngettext(singular, plural, n)
+
+    @property
+    def rtl(self) -> bool:
+        return self.lang in RTL
 
 
 def _load(path: Path) -> gettext.NullTranslations:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import gettext
 from dataclasses import dataclass
 
 from babel import Locale
@@ -21,6 +20,7 @@ from words.catalog import (
     NATIVE_NAMES,
     RTL,
     SUPPORTED,
+    Language,
     catalog,
     missing_catalogs,
     negotiate,
@@ -43,21 +43,8 @@ RLM = "\u200f"
 
 
 @dataclass(frozen=True, slots=True)
-class Translator:
-    """The words of one language."""
-
-    lang: str
-    catalog: gettext.NullTranslations
-
-    def gettext(self, message: str) -> str:
-        return self.catalog.gettext(message)
-
-    def ngettext(self, singular: str, plural: str, n: int) -> str:
-        return self.catalog.ngettext(singular, plural, n)
-
-    @property
-    def rtl(self) -> bool:
-        return self.lang in RTL
+class Translator(Language):
+    """The words of one language, with its calendar and digits, for the bot's messages."""
 
     def date(self, moment: dt.datetime | dt.date, country_code: str | None = None) -> str:
         """Write a date in this reader's calendar, month names and digits."""

@@ -81,13 +81,20 @@ async def pending(store: Store) -> list[tuple[int, bytes]]:
         )
         out: list[tuple[int, bytes]] = []
         for r in rows:
-            try:
-                out.append((r["update_id"], await _open(tx, r["update_id"], r["payload_enc"])))
-            except CryptoError:
-                # Its key is gone (its family erased meanwhile): it can never be handled.
-                log.warning("update %d cannot be opened; dropped", r["update_id"])
-                await _drop(tx, r["update_id"])
+            raw = await _open_or_drop(tx, r["update_id"], r["payload_enc"])
+            if raw is not None:
+                out.append((r["update_id"], raw))
         return out
+
+
+async def _open_or_drop(tx: Tx, update_id: int, blob: bytes) -> bytes | None:
+    """Open a waiting update; drop it when its key is gone (its family erased meanwhile)."""
+    try:
+        return await _open(tx, update_id, blob)
+    except CryptoError:
+        log.warning("update %d cannot be opened; dropped", update_id)
+        await _drop(tx, update_id)
+        return None
 
 
 def _lease(now: dt.datetime, lease_s: float) -> str:
@@ -119,11 +126,9 @@ async def claim_stale(store: Store, limit: int = 100) -> list[tuple[int, bytes]]
             await tx.execute(
                 "UPDATE inbox SET lease_until = ? WHERE id = ?", (lease, r["update_id"])
             )
-            try:
-                out.append((r["update_id"], await _open(tx, r["update_id"], r["payload_enc"])))
-            except CryptoError:
-                log.warning("update %d cannot be opened; dropped", r["update_id"])
-                await _drop(tx, r["update_id"])
+            raw = await _open_or_drop(tx, r["update_id"], r["payload_enc"])
+            if raw is not None:
+                out.append((r["update_id"], raw))
         return out
 
 
