@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 from abc import ABC, abstractmethod
@@ -130,7 +131,16 @@ class UpdateFeed(ABC):
     def _spawn(self, update_id: int, raw: bytes) -> None:
         task = asyncio.create_task(self._handle(update_id, raw))
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(functools.partial(self._handled, update_id))
+
+    def _handled(self, update_id: int, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and (error := task.exception()) is not None:
+            # Not marked done: the update stays in the inbox and is handled again at the
+            # next start (or by another worker once its lease ends).
+            log.error(
+                "update %d could not be handled; it stays pending", update_id, exc_info=error
+            )
 
     async def _handle(self, update_id: int, raw: bytes) -> None:
         try:

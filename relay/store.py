@@ -365,8 +365,10 @@ class Store:
     async def tx(self) -> AsyncIterator[Tx]:
         """Run one serialised transaction (committed on success)."""
         async with self._lock:
-            await self.db.begin()
             try:
+                # BEGIN inside the try: a task cancelled while BEGIN is on its way must not
+                # leave the connection in a transaction that nobody will end.
+                await self.db.begin()
                 yield Tx(self)
             except BaseException:
                 await self.db.rollback()

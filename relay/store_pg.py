@@ -149,8 +149,10 @@ class PostgresBackend:
 
     async def _enter(self, side: _Side) -> None:
         if not side.in_tx:
-            await side.conn.execute("BEGIN")
+            # Marked before it is sent: a caller cancelled while BEGIN is on its way still
+            # rolls back (ROLLBACK outside a transaction is only a warning).
             side.in_tx = True
+            await side.conn.execute("BEGIN")
 
     # -- statements -----------------------------------------------------------------------
     async def execute(self, sql: str, params: object) -> int:
@@ -175,10 +177,14 @@ class PostgresBackend:
 
     async def commit(self) -> None:
         # Data first, then the vault: see the module's docstring.
-        for side in (self._data, self._vault):
-            if side.in_tx:
-                side.in_tx = False
-                await side.conn.execute("COMMIT")
+        try:
+            for side in (self._data, self._vault):
+                if side.in_tx:
+                    side.in_tx = False
+                    await side.conn.execute("COMMIT")
+        except BaseException:
+            await self.rollback()  # a side not committed yet is not left open
+            raise
 
     async def rollback(self) -> None:
         for side in (self._data, self._vault):
@@ -209,8 +215,8 @@ class PostgresBackend:
 
     async def migrate_one(self, statements: Sequence[str], version: int) -> bool:
         """Apply one migration unless another worker did; return whether it was applied."""
-        await self.begin()
         try:
+            await self.begin()
             if await self.version_in_tx() != version:
                 await self.rollback()
                 return False

@@ -75,7 +75,14 @@ class SqliteBackend:
         await self.conn.execute("COMMIT")
 
     async def rollback(self) -> None:
-        await self.conn.execute("ROLLBACK")
+        # The connection's thread runs statements in the order they were queued, so this
+        # ROLLBACK comes after any BEGIN whose caller was cancelled; it may also find no
+        # transaction (BEGIN itself failed, or was never queued).
+        try:
+            await self.conn.execute("ROLLBACK")
+        except sqlite3.OperationalError as error:
+            if "no transaction is active" not in str(error):
+                raise
 
     async def version(self) -> int:
         row = await (await self.conn.execute("PRAGMA user_version")).fetchone()
@@ -86,8 +93,8 @@ class SqliteBackend:
             await self.conn.execute(statement)
 
     async def migrate_one(self, statements: Sequence[str], version: int) -> bool:
-        await self.begin()
         try:
+            await self.begin()
             for statement in statements:
                 await self.conn.execute(statement)
             await self.conn.execute(f"PRAGMA user_version = {version + 1}")
