@@ -21,7 +21,10 @@ The sandbox and the driver run in this process; each bot runs in a child process
 whose servers are not on the bot's CPU. Ours runs twice: as shipped (the request limiter of
 bot/ratelimit.py paces requests to chats at 29/s, Telegram's overall limit, which caps a bot
 at about that many answers per second however fast it is) and with that pacing lifted, which
-is the figure compared with the echo bot (``ratio``).
+is the figure compared with the echo bot (``ratio``). Each bot's CPU time per update (its
+process, all threads, from /proc) is reported too, and ``cpu_ratio`` compares the unpaced
+bot's with the echo bot's: on a machine shared with other work throughput swings with the
+load, CPU time per update much less.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import re
 import statistics
 import sys
@@ -89,6 +93,7 @@ class Driver:
         self.latencies: list[float] = []
         self.updates = 0
         self.kinds: list[str] = []
+        self.story: list[str] = []
 
     def user(self, uid: int) -> SimUser:
         user = SimUser(uid, f"F{uid}", language_code="en")
@@ -271,7 +276,7 @@ async def _start_echo(api_root: str) -> Callable[[], Any]:
 
 
 @asynccontextmanager
-async def bot_process(kind: str, api_root: str, data: Path, profile: bool) -> AsyncIterator[None]:
+async def bot_process(kind: str, api_root: str, data: Path, profile: bool) -> AsyncIterator[int]:
     """Run a bot in a child process (its own core), for the duration of the block."""
     cmd = [
         sys.executable,
@@ -293,7 +298,7 @@ async def bot_process(kind: str, api_root: str, data: Path, profile: bool) -> As
         line = await asyncio.wait_for(proc.stdout.readline(), timeout=60)
         if line.strip() != b"ready":
             raise RuntimeError(f"bot process {kind} did not start")
-        yield
+        yield proc.pid
     finally:
         proc.stdin.close()
         try:
@@ -303,21 +308,36 @@ async def bot_process(kind: str, api_root: str, data: Path, profile: bool) -> As
             await proc.wait()
 
 
+def _cpu_s(pid: int) -> float:
+    """Return the CPU time (user + system, all threads) a process has used, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 async def _phase(
-    server: SandboxServer, d: Driver, families: int, story: Callable[[Driver, int], Any]
+    server: SandboxServer,
+    d: Driver,
+    families: int,
+    story: Callable[[Driver, int], Any],
+    pid: int,
 ) -> dict[str, Any]:
-    await story(Driver(server, d.bot.id), FIRST_USER)  # warm-up, alone, not measured
+    warm = Driver(server, d.bot.id)
+    await story(warm, FIRST_USER)  # warm-up, alone, not measured
+    d.story = warm.kinds  # one family's updates, in order (the measured ones interleave)
     before = dict(server.state.counters.requests)
+    cpu = _cpu_s(pid)
     started = time.perf_counter()
     await asyncio.gather(*(story(d, FIRST_USER + 1 + i) for i in range(families)))
     seconds = time.perf_counter() - started
     await asyncio.sleep(0.2)  # the last answers' trailing calls
+    cpu = _cpu_s(pid) - cpu
     calls = {
         k: v - before.get(k, 0)
         for k, v in server.state.counters.requests.items()
         if k != "getUpdates" and v > before.get(k, 0)
     }
     summary = _summary(d, seconds)
+    summary["cpu_ms_per_update"] = round(cpu * 1000 / d.updates, 2)
     summary["bot_api_calls_per_update"] = round(sum(calls.values()) / d.updates, 2)
     summary["bot_api_calls"] = calls
     return summary
@@ -331,10 +351,11 @@ async def run(families: int, profile: bool) -> dict[str, Any]:
         results = {}
         for kind in ("ours", "ours-unpaced"):
             with tempfile.TemporaryDirectory(prefix="rcm-bench-bot-") as tmp:
-                async with bot_process(kind, root, Path(tmp), profile and kind == "ours-unpaced"):
+                profiled = profile and kind == "ours-unpaced"
+                async with bot_process(kind, root, Path(tmp), profiled) as pid:
                     d = Driver(server, OURS_BOT)
-                    results[kind] = await _phase(server, d, families, family)
-                    kinds = d.kinds[: len(d.kinds) // families]
+                    results[kind] = await _phase(server, d, families, family, pid)
+                    kinds = d.story
             server.state.reset()  # the next run starts with no users or chats
 
         async def echo_user(d: Driver, uid: int) -> None:
@@ -342,8 +363,8 @@ async def run(families: int, profile: bool) -> dict[str, Any]:
             for kind in kinds:
                 await d.echo_act(uid, kind)
 
-        async with bot_process("echo", root, Path("."), profile=False):
-            base = await _phase(server, Driver(server, ECHO_BOT), families, echo_user)
+        async with bot_process("echo", root, Path("."), profile=False) as pid:
+            base = await _phase(server, Driver(server, ECHO_BOT), families, echo_user, pid)
     ours, paced = results["ours-unpaced"], results["ours"]
     return {
         "name": "bot",
@@ -362,6 +383,9 @@ async def run(families: int, profile: bool) -> dict[str, Any]:
             **base,
         },
         "ratio": round(ours["updates_per_s"] / base["updates_per_s"], 3),
+        # The same comparison in CPU time per update (the echo bot's over ours): what a busy
+        # shared machine shifts least, since both bots wait for the same cores.
+        "cpu_ratio": round(base["cpu_ms_per_update"] / ours["cpu_ms_per_update"], 3),
         "target": {"ratio": 0.6},
     }
 

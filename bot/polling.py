@@ -15,16 +15,22 @@ import contextlib
 import functools
 import json
 import logging
+import warnings
 from abc import ABC, abstractmethod
 from typing import Any
 
 from telegram import Update
 from telegram.error import NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application
+from telegram.warnings import PTBUserWarning
 
 from bot.ratelimit import retry_after_s
 from bot.transport import inbox
 from relay.store import Store
+
+# getUpdates through do_api_request keeps the updates' JSON as Telegram sent it; PTB warns
+# that get_updates exists, which parses it into objects we would only serialise again.
+warnings.filterwarnings("ignore", message=r"Please use 'Bot\.getUpdates'", category=PTBUserWarning)
 
 log = logging.getLogger("bot.polling")
 SWEEP_S = 2.0  # how often a PostgreSQL worker looks for updates a dead worker left
@@ -41,9 +47,13 @@ def _user_key(update: Update) -> int:
 def sender_of(raw: bytes) -> int | None:
     """Return the user id an update came from (the ``from`` of its one payload), if any."""
     try:
-        data = json.loads(raw)
+        return sender_in(json.loads(raw))
     except ValueError:
         return None
+
+
+def sender_in(data: object) -> int | None:
+    """Return the user id an update's JSON object came from, if any."""
     if not isinstance(data, dict):
         return None
     for value in data.values():
@@ -181,10 +191,15 @@ class DurablePoller(UpdateFeed):
         failures = 0
         while True:
             try:
-                updates = await self.app.bot.get_updates(
-                    offset=offset,
-                    timeout=self.timeout_s,
-                    allowed_updates=Update.ALL_TYPES,
+                # The updates as Telegram sent them: stored as they are and parsed once,
+                # when handled (get_updates would parse them, then we would serialise them).
+                updates = await self.app.bot.do_api_request(
+                    "getUpdates",
+                    api_kwargs={
+                        "offset": offset,
+                        "timeout": self.timeout_s,
+                        "allowed_updates": list(Update.ALL_TYPES),
+                    },
                     read_timeout=self.timeout_s + 10,
                 )
                 failures = 0
@@ -196,12 +211,26 @@ class DurablePoller(UpdateFeed):
                 log.warning("getUpdates failed (%s); retrying", type(exc).__name__)
                 await asyncio.sleep(min(30.0, 0.5 * 2 ** min(failures, 6)))
                 continue
-            if not updates:
+            raws, senders = _received(updates)
+            if not raws:
                 continue
-            raws = [(u.update_id, json.dumps(u.to_dict()).encode()) for u in updates]
-            senders = {u: who for u, raw in raws if (who := sender_of(raw)) is not None}
             fresh = set(await inbox.store_updates(self.store, raws, senders))
-            offset = max(u.update_id for u in updates) + 1
+            offset = max(update_id for update_id, _ in raws) + 1
             for update_id, raw in raws:
                 if update_id in fresh:
                     self._spawn(update_id, raw)
+
+
+def _received(updates: object) -> tuple[list[tuple[int, bytes]], dict[int, int]]:
+    """Return the (id, JSON) of each update getUpdates returned, and who sent each."""
+    raws: list[tuple[int, bytes]] = []
+    senders: dict[int, int] = {}
+    for data in updates if isinstance(updates, list) else ():
+        update_id = data.get("update_id") if isinstance(data, dict) else None
+        if not isinstance(update_id, int):
+            log.warning("getUpdates returned an update without an id; skipped")
+            continue
+        raws.append((update_id, json.dumps(data).encode()))
+        if (who := sender_in(data)) is not None:
+            senders[update_id] = who
+    return raws, senders

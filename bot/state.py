@@ -53,7 +53,10 @@ class Slot(Generic[S]):
 
     async def load(self, store: Store, person_id: str) -> Held[S]:
         """Return the person's state of this feature (empty, version 0, when none)."""
-        saved = await conversation.load(store, person_id, self.feature)
+        return self.held(await conversation.load(store, person_id, self.feature))
+
+    def held(self, saved: conversation.Saved | None) -> Held[S]:
+        """Return the state a saved row holds (empty, version 0, when there is none)."""
         if saved is None:
             return Held(self._empty(), 0)
         return Held(self.from_bytes(saved.data), saved.version)

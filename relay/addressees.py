@@ -60,7 +60,7 @@ async def _addressee(tx: Tx, person_id: str, row: Row) -> Addressee:
 
 async def addressees(store: Store, person_id: str) -> list[Addressee]:
     """Return the family's addressees, oldest first."""
-    async with store.tx() as tx:
+    async with store.read() as tx:
         rows = await tx.all(
             "SELECT * FROM addressees WHERE family_id = ? ORDER BY created_at", (person_id,)
         )

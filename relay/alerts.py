@@ -159,6 +159,6 @@ async def set_muted(store: Store, *, person_id: str, muted: bool) -> None:
 
 
 async def is_muted(store: Store, person_id: str) -> bool:
-    async with store.tx() as tx:
+    async with store.read() as tx:
         row = await tx.one("SELECT muted FROM staff_alerts WHERE person_id = ?", (person_id,))
     return bool(row and row["muted"])

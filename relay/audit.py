@@ -187,7 +187,7 @@ def _check_head(rows: list[Row], head: Row | None) -> None:
 
 async def entries(store: Store, *, obj: str | None = None, limit: int = 100) -> list[AuditEntry]:
     """Return the latest entries (optionally for one object), newest first."""
-    async with store.tx() as tx:
+    async with store.read() as tx:
         if obj is None:
             rows = await tx.all("SELECT * FROM audit ORDER BY seq DESC LIMIT ?", (limit,))
         else:

@@ -374,7 +374,7 @@ async def _deliver_held(tx: Tx, staff_id: str, claim: Row) -> int:
 @roles.audits_refusals
 async def open_claims(store: Store, *, staff_id: str | None) -> list[tuple[str, int, str]]:
     """Return open claims as (id, confirmations so far, opened at) for staff."""
-    async with store.tx() as tx:
+    async with store.read() as tx:
         grants = await roles.grants_in(tx, staff_id) if staff_id else []
         if not any(g.role in roles.CONFIRMING for g in grants):
             raise roles.Refused(actor=staff_id, action="claims", needs="reviewer,senior,admin")

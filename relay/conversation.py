@@ -14,7 +14,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from relay.channels import Address
 from relay.errors import StaleState
+from relay.people import Person, find_in
 from relay.store import Store, Tx
 
 TABLE = "conversation_state"
@@ -36,17 +38,32 @@ def _row_id(person_id: str, feature: str) -> str:
 
 async def load(store: Store, person_id: str, feature: str) -> Saved | None:
     """Return the person's state for ``feature``, or None when there is none."""
-    async with store.tx() as tx:
-        row = await tx.one(
-            f"SELECT data_enc, version FROM {TABLE} WHERE person_id = ? AND feature = ?",  # noqa: S608 - the table name is ours
-            (person_id, feature),
-        )
-        if row is None:
-            return None
-        data = await tx.open_for(
-            person_id, TABLE, "data", _row_id(person_id, feature), row["data_enc"]
-        )
-        return Saved(data, int(row["version"]))
+    async with store.read() as tx:
+        return await load_in(tx, person_id, feature)
+
+
+async def find_with(
+    store: Store, address: Address, feature: str
+) -> tuple[Person | None, Saved | None]:
+    """Return the person at a channel address and their state of ``feature``, in one read."""
+    async with store.read() as tx:
+        person = await find_in(tx, address)
+        if person is None:
+            return None, None
+        return person, await load_in(tx, person.id, feature)
+
+
+async def load_in(tx: Tx, person_id: str, feature: str) -> Saved | None:
+    row = await tx.one(
+        f"SELECT data_enc, version FROM {TABLE} WHERE person_id = ? AND feature = ?",  # noqa: S608 - the table name is ours
+        (person_id, feature),
+    )
+    if row is None:
+        return None
+    data = await tx.open_for(
+        person_id, TABLE, "data", _row_id(person_id, feature), row["data_enc"]
+    )
+    return Saved(data, int(row["version"]))
 
 
 async def save(store: Store, person_id: str, feature: str, data: bytes, *, version: int) -> int:

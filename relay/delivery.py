@@ -351,7 +351,7 @@ async def export_again(
 async def recent_batches(store: Store, *, actor_id: str, limit: int = 10) -> list[BatchInfo]:
     """Return the latest batches of the sites this person delegates for."""
     allowed = await delegate_sites(store, actor_id)
-    async with store.tx() as tx:
+    async with store.read() as tx:
         await require_delegate(tx, actor_id, None, action="batches")
         rows = await tx.all(
             "SELECT b.id, b.site_code, b.created_at, b.message_count,"

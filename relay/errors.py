@@ -33,6 +33,12 @@ class ConfigError(RelayError):
     code = "config"
 
 
+class ReadOnly(RelayError):
+    """A statement that writes ran in a transaction that only reads (``Store.read``)."""
+
+    code = "read_only"
+
+
 class NotFound(RelayError):
     code = "not_found"
 

@@ -22,7 +22,7 @@ class Figures:
 @roles.audits_refusals
 async def collect_figures(store: Store, *, staff_id: str | None) -> Figures:
     """Return message counts by state and by site, and outbox counts (admins only)."""
-    async with store.tx() as tx:
+    async with store.read() as tx:
         await roles.require_in(tx, staff_id, Role.ADMIN, action="stats")
         rows = await tx.all(
             "SELECT site_code, state, COUNT(*) AS n FROM messages GROUP BY site_code, state"

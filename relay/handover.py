@@ -42,7 +42,7 @@ class ChecklistLine:
 @roles.audits_refusals
 async def checklist(store: Store, *, actor_id: str, batch_id: str) -> list[ChecklistLine]:
     """Return the messages of a batch with their state, for the hand-over checklist."""
-    async with store.tx() as tx:
+    async with store.read() as tx:
         batch = await tx.one("SELECT site_code FROM batches WHERE id = ?", (batch_id,))
         site = batch["site_code"] if batch else ""
         await require_delegate(tx, actor_id, site, action="handover")
@@ -308,7 +308,7 @@ async def import_outcomes(
 
 async def batch_of(store: Store, message_id: str) -> str | None:
     """Return the latest batch a message was printed in (it may have been re-queued since)."""
-    async with store.tx() as tx:
+    async with store.read() as tx:
         row = await tx.one(
             "SELECT b.batch_id FROM batch_items b JOIN batches t ON t.id = b.batch_id"
             " WHERE b.message_id = ? ORDER BY t.created_at DESC LIMIT 1",

@@ -46,7 +46,7 @@ async def invite(store: Store, person_id: str) -> str:
 
 async def inviter_name(store: Store, code: str) -> str:
     """Return the name of whoever made a valid invitation (to confirm before accepting)."""
-    async with store.tx() as tx:
+    async with store.read() as tx:
         row = await _valid(tx, code)
         profile = await people.profile_in(tx, row["person_id"])
     return profile.full_name if profile else ""
@@ -106,7 +106,7 @@ async def accept(store: Store, person_id: str, code: str) -> str:
 
 async def active_links(store: Store, person_id: str) -> list[Link]:
     """Return the person's active links with the other side's name."""
-    async with store.tx() as tx:
+    async with store.read() as tx:
         rows = await tx.all(
             "SELECT * FROM links WHERE ended_at IS NULL AND (a_id = ? OR b_id = ?)",
             (person_id, person_id),

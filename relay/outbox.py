@@ -154,6 +154,6 @@ async def give_up(store: Store, outbox_id: int, *, unreachable_person: str | Non
 
 async def counts(store: Store) -> dict[str, int]:
     """Return the number of rows per state."""
-    async with store.tx() as tx:
+    async with store.read() as tx:
         rows = await tx.all("SELECT state, COUNT(*) AS n FROM outbox GROUP BY state")
     return {row["state"]: int(row["n"]) for row in rows}

@@ -58,7 +58,7 @@ async def ensure_in(tx: Tx, address: Address, lang: str) -> Person:
 
 async def find(store: Store, address: Address) -> Person | None:
     """Return the person at a channel address, if known."""
-    async with store.tx() as tx:
+    async with store.read() as tx:
         return await find_in(tx, address)
 
 
@@ -69,7 +69,7 @@ async def ensure(store: Store, address: Address, lang: str) -> Person:
 
 
 async def get(store: Store, person_id: str) -> Person:
-    async with store.tx() as tx:
+    async with store.read() as tx:
         row = await tx.one("SELECT * FROM people WHERE id = ?", (person_id,))
     if row is None:
         raise NotFound(f"person {person_id}")
@@ -125,7 +125,7 @@ async def profile_in(tx: Tx, person_id: str) -> Profile | None:
 
 async def load_profile(store: Store, person_id: str) -> Profile | None:
     """Return the sender's details, if given."""
-    async with store.tx() as tx:
+    async with store.read() as tx:
         return await profile_in(tx, person_id)
 
 

@@ -115,7 +115,7 @@ async def grants_in(tx: Tx, person_id: str) -> list[Grant]:
 
 async def grants(store: Store, person_id: str) -> list[Grant]:
     """Return the roles a person holds."""
-    async with store.tx() as tx:
+    async with store.read() as tx:
         return await grants_in(tx, person_id)
 
 
@@ -169,7 +169,7 @@ async def require(
 ) -> Grant:
     """Check a role in its own transaction (the refusal is committed to the audit log)."""
     try:
-        async with store.tx() as tx:
+        async with store.read() as tx:
             return await require_in(tx, person_id, role, action=action, site=site)
     except Refused as exc:
         await record_refusal(store, exc)
@@ -268,7 +268,7 @@ async def bootstrap_admins(store: Store, admins: Collection[Address]) -> None:
 @audits_refusals
 async def all_grants(store: Store, *, actor_id: str | None) -> list[Grant]:
     """Return every grant, by person (admins only; person ids, nothing personal)."""
-    async with store.tx() as tx:
+    async with store.read() as tx:
         await require_in(tx, actor_id, Role.ADMIN, action="staff")
         rows = await tx.all("SELECT * FROM roles ORDER BY person_id, role, site_code")
     return [grant_of(r) for r in rows]

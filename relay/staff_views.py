@@ -59,7 +59,7 @@ class DeskFigures:
 async def parties(store: Store, *, reviewer_id: str | None, message_id: str) -> Parties:
     """Return sender and addressee of a message the reviewer holds."""
     await review.current_item(store, reviewer_id=reviewer_id, message_id=message_id)
-    async with store.tx() as tx:
+    async with store.read() as tx:
         row = await tx.one(
             "SELECT family_id, addressee_id FROM messages WHERE id = ?", (message_id,)
         )
@@ -80,7 +80,7 @@ async def history(
     The events carry codes only (a return's reason, an edit's version), never text.
     """
     await review.current_item(store, reviewer_id=reviewer_id, message_id=message_id)
-    async with store.tx() as tx:
+    async with store.read() as tx:
         rows = await tx.all(
             "SELECT at, state, detail FROM events WHERE message_id = ? ORDER BY seq",
             (message_id,),
@@ -97,7 +97,7 @@ async def staff(store: Store, *, actor_id: str | None) -> list[StaffMember]:
     held: dict[str, list[roles.Grant]] = {}
     for grant in grants:
         held.setdefault(grant.person_id, []).append(grant)
-    async with store.tx() as tx:
+    async with store.read() as tx:
         names = {pid: await people.profile_in(tx, pid) for pid in held}
     members = [
         StaffMember(pid, profile.full_name if profile else "", tuple(gs))
@@ -116,7 +116,7 @@ async def held_photo(store: Store, *, reviewer_id: str | None, message_id: str) 
 
 async def desk_figures(store: Store, *, staff_id: str | None) -> DeskFigures:
     """Return the figures of the last 90 days (admins only)."""
-    async with store.tx() as tx:
+    async with store.read() as tx:
         await roles.require_in(tx, staff_id, Role.ADMIN, action="figures")
         backlog = await tx.all(
             "SELECT site_code, lang, COUNT(*) AS n FROM messages"

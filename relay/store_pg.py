@@ -130,6 +130,9 @@ class PostgresBackend:
         self._data = _Side(data)
         self._vault = _Side(vault)
         self.url = url
+        self.vault_url: str | None = None
+        # A reader's transactions (Store.read) see one snapshot and cannot write.
+        self._begin = "BEGIN"
 
     @classmethod
     async def connect(cls, url: str, vault_url: str | None) -> PostgresBackend:
@@ -142,7 +145,9 @@ class PostgresBackend:
         except BaseException:
             await data.close()
             raise
-        return cls(data, vault, url)
+        backend = cls(data, vault, url)
+        backend.vault_url = vault_url
+        return backend
 
     def _side(self, sql: str) -> _Side:
         return self._vault if is_vault(sql) else self._data
@@ -152,7 +157,7 @@ class PostgresBackend:
             # Marked before it is sent: a caller cancelled while BEGIN is on its way still
             # rolls back (ROLLBACK outside a transaction is only a warning).
             side.in_tx = True
-            await side.conn.execute("BEGIN")
+            await side.conn.execute(self._begin)
 
     # -- statements -----------------------------------------------------------------------
     async def execute(self, sql: str, params: object) -> int:
@@ -174,6 +179,16 @@ class PostgresBackend:
     async def begin(self) -> None:
         await self._enter(self._data)
         await self._data.conn.execute(f"SELECT pg_advisory_xact_lock({STORE_LOCK})")
+
+    async def begin_read(self) -> None:
+        # No advisory lock: a read waits for no worker's write, this one's included.
+        await self._enter(self._data)
+
+    async def open_reader(self) -> PostgresBackend:
+        """Open a second pair of connections that only read (Store.read), beside these."""
+        reader = await type(self).connect(self.url, self.vault_url)
+        reader._begin = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+        return reader
 
     async def commit(self) -> None:
         # Data first, then the vault: see the module's docstring.

@@ -1,12 +1,14 @@
 """The SQLite connection layer beneath ``relay.store``: one file (WAL), the vault attached.
 
-One connection, one transaction at a time (``relay.store`` holds the lock). Writes use
-BEGIN IMMEDIATE so that a second process (a CLI verb next to the running bot) waits rather
-than failing half-way.
+One connection writes, one transaction at a time (``relay.store`` holds the lock). Writes
+use BEGIN IMMEDIATE so that a second process (a CLI verb next to the running bot) waits
+rather than failing half-way. A second, read-only connection serves ``Store.read()``: WAL
+lets it read a consistent snapshot while a write is under way, and it takes no write lock.
 """
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -15,6 +17,17 @@ from typing import Any
 import aiosqlite
 
 from relay.sqldialect import for_sqlite
+
+_DELETE = re.compile(r"\s*DELETE\b", re.IGNORECASE)
+WRITER_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA synchronous=FULL",
+    "PRAGMA secure_delete=ON",
+    "PRAGMA busy_timeout=10000",
+)
+# The vault keeps a rollback journal: a read of it waits while a write commits.
+READER_PRAGMAS = ("PRAGMA busy_timeout=10000",)
 
 
 class SqliteBackend:
@@ -25,6 +38,7 @@ class SqliteBackend:
     def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
         self.conn = conn
         self.path = path
+        self.vault_path: Path | None = None
 
     @classmethod
     async def connect(cls, path: Path, vault_path: Path) -> SqliteBackend:
@@ -34,16 +48,16 @@ class SqliteBackend:
         for own in (path, vault_path):
             if not own.exists():
                 own.touch(mode=0o600)
+        backend = await cls._open(path, vault_path, WRITER_PRAGMAS)
+        backend.vault_path = vault_path
+        return backend
+
+    @classmethod
+    async def _open(cls, path: Path, vault_path: Path, pragmas: Sequence[str]) -> SqliteBackend:
         conn = await aiosqlite.connect(path, isolation_level=None)
         try:
             conn.row_factory = sqlite3.Row
-            for pragma in (
-                "PRAGMA journal_mode=WAL",
-                "PRAGMA foreign_keys=ON",
-                "PRAGMA synchronous=FULL",
-                "PRAGMA secure_delete=ON",
-                "PRAGMA busy_timeout=10000",
-            ):
+            for pragma in pragmas:
                 await conn.execute(pragma)
             await conn.execute("ATTACH DATABASE ? AS vault", (str(vault_path),))
             # The vault keeps a rollback journal with secure delete: an erased key is
@@ -55,21 +69,46 @@ class SqliteBackend:
             raise
         return cls(conn, path)
 
+    async def open_reader(self) -> SqliteBackend:
+        """Open a second connection that only reads (Store.read), beside this one."""
+        assert self.vault_path is not None, "a reader opens beside the writing connection"
+        reader = await type(self)._open(self.path, self.vault_path, READER_PRAGMAS)
+        try:
+            await reader.conn.execute("PRAGMA query_only=ON")  # a write is refused
+        except BaseException:
+            await reader.close()
+            raise
+        return reader
+
     async def execute(self, sql: str, params: Any) -> int:
-        cursor = await self.conn.execute(for_sqlite(sql), params)
-        count = cursor.rowcount
-        await cursor.close()
-        return count
+        text = for_sqlite(sql)
+        if _DELETE.match(text):
+            # Rows a foreign key cascades to count in total_changes, not in rowcount.
+            cursor = await self.conn.execute(text, params)
+            count = cursor.rowcount
+            await cursor.close()
+            return count
+        # One trip to the connection's thread, not two (execute, then close the cursor): the
+        # rows an INSERT or UPDATE changed are what the connection's total moved by (no
+        # trigger of ours changes rows; this task alone uses the connection meanwhile).
+        before = self.conn.total_changes
+        await self.conn.execute_fetchall(text, params)
+        return self.conn.total_changes - before
 
     async def executemany(self, sql: str, rows: Iterable[Any]) -> None:
         await self.conn.executemany(for_sqlite(sql), rows)
 
     async def all(self, sql: str, params: Any) -> list[Any]:
-        async with self.conn.execute(for_sqlite(sql), params) as cursor:
-            return list(await cursor.fetchall())
+        # One trip to the connection's thread (execute, fetch and close there), not three.
+        return list(await self.conn.execute_fetchall(for_sqlite(sql), params))
 
     async def begin(self) -> None:
         await self.conn.execute("BEGIN IMMEDIATE")
+
+    async def begin_read(self) -> None:
+        # Deferred: no write lock; in WAL mode the snapshot starts at the first read and
+        # never waits for a writer.
+        await self.conn.execute("BEGIN")
 
     async def commit(self) -> None:
         await self.conn.execute("COMMIT")

@@ -13,9 +13,10 @@ from telegram.ext import ApplicationHandlerStop
 from bot.callbacks import Callback, cb, parse
 from bot.context import Ctx, Services
 from bot.i18n.catalog import Translator, negotiate, translator
+from bot.state import Held, S, Slot
 from bot.texts import input_error
 from bot.transport import address_of
-from relay import people
+from relay import conversation, people
 from relay.errors import InvalidInput, RelayError
 from relay.people import Person
 
@@ -58,6 +59,31 @@ async def person_of(update: Update, context: Ctx) -> tuple[Person, Translator]:
         lang = negotiate(user.language_code) or "en"
         found = await people.ensure(svc.store, address_of(user.id), lang)
     return found, translator(found.lang)
+
+
+async def person_with(
+    update: Update, context: Ctx, slot: Slot[S]
+) -> tuple[Person, Translator, Held[S]]:
+    """Return the person writing, their translator and their state of ``slot`` (one read)."""
+    user = update.effective_user
+    assert user is not None
+    store = services(context).store
+    found, saved = await conversation.find_with(store, address_of(user.id), slot.feature)
+    if found is None:
+        found, tr = await person_of(update, context)
+        return found, tr, slot.held(None)
+    return found, translator(found.lang), slot.held(saved)
+
+
+async def pressed_with(
+    update: Update, context: Ctx, slot: Slot[S]
+) -> tuple[Person, Translator, Held[S], Callback | None]:
+    """``pressed`` that also reads the presser's state of ``slot`` (one read for both)."""
+    query = update.callback_query
+    assert query is not None
+    person, tr, held = await person_with(update, context, slot)
+    await query.answer()
+    return person, tr, held, parse(query.data)
 
 
 async def pressed(update: Update, context: Ctx) -> tuple[Person, Translator, Callback | None]:

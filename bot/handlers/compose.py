@@ -16,7 +16,14 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 from bot.context import Ctx
 from bot.handlers import links as links_handlers
 from bot.handlers import steps
-from bot.handlers.common import edit_or_say, person_of, pressed, say, services
+from bot.handlers.common import (
+    edit_or_say,
+    person_of,
+    person_with,
+    pressed_with,
+    say,
+    services,
+)
 from bot.handlers.compose_flow import (
     Turn,
     advance,
@@ -31,7 +38,7 @@ from bot.handlers.compose_flow import (
     turn,
 )
 from bot.handlers.compose_send import send, wipe
-from bot.handlers.compose_state import ComposeState, Step
+from bot.handlers.compose_state import COMPOSE, ComposeState, Step
 from bot.texts import input_error
 from relay import messages, people
 from relay.errors import InvalidInput, NotFound
@@ -92,8 +99,8 @@ async def start_edit(update: Update, context: Ctx, message_id: str) -> None:
 
 async def on_text(update: Update, context: Ctx) -> None:
     """Take typed text for the current step."""
-    person, tr = await person_of(update, context)
-    await run(await turn(update, context, tr, person.id), _take_text)
+    person, tr, held = await person_with(update, context, COMPOSE)
+    await run(Turn(update, context, tr, person.id, held), _take_text)
 
 
 async def _take_text(t: Turn) -> None:
@@ -157,10 +164,10 @@ async def _take_photo(t: Turn) -> None:
 
 async def on_button(update: Update, context: Ctx) -> None:
     """Handle the compose buttons: back, cancel, skip, choices, send."""
-    person, tr, data = await pressed(update, context)
+    person, tr, held, data = await pressed_with(update, context, COMPOSE)
     if data is None:
         return
-    t = await turn(update, context, tr, person.id)
+    t = Turn(update, context, tr, person.id, held)
     if data.verb == "wipe":
         await run(t, wipe)
     elif data.verb == "send":

@@ -8,7 +8,7 @@ review card, a delegate's reply and an invitation live in other rows: /new never
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from bot.state import Fields, Slot
@@ -105,7 +105,12 @@ def _step(value: str) -> Step | None:
 
 
 def _encode(value: ComposeState) -> dict[str, object]:
-    return asdict(value)  # every field is a str, int, bool, None, list or a dataclass of them
+    # What asdict gives (every field is a str, int, bool, None, a list of them or one of
+    # these dataclasses), without its deep copy: saved twice an update, with a long trail.
+    out: dict[str, object] = dict(vars(value))
+    out["ad"], out["profile"] = dict(vars(value.ad)), dict(vars(value.profile))
+    out["last_sent"] = None if value.last_sent is None else dict(vars(value.last_sent))
+    return out
 
 
 def _decode(fields: Fields) -> ComposeState:

@@ -27,7 +27,7 @@ from bot.i18n.catalog import Translator
 from bot.state import Held
 from bot.texts import input_error
 from bot.transport import address_of
-from relay import people, review, roles
+from relay import conversation, review, roles
 from relay.errors import InvalidInput, RelayError, StaleState
 from relay.review import ReviewItem
 from relay.roles import REVIEWING
@@ -140,10 +140,8 @@ async def on_text(update: Update, context: Ctx) -> None:
     if user is None or message is None or not message.text:
         return
     store = services(context).store
-    person = await people.find(store, address_of(user.id))
-    if person is None:
-        return
-    if (await CARD.load(store, person.id)).value.wait is None:
+    person, card = await conversation.find_with(store, address_of(user.id), CARD.feature)
+    if person is None or card is None or CARD.held(card).value.wait is None:
         return
     await _guarded_text(update, context)
     raise ApplicationHandlerStop  # the text was the reviewer's, not a family step

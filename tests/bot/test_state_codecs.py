@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import asdict
 from typing import TypeVar
 
 import pytest
@@ -44,6 +46,9 @@ def test_a_letter_in_progress_round_trips() -> None:
         last_sent=LastSent("RCM-7K3F-9Q2V", "abc123"),
     )
     assert round_trip(COMPOSE, letter) == letter
+    # and it is saved as it always was (asdict's form): rows saved before read the same
+    as_before = json.dumps(asdict(letter), ensure_ascii=False, sort_keys=True).encode()
+    assert COMPOSE.to_bytes(letter) == as_before
 
 
 def test_a_review_card_round_trips() -> None:

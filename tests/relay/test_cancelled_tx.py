@@ -79,3 +79,24 @@ async def test_tasks_cancelled_at_every_point_of_a_transaction_leave_the_store_u
         # Then the next transaction always runs, and each write is there or not as a whole
         await _write(store, f"after{turns}")
         assert await _meta(store, f"after{turns}") == "v"
+
+
+async def _read(store: Store, key: str) -> None:
+    async with store.read() as tx:
+        await tx.one("SELECT value FROM meta WHERE key = ?", (key,))
+        await tx.one("SELECT COUNT(*) FROM vault.family_keys")
+
+
+async def test_readers_cancelled_at_every_point_leave_reads_and_writes_usable(
+    store: Store,
+) -> None:
+    # Given readers cancelled after 0, 1, 2, ... turns of the event loop
+    for turns in range(30):
+        reader = asyncio.create_task(_read(store, "k"))
+        for _ in range(turns):
+            await asyncio.sleep(0)
+        reader.cancel()
+        await asyncio.gather(reader, return_exceptions=True)
+        # Then a write commits (no read was left holding the vault) and a read sees it
+        await _write(store, f"r{turns}")
+        assert await _meta(store, f"r{turns}") == "v"

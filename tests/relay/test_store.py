@@ -159,3 +159,32 @@ async def test_database_and_vault_files_are_private(store: Store, db_path: Path)
     wal = db_path.with_name(db_path.name + "-wal")
     modes[wal.name] = wal.stat().st_mode & 0o777
     assert modes == {db_path.name: 0o600, vault.name: 0o600, wal.name: 0o600}
+
+
+async def test_execute_counts_the_rows_a_statement_changed_not_those_it_cascaded_to(
+    store: Store, make_family: Callable[..., Awaitable[Family]]
+) -> None:
+    # Given two families, each with an addressee (a row that cascades from its family)
+    first, second = await make_family(), await make_family()
+    async with store.tx() as tx:
+        # Then an UPDATE counts the rows it matched, an INSERT what it inserted (none on a
+        # conflict), and a DELETE its own rows, not the addressees cascaded away with them
+        assert (
+            await tx.execute(
+                "UPDATE people SET lang = 'fr' WHERE id IN (?, ?)",
+                (first.person_id, second.person_id),
+            )
+            == 2
+        )
+        assert await tx.execute("UPDATE people SET lang = 'fr' WHERE id = 'p_nobody'") == 0
+        assert await tx.execute("INSERT INTO meta(key, value) VALUES ('a', '1')") == 1
+        assert (
+            await tx.execute(
+                "INSERT INTO meta(key, value) VALUES ('a', '1') ON CONFLICT(key) DO NOTHING"
+            )
+            == 0
+        )
+        assert await tx.execute("DELETE FROM people WHERE id = ?", (first.person_id,)) == 1
+        left = await tx.one("SELECT COUNT(*) FROM addressees")
+    assert left is not None
+    assert left[0] == 1
