@@ -9,8 +9,8 @@ through ``Tx`` and never branch on the backend.
 One write lock per process: every unit of work that writes runs as ``async with store.tx()
 as tx`` and is serialised, because one connection shared by two tasks without a lock mixes
 their transactions. What only reads runs as ``async with store.read() as tx`` on connections
-of its own (one snapshot, no write lock, writes refused). The vault holds each family's data key wrapped by the master key; deleting the
-row erases the family.
+of its own (one snapshot, no write lock, writes refused). The vault holds each family's data
+key wrapped by the master key; deleting the row erases the family.
 """
 
 from __future__ import annotations
