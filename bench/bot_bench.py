@@ -48,8 +48,11 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
 from bot.app import quiet_libraries, start_bot
+from bot.polling import DurablePoller
 from bot.ratelimit import PacingRetryingLimiter
+from relay.crypto import KeyRing
 from relay.settings import Settings
+from relay.store import Store
 from sandbox import SandboxServer
 from sandbox.state import BotState, ChatMessage, SimUser
 
@@ -57,6 +60,7 @@ log = logging.getLogger("bench.bot")
 
 OURS_BOT = 778001
 ECHO_BOT = 778002
+DURABLE_ECHO_BOT = 778003
 FIRST_USER = 6_000_000
 WAIT_S = 30.0
 REF = re.compile(r"RCM-[0-9A-Y]{4}-[0-9A-Y]{4}[\s\S]*/status")
@@ -217,6 +221,8 @@ async def serve(kind: str, api_root: str, data: Path, profile: bool) -> None:
     loop = asyncio.get_running_loop()
     if kind == "echo":
         stop = await _start_echo(api_root)
+    elif kind == "durable-echo":
+        stop = await _start_durable_echo(api_root, data)
     else:
         settings = Settings(
             bot_token=f"{OURS_BOT}:BENCH",
@@ -243,24 +249,56 @@ async def serve(kind: str, api_root: str, data: Path, profile: bool) -> None:
     await stop()
 
 
-async def _start_echo(api_root: str) -> Callable[[], Any]:
-    async def echo(update: Update, _: Any) -> None:
-        assert update.message is not None
-        await update.message.reply_text(update.message.text or "")
+async def _echo(update: Update, _: Any) -> None:
+    assert update.message is not None
+    await update.message.reply_text(update.message.text or "")
 
-    async def answer(update: Update, _: Any) -> None:
-        assert update.callback_query is not None
-        await update.callback_query.answer()
 
-    app = (
+async def _answer(update: Update, _: Any) -> None:
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+
+
+def _echo_app(
+    bot_id: int, api_root: str, *, updater: bool
+) -> Application[Any, Any, Any, Any, Any, Any]:
+    builder = (
         Application.builder()
-        .token(f"{ECHO_BOT}:BENCH")
+        .token(f"{bot_id}:BENCH")
         .base_url(f"{api_root}/bot")
         .base_file_url(f"{api_root}/file/bot")
-        .build()
     )
-    app.add_handler(MessageHandler(filters.TEXT, echo))
-    app.add_handler(CallbackQueryHandler(answer))
+    if not updater:
+        builder = builder.updater(None)
+    app = builder.build()
+    app.add_handler(MessageHandler(filters.TEXT, _echo))
+    app.add_handler(CallbackQueryHandler(_answer))
+    return app
+
+
+async def _start_durable_echo(api_root: str, data: Path) -> Callable[[], Any]:
+    """The echo bot's handlers behind our durable inbox (bot/polling.py) on SQLite."""
+    store = await Store.open(
+        data / "rcm.sqlite3", KeyRing.load_or_create(data / "keys" / "master.json")
+    )
+    app = _echo_app(DURABLE_ECHO_BOT, api_root, updater=False)
+    await app.initialize()
+    await app.start()
+    poller = DurablePoller(app, store, timeout_s=1)
+    poller.start()
+    await poller.wait_ready()
+
+    async def stop() -> None:
+        await poller.stop()
+        await app.stop()
+        await app.shutdown()
+        await store.close()
+
+    return stop
+
+
+async def _start_echo(api_root: str) -> Callable[[], Any]:
+    app = _echo_app(ECHO_BOT, api_root, updater=True)
     await app.initialize()
     updater = app.updater
     assert updater is not None
@@ -365,6 +403,12 @@ async def run(families: int, profile: bool) -> dict[str, Any]:
 
         async with bot_process("echo", root, Path("."), profile=False) as pid:
             base = await _phase(server, Driver(server, ECHO_BOT), families, echo_user, pid)
+        server.state.reset()
+        with tempfile.TemporaryDirectory(prefix="rcm-bench-bot-") as tmp:
+            async with bot_process("durable-echo", root, Path(tmp), profile=False) as pid:
+                durable = await _phase(
+                    server, Driver(server, DURABLE_ECHO_BOT), families, echo_user, pid
+                )
     ours, paced = results["ours-unpaced"], results["ours"]
     return {
         "name": "bot",
@@ -382,6 +426,14 @@ async def run(families: int, profile: bool) -> dict[str, Any]:
             " Updater polling, same sandbox and driver",
             **base,
         },
+        # The echo bot's handlers behind our durable inbox: each update stored before it is
+        # confirmed and marked handled after, nothing else of ours. What durability costs
+        # by itself, and so about the best ratio a bot that keeps it could reach.
+        "durable_echo": {
+            **durable,
+            "ratio": round(durable["updates_per_s"] / base["updates_per_s"], 3),
+            "cpu_ratio": round(base["cpu_ms_per_update"] / durable["cpu_ms_per_update"], 3),
+        },
         "ratio": round(ours["updates_per_s"] / base["updates_per_s"], 3),
         # The same comparison in CPU time per update (the echo bot's over ours): what a busy
         # shared machine shifts least, since both bots wait for the same cores.
@@ -396,7 +448,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--quick", action="store_true", help="10 families instead of 50")
     ap.add_argument("--families", type=int, default=None)
     ap.add_argument("--profile", action="store_true", help="pyinstrument profile to stderr")
-    ap.add_argument("--serve", choices=("ours", "ours-unpaced", "echo"), help=argparse.SUPPRESS)
+    ap.add_argument(
+        "--serve", choices=("ours", "ours-unpaced", "echo", "durable-echo"), help=argparse.SUPPRESS
+    )
     ap.add_argument("--api-root", help=argparse.SUPPRESS)
     ap.add_argument("--data", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)

@@ -32,7 +32,7 @@ from relay.files import private_file
 from relay.migrations import MIGRATIONS, VAULT_AUDIT_HEAD, VAULT_SCHEMA
 from relay.sealing import upgrade_sealed_rows
 from relay.store_sqlite import SqliteBackend
-from relay.store_tx import KEY_CACHE_SIZE, ReadTx, Tx
+from relay.store_tx import KEY_CACHE_SIZE, PER_ROW_KEYS, ReadTx, Tx, seal_family
 from relay.store_types import Backend, Params, Row, _statements
 
 log = logging.getLogger("relay.store")
@@ -180,6 +180,23 @@ class Store:
                     await self.db.rollback()
                     raise
                 await self.db.commit()
+
+    def seal_cached(
+        self, owner_id: str, table: str, column: str, row_id: str, value: object
+    ) -> bytes | None:
+        """Seal a family-keyed field with no trip to the database, if the key is cached."""
+        key = None if table in PER_ROW_KEYS else self.key_cache.get(owner_id)
+        return None if key is None else seal_family(key, owner_id, table, column, row_id, value)
+
+    async def write_one(self, sql: str, params: Params = ()) -> int:
+        """Run one statement that writes as a transaction of its own; return the rows changed.
+
+        For a write that is a single statement (mark an update handled): the database makes
+        it atomic and durable by itself, with one trip instead of BEGIN, statement, COMMIT.
+        """
+        with self._one_at_a_time("write_one"):
+            async with self._lock:
+                return await self.db.execute_alone(sql, params)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[ReadTx]:

@@ -165,6 +165,13 @@ class PostgresBackend:
         await self._enter(side)
         return (await side.run(sql, params))[1]
 
+    async def execute_alone(self, sql: str, params: object) -> int:
+        # Outside BEGIN ... COMMIT a statement is its own transaction; one statement needs
+        # no advisory lock (that serialises what reads, then writes).
+        side = self._side(sql)
+        assert not side.in_tx, "write_one runs outside a transaction"
+        return (await side.run(sql, params))[1]
+
     async def executemany(self, sql: str, rows: Iterable[object]) -> None:
         side = self._side(sql)
         await self._enter(side)

@@ -95,6 +95,13 @@ class SqliteBackend:
         await self.conn.execute_fetchall(text, params)
         return self.conn.total_changes - before
 
+    async def execute_alone(self, sql: str, params: Any) -> int:
+        # Outside BEGIN ... COMMIT a statement is its own transaction (autocommit): a write
+        # statement takes the write lock as it starts (waiting as BEGIN IMMEDIATE would)
+        # and commits, synced, as it ends.
+        assert not self.conn.in_transaction, "write_one runs outside a transaction"
+        return await self.execute(sql, params)
+
     async def executemany(self, sql: str, rows: Iterable[Any]) -> None:
         await self.conn.executemany(for_sqlite(sql), rows)
 

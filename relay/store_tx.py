@@ -32,6 +32,13 @@ PER_ROW_KEYS = frozenset({"messages"})
 KEY_CACHE_SIZE = 20_000
 
 
+def seal_family(
+    key: bytes, owner_id: str, table: str, column: str, row_id: str, value: object
+) -> bytes:
+    """Seal a field of a table sealed by family (not PER_ROW_KEYS) under the owner's key."""
+    return seal(key, f"f:{owner_id}", _to_bytes(value), field_ad(table, column, row_id))
+
+
 class Tx:
     """One transaction: SQL plus sealing and opening of fields."""
 
@@ -132,7 +139,7 @@ class Tx:
         """Seal ``value`` (str, bytes or JSON-able) under the owner's (or the row's) key."""
         if table not in PER_ROW_KEYS:
             key = await self.family_key(owner_id)
-            return seal(key, f"f:{owner_id}", _to_bytes(value), field_ad(table, column, row_id))
+            return seal_family(key, owner_id, table, column, row_id, value)
         key, version = await self._version_for_write(owner_id, table, row_id)
         ad = field_ad(table, column, row_id, owner_id, version)
         return seal(key, f"f:{row_id}", _to_bytes(value), ad)

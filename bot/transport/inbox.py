@@ -51,18 +51,16 @@ async def store_updates(
     fresh: list[int] = []
     async with store.tx() as tx:
         for update_id, raw in updates:
-            exists = await tx.one("SELECT 1 FROM inbox WHERE id = ?", (update_id,))
-            if exists:
-                continue  # Telegram resent one we already hold (offset not confirmed yet)
             who = (senders or {}).get(update_id)
             sender = channel_index(tx.keys, address_of(who)) if who else None
             blob = await seal_input(tx, str(update_id), raw, sender)
-            await tx.execute(
+            added = await tx.execute(
                 "INSERT INTO inbox(id, payload_enc, received_at, sender_index,"
-                " lease_until) VALUES (?, ?, ?, ?, ?)",
+                " lease_until) VALUES (?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING",
                 (update_id, blob, tx.now(), sender, _lease(tx.clock.now(), store.lease_s)),
             )
-            fresh.append(update_id)
+            if added:  # else Telegram resent one we already hold (offset not confirmed yet)
+                fresh.append(update_id)
         next_offset = max(u for u, _ in updates) + 1
         await tx.execute(
             "INSERT INTO meta(key, value) VALUES ('tg_offset', ?)"
@@ -156,16 +154,16 @@ async def load(store: Store, update_id: int) -> bytes | None:
         return await _open(tx, update_id, row["payload_enc"])
 
 
+_DONE = "UPDATE inbox SET state = 'done', payload_enc = NULL WHERE id = ?"
+
+
 async def mark_done(store: Store, update_id: int) -> None:
-    """Mark an update handled and drop its content."""
-    async with store.tx() as tx:
-        await _drop(tx, update_id)
+    """Mark an update handled and drop its content (one statement: one trip)."""
+    await store.write_one(_DONE, (update_id,))
 
 
 async def _drop(tx: Tx, update_id: int) -> None:
-    await tx.execute(
-        "UPDATE inbox SET state = 'done', payload_enc = NULL WHERE id = ?", (update_id,)
-    )
+    await tx.execute(_DONE, (update_id,))
 
 
 async def prune(store: Store, keep: int = 1000) -> int:

@@ -188,3 +188,19 @@ async def test_execute_counts_the_rows_a_statement_changed_not_those_it_cascaded
         left = await tx.one("SELECT COUNT(*) FROM addressees")
     assert left is not None
     assert left[0] == 1
+
+
+async def test_a_single_statement_is_written_as_a_transaction_of_its_own(store: Store) -> None:
+    # Given rows to change
+    async with store.tx() as tx:
+        await tx.execute("INSERT INTO meta(key, value) VALUES ('one', '1'), ('two', '1')")
+    # When one statement is written alone, it changes what it matched, committed
+    assert await store.write_one("UPDATE meta SET value = '2' WHERE key IN ('one', 'two')") == 2
+    assert await store.write_one("UPDATE meta SET value = '3' WHERE key = 'none'") == 0
+    async with store.read() as tx:
+        rows = await tx.all("SELECT value FROM meta WHERE key IN ('one', 'two')")
+    assert [r["value"] for r in rows] == ["2", "2"]
+    # And it is refused inside a transaction of the same task (it would wait for itself)
+    with pytest.raises(RuntimeError, match=r"store\.write_one\(\) inside another transaction"):
+        async with store.tx():
+            await store.write_one("UPDATE meta SET value = '4' WHERE key = 'one'")
