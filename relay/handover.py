@@ -42,7 +42,7 @@ class ChecklistLine:
 @roles.audits_refusals
 async def checklist(store: Store, *, actor_id: str, batch_id: str) -> list[ChecklistLine]:
     """Return the messages of a batch with their state, for the hand-over checklist."""
-    async with store.read() as tx:
+    async with store.tx() as tx:
         batch = await tx.one("SELECT site_code FROM batches WHERE id = ?", (batch_id,))
         site = batch["site_code"] if batch else ""
         await require_delegate(tx, actor_id, site, action="handover")

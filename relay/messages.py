@@ -288,7 +288,7 @@ async def readers_of(tx: Tx, lang: str) -> int:
 async def list_for(store: Store, person_id: str, *, limit: int = 10) -> list[MessageView]:
     """Return the family's latest messages with their timelines."""
     views: list[MessageView] = []
-    async with store.read() as tx:
+    async with store.tx() as tx:
         rows = await tx.all(
             "SELECT * FROM messages WHERE family_id = ? ORDER BY created_at DESC LIMIT ?",
             (person_id, limit),
@@ -359,7 +359,7 @@ async def forget(store: Store, person_id: str) -> int:
 
 async def photo_of(store: Store, message_id: str) -> bytes | None:
     """Return the photo attached to a message or reply, if any."""
-    async with store.read() as tx:
+    async with store.tx() as tx:
         row = await tx.one("SELECT family_id, photo_enc FROM messages WHERE id = ?", (message_id,))
         if row is None or row["photo_enc"] is None:
             return None

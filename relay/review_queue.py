@@ -125,7 +125,7 @@ async def queue(store: Store, *, staff_id: str | None) -> list[QueueLine]:
     Languages the reviewer does not read are listed too, with their number of readers, so
     that a language nobody reads shows; sites outside the reviewer's grants are not.
     """
-    async with store.read() as tx:
+    async with store.tx() as tx:  # not a read: it ends the leases that ran out
         await roles.require_in(tx, staff_id, Role.REVIEWER, action="queue")
         assert staff_id is not None
         sites = _site_scope(await roles.grants_in(tx, staff_id))
@@ -249,7 +249,7 @@ async def item_in(tx: Tx, message_id: str) -> ReviewItem:
 @roles.audits_refusals
 async def current_item(store: Store, *, reviewer_id: str | None, message_id: str) -> ReviewItem:
     """Return a message the reviewer holds (to redraw it)."""
-    async with store.read() as tx:
+    async with store.tx() as tx:
         await roles.require_in(tx, reviewer_id, Role.REVIEWER, action="view")
         await held_in(tx, reviewer_id, message_id)
         return await item_in(tx, message_id)
@@ -311,7 +311,7 @@ async def judge_photo(
 @roles.audits_refusals
 async def photo_for_review(store: Store, *, reviewer_id: str | None, message_id: str) -> bytes:
     """Return the photo of a message the reviewer holds (to show it with the card)."""
-    async with store.read() as tx:
+    async with store.tx() as tx:
         await roles.require_in(tx, reviewer_id, Role.REVIEWER, action="photo")
         row = await held_in(tx, reviewer_id, message_id)
         if row["photo_enc"] is None:

@@ -175,11 +175,24 @@ class Store:
                     # BEGIN inside the try: a task cancelled while BEGIN is on its way must
                     # not leave the connection in a transaction that nobody will end.
                     await self.db.begin()
-                    yield Tx(self)
+                    tx = Tx(self)
+                    yield tx
+                    await self.db.commit()  # a failed COMMIT leaves the transaction open
                 except BaseException:
                     await self.db.rollback()
                     raise
-                await self.db.commit()
+                if tx.destroyed:
+                    self._forget_keys(tx.destroyed)
+
+    def _forget_keys(self, owners: set[str]) -> None:
+        """Drop keys erased by a committed transaction, and tell reads under way.
+
+        A read that began before the erasure committed may have cached the key meanwhile
+        from its snapshot (see ReadTx): it goes now, and those reads cache no more.
+        """
+        for owner in owners:
+            self.key_cache.pop(owner, None)
+        self.erasures += 1
 
     def seal_cached(
         self, owner_id: str, table: str, column: str, row_id: str, value: object

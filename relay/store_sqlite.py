@@ -114,7 +114,9 @@ class SqliteBackend:
 
     async def begin_read(self) -> None:
         # Deferred: no write lock; in WAL mode the snapshot starts at the first read and
-        # never waits for a writer.
+        # never waits for a writer. The vault keeps a rollback journal (an erased key is
+        # overwritten in place): a read that reads it holds it until the read ends, and a
+        # commit that writes the vault waits for that, so reads stay short.
         await self.conn.execute("BEGIN")
 
     async def commit(self) -> None:

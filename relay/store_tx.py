@@ -49,6 +49,7 @@ class Tx:
         self.clock = store.clock
         # Rows whose version this transaction moved on (see seal_for): their new version.
         self._bumped: dict[str, int] = {}
+        self.destroyed: set[str] = set()  # owners whose data key this transaction erased
 
     # -- SQL ------------------------------------------------------------------------------
     async def execute(self, sql: str, params: Params = ()) -> int:
@@ -118,6 +119,7 @@ class Tx:
         await self.execute("DELETE FROM vault.family_keys WHERE owner_id = ?", (owner_id,))
         self._store.key_cache.pop(owner_id, None)
         self._store.erasures += 1
+        self.destroyed.add(owner_id)
 
     # -- sealing --------------------------------------------------------------------------
     # A message's fields are bound to the message, to its family (the owner) and to the
@@ -265,6 +267,16 @@ class ReadTx(Tx):
     def __init__(self, store: Store, db: Backend) -> None:
         super().__init__(store, db)
         self._erasures = store.erasures
+
+    async def open_for(
+        self, owner_id: str, table: str, column: str, row_id: str, blob: bytes
+    ) -> bytes:
+        if table in PER_ROW_KEYS:
+            # A message's fields are sealed at its version, which every write moves on in
+            # the vault: a read's snapshot of the rows and its later read of the vault may
+            # straddle a write. Under the write lock (store.tx()) they cannot.
+            raise ReadOnly(f"{table}.{column} opens in store.tx()")
+        return await super().open_for(owner_id, table, column, row_id, blob)
 
     def _remember(self, owner_id: str, key: bytes) -> None:
         # A key read from a snapshot taken before an erasure may be the erased key: it is

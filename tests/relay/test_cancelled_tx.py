@@ -100,3 +100,21 @@ async def test_readers_cancelled_at_every_point_leave_reads_and_writes_usable(
         # Then a write commits (no read was left holding the vault) and a read sees it
         await _write(store, f"r{turns}")
         assert await _meta(store, f"r{turns}") == "v"
+
+
+async def test_a_commit_that_fails_is_rolled_back_and_the_store_goes_on(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a COMMIT the database refuses (SQLite: "database is locked" after the busy
+    # timeout), which leaves the transaction open
+    async def refused() -> None:
+        raise RuntimeError("database is locked")
+
+    monkeypatch.setattr(store.db, "commit", refused)
+    with pytest.raises(RuntimeError, match="locked"):
+        await _write(store, "lost")
+    monkeypatch.undo()
+    # Then what it wrote is gone, and the next transaction starts and commits
+    await _write(store, "kept")
+    assert await _meta(store, "kept") == "v"
+    assert await _meta(store, "lost") is None

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.transport import address_of
-from relay import messages, review, roles
+from relay import messages, review, review_queue, roles
 from relay.clock import FakeClock
 from relay.crypto import KeyRing
 from relay.errors import Conflict, InvalidInput, NotAllowed
@@ -119,6 +119,22 @@ async def test_expired_lease_returns_the_message_to_the_queue(
     assert again is not None
     assert again.message_id == mid
     assert await state_of(store, mid) == (MessageState.IN_REVIEW, second)
+
+
+async def test_the_queue_opens_when_a_lease_ran_out_and_counts_the_message_again(
+    store: Store, clock: FakeClock, make_family: MakeFamily, send: Send
+) -> None:
+    # Given a message claimed by a reviewer who walked away
+    (mid,) = await queue_messages(make_family, send, 1)
+    first, second = await reviewer(store), await reviewer(store)
+    assert await review.claim_next(store, reviewer_id=first, lease_s=60) is not None
+    assert sum(line.waiting for line in await review_queue.queue(store, staff_id=second)) == 0
+    # When the lease has run out, the other reviewer opens the queue
+    clock.advance(seconds=61)
+    lines = await review_queue.queue(store, staff_id=second)
+    # Then it is there again
+    assert sum(line.waiting for line in lines) == 1
+    assert await state_of(store, mid) == (MessageState.SUBMITTED, None)
 
 
 async def test_activity_renews_the_lease(
